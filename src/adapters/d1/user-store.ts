@@ -1,0 +1,70 @@
+import type { UserRecord, UserStore } from "../../domain/ports";
+import { randomId } from "../../lib/crypto";
+import { withDeadline } from "../../lib/deadline";
+
+interface UserRow {
+  id: string;
+  phone_hash: string;
+  created_at: number;
+  last_login_at: number | null;
+  biometric_enabled: number;
+  pin_enabled: number;
+}
+
+const COLUMNS = "id, phone_hash, created_at, last_login_at, biometric_enabled, pin_enabled";
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    phoneHash: row.phone_hash,
+    createdAt: row.created_at,
+    lastLoginAt: row.last_login_at,
+    biometricEnabled: row.biometric_enabled === 1,
+    pinEnabled: row.pin_enabled === 1,
+  };
+}
+
+/** Embedded UserStore on D1 (schema in migrations/d1). */
+export class D1UserStore implements UserStore {
+  constructor(
+    private readonly db: D1Database,
+    private readonly timeoutMs: number,
+  ) {}
+
+  findOrCreateByPhone(phoneHash: string, phoneCiphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      // The UNIQUE index on phone_hash settles races: of two concurrent first
+      // sign-ins one insert wins, the other does nothing, and both read back
+      // the same row.
+      const id = randomId(16);
+      const [insert, select] = await this.db.batch([
+        this.db
+          .prepare("INSERT INTO users (id, phone_hash, phone_ciphertext, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(phone_hash) DO NOTHING")
+          .bind(id, phoneHash, phoneCiphertext, now),
+        this.db.prepare(`SELECT ${COLUMNS} FROM users WHERE phone_hash = ?1`).bind(phoneHash),
+      ]);
+      const row = (select!.results as UserRow[])[0];
+      if (!row) throw new Error("user row missing after upsert");
+      return { user: toUser(row), created: insert!.meta.changes === 1 && row.id === id };
+    });
+  }
+
+  getById(id: string): Promise<UserRecord | null> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      const row = await this.db.prepare(`SELECT ${COLUMNS} FROM users WHERE id = ?1`).bind(id).first<UserRow>();
+      return row ? toUser(row) : null;
+    });
+  }
+
+  recordLogin(id: string, now: number): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      await this.db.prepare("UPDATE users SET last_login_at = ?2 WHERE id = ?1").bind(id, now).run();
+    });
+  }
+
+  ping(): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      await this.db.prepare("SELECT 1").first();
+    });
+  }
+}

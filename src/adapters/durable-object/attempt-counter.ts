@@ -1,0 +1,23 @@
+import type { AttemptCounter as AttemptCounterPort, AttemptDecision, AttemptPolicy } from "../../domain/ports";
+import type { AttemptCounter } from "../../durable-objects/attempt-counter";
+import { withDeadline } from "../../lib/deadline";
+
+/** AttemptCounter port on the per-phone Durable Object (both profiles). */
+export class DurableAttemptCounter implements AttemptCounterPort {
+  constructor(
+    private readonly ns: DurableObjectNamespace<AttemptCounter>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private stub(phoneHash: string): DurableObjectStub<AttemptCounter> {
+    return this.ns.get(this.ns.idFromName(phoneHash));
+  }
+
+  acquire(phoneHash: string, policy: AttemptPolicy, now: number): Promise<AttemptDecision> {
+    return withDeadline("attempt-counter", this.timeoutMs, async (): Promise<AttemptDecision> => await this.stub(phoneHash).acquire(policy, now));
+  }
+
+  reset(phoneHash: string): Promise<void> {
+    return withDeadline("attempt-counter", this.timeoutMs, () => this.stub(phoneHash).reset());
+  }
+}

@@ -1,0 +1,201 @@
+import { z } from "zod";
+
+/**
+ * Every setting the Worker reads, parsed once per env object into a frozen,
+ * typed Config. Numbers have safe ranges: a value outside them is refused at
+ * start-up (the service answers 503 `service_misconfigured` and logs why)
+ * instead of running with a weak policy.
+ */
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const base64urlSecret = z
+  .string({ error: "is required (generate one with `npm run dev`, or see README)" })
+  .regex(/^[A-Za-z0-9_-]+$/, "must be base64url")
+  .refine((s) => s.length >= 43, "must encode at least 32 bytes");
+
+const schema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+    SMS_PROVIDER: z.enum(["console", "twilio"]).default("console"),
+    SMS_TEMPLATE: z
+      .string()
+      .default("Your sign-in code is {code}. It expires in {minutes} minutes. Never share it.")
+      .refine((s) => s.includes("{code}"), "must contain {code}"),
+    TWILIO_ACCOUNT_SID: optionalString,
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_FROM: optionalString,
+    TWILIO_MESSAGING_SERVICE_SID: optionalString,
+    TWILIO_API_BASE: z.url().default("https://api.twilio.com"),
+    TWILIO_TIMEOUT_MS: int(5000, 500, 30000),
+
+    JWT_PRIVATE_JWK: z.string({ error: "is required (an Ed25519 or P-256 private JWK with kid)" }),
+    JWT_ISSUER: z.string().min(1).default("edge-phone-auth"),
+    JWT_AUDIENCE: z.string().min(1).default("edge-phone-auth"),
+    SESSION_TTL_SECONDS: int(30 * 24 * 3600, 300, 90 * 24 * 3600),
+
+    OTP_PEPPER: base64urlSecret,
+    PHONE_DATA_KEY: base64urlSecret,
+    OTP_TTL_SECONDS: int(300, 60, 600),
+    OTP_RESEND_COOLDOWN_SECONDS: int(60, 30, 600),
+    OTP_MAX_SENDS_PER_HOUR: int(3, 1, 10),
+    OTP_MAX_ATTEMPTS: int(3, 1, 10),
+    OTP_LOCKOUT_SECONDS: int(900, 60, 86400),
+    OTP_FAILURE_WINDOW_SECONDS: int(3600, 300, 86400),
+    IP_SEND_LIMIT: int(30, 1, 10000),
+    IP_VERIFY_LIMIT: int(100, 1, 10000),
+    IP_WINDOW_SECONDS: int(300, 10, 86400),
+
+    CORS_ORIGINS: csv,
+    STORAGE_TIMEOUT_MS: int(3000, 100, 30000),
+  })
+  .superRefine((v, ctx) => {
+    if (v.SMS_PROVIDER === "console" && v.ENVIRONMENT === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SMS_PROVIDER"],
+        message: "the console SMS provider prints codes to the log and is refused when ENVIRONMENT=production",
+      });
+    }
+    if (v.SMS_PROVIDER === "twilio") {
+      for (const key of ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] as const) {
+        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when SMS_PROVIDER=twilio" });
+      }
+      if (!v.TWILIO_FROM && !v.TWILIO_MESSAGING_SERVICE_SID) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["TWILIO_FROM"],
+          message: "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio",
+        });
+      }
+    }
+    if (v.OTP_LOCKOUT_SECONDS < v.OTP_TTL_SECONDS) {
+      ctx.addIssue({ code: "custom", path: ["OTP_LOCKOUT_SECONDS"], message: "must be at least OTP_TTL_SECONDS" });
+    }
+  });
+
+type Raw = z.output<typeof schema>;
+
+export interface Config {
+  readonly environment: Raw["ENVIRONMENT"];
+  readonly sms: {
+    readonly provider: Raw["SMS_PROVIDER"];
+    readonly template: string;
+    readonly twilio: {
+      readonly accountSid: string;
+      readonly authToken: string;
+      readonly from: string | undefined;
+      readonly messagingServiceSid: string | undefined;
+      readonly apiBase: string;
+      readonly timeoutMs: number;
+    };
+  };
+  readonly jwt: {
+    readonly privateJwk: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly ttlSeconds: number;
+  };
+  readonly secrets: { readonly otpPepper: string; readonly phoneDataKey: string };
+  readonly otp: {
+    readonly ttlSeconds: number;
+    readonly resendCooldownSeconds: number;
+    readonly maxSendsPerHour: number;
+    readonly maxAttempts: number;
+    readonly lockoutSeconds: number;
+    readonly failureWindowSeconds: number;
+  };
+  readonly ipLimits: { readonly send: number; readonly verify: number; readonly windowSeconds: number };
+  readonly corsOrigins: readonly string[];
+  readonly storageTimeoutMs: number;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses raw Worker bindings (strings) into a Config, or lists every problem. */
+export function parseConfig(env: Record<string, unknown>): ConfigResult {
+  const strings: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (typeof v === "string" || typeof v === "number") strings[key] = v;
+  }
+  const parsed = schema.safeParse(strings);
+  if (!parsed.success) {
+    // Messages name the setting and the rule, never the value (it may be a secret).
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+    return { ok: false, problems };
+  }
+  const v = parsed.data;
+  const config: Config = {
+    environment: v.ENVIRONMENT,
+    sms: {
+      provider: v.SMS_PROVIDER,
+      template: v.SMS_TEMPLATE,
+      twilio: {
+        accountSid: v.TWILIO_ACCOUNT_SID ?? "",
+        authToken: v.TWILIO_AUTH_TOKEN ?? "",
+        from: v.TWILIO_FROM,
+        messagingServiceSid: v.TWILIO_MESSAGING_SERVICE_SID,
+        apiBase: v.TWILIO_API_BASE.replace(/\/+$/, ""),
+        timeoutMs: v.TWILIO_TIMEOUT_MS,
+      },
+    },
+    jwt: {
+      privateJwk: v.JWT_PRIVATE_JWK,
+      issuer: v.JWT_ISSUER,
+      audience: v.JWT_AUDIENCE,
+      ttlSeconds: v.SESSION_TTL_SECONDS,
+    },
+    secrets: { otpPepper: v.OTP_PEPPER, phoneDataKey: v.PHONE_DATA_KEY },
+    otp: {
+      ttlSeconds: v.OTP_TTL_SECONDS,
+      resendCooldownSeconds: v.OTP_RESEND_COOLDOWN_SECONDS,
+      maxSendsPerHour: v.OTP_MAX_SENDS_PER_HOUR,
+      maxAttempts: v.OTP_MAX_ATTEMPTS,
+      lockoutSeconds: v.OTP_LOCKOUT_SECONDS,
+      failureWindowSeconds: v.OTP_FAILURE_WINDOW_SECONDS,
+    },
+    ipLimits: { send: v.IP_SEND_LIMIT, verify: v.IP_VERIFY_LIMIT, windowSeconds: v.IP_WINDOW_SECONDS },
+    corsOrigins: v.CORS_ORIGINS,
+    storageTimeoutMs: v.STORAGE_TIMEOUT_MS,
+  };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+// Bindings objects are stable for an isolate's life, so each is parsed once.
+const cache = new WeakMap<object, ConfigResult>();
+
+/** parseConfig, memoised per env object. */
+export function loadConfig(env: object): ConfigResult {
+  let result = cache.get(env);
+  if (!result) {
+    result = parseConfig(env as Record<string, unknown>);
+    cache.set(env, result);
+  }
+  return result;
+}

@@ -1,0 +1,29 @@
+import { parsePhoneNumberWithError, type CountryCode } from "libphonenumber-js/max";
+
+export interface Phone {
+  /** Canonical E.164, e.g. +919876543210. */
+  e164: string;
+  /** ISO 3166-1 alpha-2 region of the number, when libphonenumber knows it. */
+  country: CountryCode | null;
+}
+
+// E.164: a plus, a non-zero country-code digit, at most 15 digits in all.
+// Spaces, dashes and national formats are refused rather than guessed at, so
+// one person cannot appear under two spellings.
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+/**
+ * Parses a phone number that must already be E.164 and valid for its
+ * country's number plan (libphonenumber "max" metadata, not just length).
+ * Returns null for anything else; never throws.
+ */
+export function parseE164(input: unknown): Phone | null {
+  if (typeof input !== "string" || !E164.test(input)) return null;
+  try {
+    const parsed = parsePhoneNumberWithError(input);
+    if (!parsed.isValid() || parsed.number !== input) return null;
+    return { e164: parsed.number, country: parsed.country ?? null };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,104 @@
+import { AuthError } from "../errors";
+import { constantTimeEqual, randomId, sha256, toBase64url } from "../lib/crypto";
+import { signAccessToken, TokenError, verifyAccessToken, type SigningKey, type TokenOptions } from "../lib/jwt";
+import type { AuthEventSink, SessionRecord, SessionStore, UserRecord, UserStore } from "./ports";
+
+export interface SessionDeps {
+  sessions: SessionStore;
+  users: UserStore;
+  events: AuthEventSink;
+  signingKey: SigningKey;
+  /** Every key whose tokens are still accepted (the signing key first). */
+  verificationKeys: readonly SigningKey[];
+  token: TokenOptions & { ttlSeconds: number };
+  now: () => number;
+}
+
+export interface IssuedSession {
+  token: string;
+  expiresAt: number;
+  user: UserRecord;
+  session: SessionRecord;
+}
+
+export interface Authenticated {
+  user: UserRecord;
+  session: SessionRecord;
+}
+
+/** Hash under which a token's jti is stored (SES-05: the store never sees a raw token). */
+export async function tokenHash(jti: string): Promise<string> {
+  return toBase64url(await sha256(`jti.v1|${jti}`));
+}
+
+/** Creates a server-side session and the JWT that refers to it. */
+export async function issueSession(
+  deps: SessionDeps,
+  user: UserRecord,
+  client: { userAgent: string | null },
+  country: string | null,
+  now: number,
+): Promise<IssuedSession> {
+  // 128-bit CSPRNG identifiers (SES-05).
+  const sessionId = randomId(16);
+  const jti = randomId(16);
+  const iat = Math.floor(now / 1000);
+  const exp = iat + deps.token.ttlSeconds;
+  const session: SessionRecord = {
+    id: sessionId,
+    userId: user.id,
+    tokenHash: await tokenHash(jti),
+    createdAt: now,
+    lastAuthAt: now,
+    expiresAt: exp * 1000,
+    userAgent: client.userAgent ? client.userAgent.slice(0, 256) : null,
+    country,
+  };
+  await deps.sessions.create(session);
+  const token = await signAccessToken(deps.signingKey, deps.token, { sub: user.id, sid: sessionId, jti, iat, exp });
+  deps.events.emit({ event: "session.created", outcome: "success", userId: user.id, sessionId });
+  return { token, expiresAt: exp * 1000, user, session };
+}
+
+/** Reads the bearer token from an Authorization header value. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header.trim());
+  return match ? match[1]! : null;
+}
+
+/**
+ * Verifies the JWT and then the server-side session (SES-03): a token whose
+ * session was revoked, rotated or whose user was deleted is refused at once,
+ * even though its signature is still good.
+ */
+export async function authenticate(deps: SessionDeps, authorization: string | undefined): Promise<Authenticated> {
+  const token = bearerToken(authorization);
+  if (!token) throw new AuthError("unauthorized");
+  const now = deps.now();
+  let claims;
+  try {
+    claims = await verifyAccessToken(deps.verificationKeys, deps.token, token, Math.floor(now / 1000));
+  } catch (err) {
+    const reason = err instanceof TokenError ? err.reason : "invalid";
+    deps.events.emit({ event: "session.checked", outcome: "denied", reason });
+    throw new AuthError("unauthorized", { cause: err });
+  }
+  const session = await deps.sessions.get(claims.sub, claims.sid, now);
+  if (!session || !constantTimeEqual(await tokenHash(claims.jti), session.tokenHash)) {
+    deps.events.emit({ event: "session.checked", outcome: "denied", reason: session ? "token_rotated" : "session_gone", userId: claims.sub, sessionId: claims.sid });
+    throw new AuthError("session_revoked");
+  }
+  const user = await deps.users.getById(claims.sub);
+  if (!user) {
+    deps.events.emit({ event: "session.checked", outcome: "denied", reason: "user_gone", userId: claims.sub, sessionId: claims.sid });
+    throw new AuthError("session_revoked");
+  }
+  return { user, session };
+}
+
+/** Ends one session; its token gets 401 from then on. */
+export async function logout(deps: SessionDeps, auth: Authenticated): Promise<void> {
+  await deps.sessions.revoke(auth.user.id, auth.session.id);
+  deps.events.emit({ event: "session.revoked", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: "logout" });
+}

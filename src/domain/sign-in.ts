@@ -1,0 +1,179 @@
+import { AuthError } from "../errors";
+import { constantTimeEqual } from "../lib/crypto";
+import { encryptPhone, phoneHash, type SecretKeys } from "../lib/keys";
+import { generateOtp, otpDigest, renderSms } from "./otp";
+import { parseE164, type Phone } from "./phone";
+import {
+  SmsSendError,
+  type AttemptCounter,
+  type AuthEventSink,
+  type OtpStore,
+  type RateLimiter,
+  type SmsSender,
+  type UserStore,
+} from "./ports";
+import { issueSession, type IssuedSession, type SessionDeps } from "./sessions";
+
+export interface OtpPolicy {
+  ttlSeconds: number;
+  resendCooldownSeconds: number;
+  maxSendsPerHour: number;
+  maxAttempts: number;
+  lockoutSeconds: number;
+  failureWindowSeconds: number;
+  smsTemplate: string;
+  ipSendLimit: number;
+  ipVerifyLimit: number;
+  ipWindowSeconds: number;
+}
+
+export interface SignInDeps extends SessionDeps {
+  policy: OtpPolicy;
+  keys: SecretKeys;
+  otps: OtpStore;
+  attempts: AttemptCounter;
+  limiter: RateLimiter;
+  sms: SmsSender;
+  users: UserStore;
+  events: AuthEventSink;
+  now: () => number;
+}
+
+export interface ClientContext {
+  /** Client IP as seen by Cloudflare; "unknown" when absent. */
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface OtpSent {
+  status: "sent";
+  expiresIn: number;
+  resendAfter: number;
+}
+
+const PURPOSE = "sign_in";
+const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+function requirePhone(input: string): Phone {
+  const phone = parseE164(input);
+  if (!phone) throw new AuthError("invalid_phone");
+  return phone;
+}
+
+/**
+ * Sends a sign-in code. The answer is the same whether or not the phone has
+ * an account (SEND-03): this use-case never reads the user store.
+ */
+export async function requestOtp(deps: SignInDeps, input: { phone: string }, client: ClientContext): Promise<OtpSent> {
+  const { policy, limiter, events } = deps;
+  const phone = requirePhone(input.phone);
+  const hash = await phoneHash(deps.keys, phone.e164);
+  const now = deps.now();
+  const base = { phoneHash: hash, country: phone.country ?? undefined };
+
+  const ip = await limiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now);
+  if (!ip.allowed) {
+    events.emit({ event: "otp.requested", outcome: "denied", reason: "ip_limit", ...base });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.retryAfterMs) });
+  }
+
+  const cooldownKey = `phone:cooldown:${hash}`;
+  const hourlyKey = `phone:hourly:${hash}`;
+  const cooldown = await limiter.hit(cooldownKey, { limit: 1, windowMs: policy.resendCooldownSeconds * 1000 }, now);
+  if (!cooldown.allowed) {
+    events.emit({ event: "otp.requested", outcome: "denied", reason: "resend_cooldown", ...base });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(cooldown.retryAfterMs) });
+  }
+  const hourly = await limiter.hit(hourlyKey, { limit: policy.maxSendsPerHour, windowMs: 3_600_000 }, now);
+  if (!hourly.allowed) {
+    // The cooldown slot was taken for a request that sends nothing: give it back.
+    await limiter.refund(cooldownKey, cooldown.token);
+    events.emit({ event: "otp.requested", outcome: "denied", reason: "hourly_limit", ...base });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(hourly.retryAfterMs) });
+  }
+  events.emit({ event: "otp.requested", outcome: "success", ...base });
+
+  const code = generateOtp();
+  const digest = await otpDigest(deps.keys.otp, PURPOSE, phone.e164, code);
+  // A new code replaces the old one (OTP-11); the failure count lives in the
+  // attempt counter and is deliberately left alone (OTP-07).
+  await deps.otps.put(hash, PURPOSE, { digest, expiresAt: now + policy.ttlSeconds * 1000 });
+
+  try {
+    await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
+  } catch (err) {
+    // The message never left: the code is useless and the phone keeps its
+    // request slots (SEND-05). Refunds are best effort; the send error wins.
+    await Promise.allSettled([
+      deps.otps.consume(hash, PURPOSE, digest, now),
+      limiter.refund(cooldownKey, cooldown.token),
+      limiter.refund(hourlyKey, hourly.token),
+    ]);
+    const reason = err instanceof SmsSendError ? err.reason : "unexpected";
+    events.emit({ event: "otp.send_failed", outcome: "failure", reason, ...base });
+    throw new AuthError("sms_send_failed", { cause: err });
+  }
+  events.emit({ event: "otp.sent", outcome: "success", ...base });
+  return { status: "sent", expiresIn: policy.ttlSeconds, resendAfter: policy.resendCooldownSeconds };
+}
+
+export interface SignedIn extends IssuedSession {
+  isNewUser: boolean;
+}
+
+/** Checks a code and, on success, signs the user in (creating them if new). */
+export async function verifyOtp(
+  deps: SignInDeps,
+  input: { phone: string; otp: string },
+  client: ClientContext,
+): Promise<SignedIn> {
+  const { policy, limiter, events } = deps;
+  const phone = requirePhone(input.phone);
+  const hash = await phoneHash(deps.keys, phone.e164);
+  const now = deps.now();
+  const base = { phoneHash: hash, country: phone.country ?? undefined };
+
+  const ip = await limiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now);
+  if (!ip.allowed) {
+    events.emit({ event: "otp.failed", outcome: "denied", reason: "ip_limit", ...base });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.retryAfterMs) });
+  }
+
+  // The attempt is counted before the code is looked at, so concurrent
+  // guesses cannot all pass a read-then-write check (OTP-06). During a
+  // lockout the right code gets this same answer (OTP-09).
+  const attempt = await deps.attempts.acquire(
+    hash,
+    { maxAttempts: policy.maxAttempts, lockoutMs: policy.lockoutSeconds * 1000, windowMs: policy.failureWindowSeconds * 1000 },
+    now,
+  );
+  if (!attempt.allowed) {
+    events.emit({ event: "otp.locked", outcome: "denied", ...base });
+    throw new AuthError("too_many_attempts", { retryAfterSeconds: retryAfter(attempt.retryAfterMs) });
+  }
+
+  const record = await deps.otps.get(hash, PURPOSE, now);
+  if (!record) {
+    events.emit({ event: "otp.failed", outcome: "failure", reason: "no_live_code", ...base });
+    throw new AuthError("otp_expired");
+  }
+  const digest = await otpDigest(deps.keys.otp, PURPOSE, phone.e164, input.otp);
+  if (!constantTimeEqual(digest, record.digest)) {
+    const locked = attempt.attemptsRemaining === 0;
+    events.emit({ event: locked ? "otp.locked" : "otp.failed", outcome: "failure", reason: "wrong_code", ...base });
+    throw new AuthError("otp_invalid", { details: { attemptsRemaining: attempt.attemptsRemaining } });
+  }
+  // Compare-and-delete: of concurrent right answers only one consumes the
+  // code; the others find it gone (OTP-04, OTP-05).
+  if (!(await deps.otps.consume(hash, PURPOSE, record.digest, now))) {
+    events.emit({ event: "otp.failed", outcome: "failure", reason: "already_used", ...base });
+    throw new AuthError("otp_expired");
+  }
+  await deps.attempts.reset(hash);
+
+  const { user, created } = await deps.users.findOrCreateByPhone(hash, await encryptPhone(deps.keys, phone.e164), now);
+  await deps.users.recordLogin(user.id, now);
+  events.emit({ event: "otp.verified", outcome: "success", userId: user.id, ...base });
+  const issued = await issueSession(deps, user, client, phone.country, now);
+  return { ...issued, isNewUser: created };
+}

@@ -1,0 +1,60 @@
+import { DurableObject } from "cloudflare:workers";
+import type { SessionRecord } from "../domain/ports";
+
+const PREFIX = "session:";
+
+/**
+ * Embedded-profile session store: one instance per user, so listing and
+ * revoking a user's sessions is local and strongly consistent. An alarm at
+ * the earliest expiry deletes sessions that ran out.
+ */
+export class SessionVault extends DurableObject {
+  async create(session: SessionRecord): Promise<void> {
+    this.ctx.storage.kv.put(PREFIX + session.id, session);
+    await this.scheduleCleanup();
+  }
+
+  get(sessionId: string, now: number): SessionRecord | null {
+    const s = this.ctx.storage.kv.get<SessionRecord>(PREFIX + sessionId);
+    return s && s.expiresAt > now ? s : null;
+  }
+
+  revoke(sessionId: string): boolean {
+    return this.ctx.storage.kv.delete(PREFIX + sessionId);
+  }
+
+  async revokeAll(): Promise<number> {
+    let n = 0;
+    for (const [k] of this.ctx.storage.kv.list({ prefix: PREFIX })) {
+      this.ctx.storage.kv.delete(k);
+      n++;
+    }
+    await this.ctx.storage.deleteAlarm();
+    return n;
+  }
+
+  list(now: number): SessionRecord[] {
+    const out: SessionRecord[] = [];
+    for (const [, s] of this.ctx.storage.kv.list<SessionRecord>({ prefix: PREFIX })) {
+      if (s.expiresAt > now) out.push(s);
+    }
+    return out;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const [k, s] of this.ctx.storage.kv.list<SessionRecord>({ prefix: PREFIX })) {
+      if (s.expiresAt <= now) this.ctx.storage.kv.delete(k);
+    }
+    await this.scheduleCleanup();
+  }
+
+  private async scheduleCleanup(): Promise<void> {
+    let earliest = Infinity;
+    for (const [, s] of this.ctx.storage.kv.list<SessionRecord>({ prefix: PREFIX })) {
+      earliest = Math.min(earliest, s.expiresAt);
+    }
+    if (earliest === Infinity) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(earliest);
+  }
+}

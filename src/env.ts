@@ -1,0 +1,16 @@
+import type { AttemptCounter } from "./durable-objects/attempt-counter";
+import type { DevOutbox } from "./durable-objects/dev-outbox";
+import type { OtpVault } from "./durable-objects/otp-vault";
+import type { RateLimiter } from "./durable-objects/rate-limiter";
+import type { SessionVault } from "./durable-objects/session-vault";
+
+/** Worker bindings (wrangler.toml) plus string settings (vars and secrets). */
+export interface Env {
+  DB: D1Database;
+  ATTEMPT_COUNTER: DurableObjectNamespace<AttemptCounter>;
+  OTP_VAULT: DurableObjectNamespace<OtpVault>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  SESSION_VAULT: DurableObjectNamespace<SessionVault>;
+  DEV_OUTBOX: DurableObjectNamespace<DevOutbox>;
+  [setting: string]: unknown;
+}

@@ -1,0 +1,77 @@
+/**
+ * Stable error codes. Clients switch on `code`, never on `message`, so a code
+ * is never renamed once published. Each code has one HTTP status.
+ */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, message: "The request body or parameters are not valid." },
+  invalid_phone: { status: 400, message: "The phone number is not a valid E.164 number." },
+  payload_too_large: { status: 413, message: "The request body is too large." },
+  unsupported_media_type: { status: 415, message: "Send the body as application/json." },
+  rate_limited: { status: 429, message: "Too many requests. Try again later." },
+  otp_invalid: { status: 400, message: "The code is not correct." },
+  otp_expired: { status: 400, message: "There is no live code for this phone. Request a new one." },
+  too_many_attempts: { status: 429, message: "Too many failed attempts. Try again later." },
+  sms_send_failed: { status: 502, message: "The SMS could not be sent. Try again later." },
+  unauthorized: { status: 401, message: "A valid bearer token is required." },
+  session_revoked: { status: 401, message: "This session has ended. Sign in again." },
+  not_found: { status: 404, message: "Not found." },
+  method_not_allowed: { status: 405, message: "Method not allowed on this path." },
+  service_unavailable: { status: 503, message: "A backing service is unavailable. Try again later." },
+  service_misconfigured: { status: 503, message: "The service is not configured correctly." },
+  internal_error: { status: 500, message: "Unexpected error." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Extra public fields that may sit beside `code` in an error body. */
+export interface ErrorDetails {
+  attemptsRemaining?: number;
+}
+
+/**
+ * An error whose code, message and details are safe to show to the client.
+ * Internal reasons go to `cause` (logged, never returned).
+ */
+export class AuthError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetails;
+  /** Seconds until a retry can succeed; sent as `Retry-After` on 429/503. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    options: { details?: ErrorDetails; retryAfterSeconds?: number; cause?: unknown; message?: string } = {},
+  ) {
+    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    this.name = "AuthError";
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = options.details ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/**
+ * Thrown by adapters when their backing store cannot be reached or answers
+ * garbage. Mapped to 503 `service_unavailable`: limits and counters fail
+ * closed (SEND-06), so an outage never lets a code through.
+ */
+export class DependencyError extends Error {
+  readonly dependency: string;
+  constructor(dependency: string, cause?: unknown) {
+    super(`${dependency} unavailable`, { cause });
+    this.name = "DependencyError";
+    this.dependency = dependency;
+  }
+}
+
+/** Runs `fn`, turning any failure into a DependencyError for `dependency`. */
+export async function guardDependency<T>(dependency: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AuthError || err instanceof DependencyError) throw err;
+    throw new DependencyError(dependency, err);
+  }
+}

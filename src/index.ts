@@ -1,0 +1,14 @@
+import { createApp } from "./app";
+import type { Env } from "./env";
+
+export { AttemptCounter } from "./durable-objects/attempt-counter";
+export { DevOutbox } from "./durable-objects/dev-outbox";
+export { OtpVault } from "./durable-objects/otp-vault";
+export { RateLimiter } from "./durable-objects/rate-limiter";
+export { SessionVault } from "./durable-objects/session-vault";
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,52 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { AuthError, DependencyError, ERROR_CODES, type ErrorCode } from "../errors";
+import { describeError, logJson } from "./log";
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; requestId: string; attemptsRemaining?: number };
+}
+
+/** The one JSON error shape every failure takes. */
+export function errorResponse(c: Context, error: AuthError): Response {
+  const requestId = (c.get("requestId") as string | undefined) ?? "unknown";
+  const body: ErrorBody = { error: { code: error.code, message: error.message, requestId, ...error.details } };
+  if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.retryAfterSeconds));
+  c.header("Cache-Control", "no-store");
+  return c.json(body, error.status as 400);
+}
+
+const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "invalid_request",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+/**
+ * Maps anything thrown to a public error. Internal reasons (provider codes,
+ * stack traces, storage messages) go to the log only.
+ */
+export function toAuthError(err: unknown): AuthError {
+  if (err instanceof AuthError) return err;
+  if (err instanceof DependencyError) return new AuthError("service_unavailable", { retryAfterSeconds: 5, cause: err });
+  if (err instanceof HTTPException) {
+    const code = HTTP_STATUS_CODES[err.status] ?? "invalid_request";
+    return new AuthError(code, { cause: err });
+  }
+  return new AuthError("internal_error", { cause: err });
+}
+
+/** Hono onError handler. */
+export function handleError(err: unknown, c: Context): Response {
+  const error = toAuthError(err);
+  if (error.status >= 500) {
+    logJson("error", { type: "error", requestId: c.get("requestId") as string, code: error.code, ...describeError(error.cause ?? err) });
+  }
+  return errorResponse(c, error);
+}
+
+export function errorCodeMessage(code: ErrorCode): string {
+  return ERROR_CODES[code].message;
+}

@@ -1,0 +1,47 @@
+import type { AuthEvent, AuthEventSink } from "../domain/ports";
+
+/**
+ * Structured logs: one JSON object per line on stdout, which Workers Logs and
+ * `wrangler tail` index by field. Callers pass only safe fields; nothing
+ * here ever receives a code, PIN, token or raw phone number.
+ */
+export type LogLevel = "info" | "warn" | "error";
+
+export function logJson(level: LogLevel, record: Record<string, unknown>): void {
+  const line = JSON.stringify({ level, time: new Date().toISOString(), ...record });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
+
+/**
+ * The first 12 hex digits of the keyed phone hash: enough to follow one
+ * number through the logs, and useless without the server key.
+ */
+export function maskPhoneHash(phoneHash: string): string {
+  return `${phoneHash.slice(0, 12)}…`;
+}
+
+/** Writes each auth event as one log line tagged with the request id (LOG-01). */
+export class LogAuthEvents implements AuthEventSink {
+  constructor(private readonly requestId: string) {}
+
+  emit(event: AuthEvent): void {
+    const { phoneHash, ...rest } = event;
+    logJson(event.outcome === "success" ? "info" : "warn", {
+      type: "auth_event",
+      requestId: this.requestId,
+      ...rest,
+      ...(phoneHash ? { phone: maskPhoneHash(phoneHash) } : {}),
+    });
+  }
+}
+
+/** Describes an error for the log without echoing request data. */
+export function describeError(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? { cause: `${err.cause.name}: ${err.cause.message}` } : {};
+    return { errorName: err.name, errorMessage: err.message, ...cause };
+  }
+  return { errorName: typeof err };
+}

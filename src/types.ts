@@ -1,0 +1,15 @@
+import type { Config } from "./config";
+import type { Authenticated } from "./domain/sessions";
+import type { Env } from "./env";
+import type { Services } from "./services";
+
+/** Hono generics for the whole app: bindings and typed context variables. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: Config;
+    services: Services;
+    auth: Authenticated;
+  };
+}
