@@ -1,0 +1,137 @@
+/**
+ * A local stand-in for Twilio's Messages API that speaks its wire format:
+ * POST /2010-04-01/Accounts/{AccountSid}/Messages.json with HTTP Basic auth
+ * and a form-encoded body (To, From or MessagingServiceSid, Body). It checks
+ * every part, answers like Twilio (201 + message JSON, or Twilio's error
+ * JSON), and can be told per recipient to fail or to stall.
+ *
+ * Control endpoints (test only):
+ *   POST /__scenario  {"to":"+E164","status":400,"code":21211,"delayMs":0}
+ *   GET  /__messages?to=+E164   → {"messages":[{To,From,MessagingServiceSid,Body}]}
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeTwilioOptions {
+  accountSid: string;
+  authToken: string;
+}
+
+interface Scenario {
+  status?: number;
+  code?: number;
+  delayMs?: number;
+}
+
+interface Received {
+  To: string | null;
+  From: string | null;
+  MessagingServiceSid: string | null;
+  Body: string | null;
+}
+
+export interface FakeTwilio {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+function twilioError(res: ServerResponse, status: number, code: number, message: string): void {
+  send(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+}
+
+export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwilio> {
+  const scenarios = new Map<string, Scenario>();
+  const received: Received[] = [];
+  const expectedAuth = `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString("base64")}`;
+  const messagesPath = `/2010-04-01/Accounts/${opts.accountSid}/Messages.json`;
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const raw = await readBody(req);
+
+    if (url.pathname === "/__scenario" && req.method === "POST") {
+      const { to, ...scenario } = JSON.parse(raw) as Scenario & { to: string };
+      scenarios.set(to, scenario);
+      return send(res, 204, {});
+    }
+    if (url.pathname === "/__messages" && req.method === "GET") {
+      const to = url.searchParams.get("to");
+      return send(res, 200, { messages: received.filter((m) => m.To === to) });
+    }
+
+    if (req.method !== "POST" || !url.pathname.startsWith("/2010-04-01/Accounts/")) {
+      return twilioError(res, 404, 20404, "The requested resource was not found");
+    }
+    if (req.headers.authorization !== expectedAuth) {
+      return twilioError(res, 401, 20003, "Authenticate");
+    }
+    if (url.pathname !== messagesPath) {
+      return twilioError(res, 404, 20404, "The requested resource was not found");
+    }
+    if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+      return twilioError(res, 400, 20001, "Content-Type must be application/x-www-form-urlencoded");
+    }
+    const form = new URLSearchParams(raw);
+    const message: Received = {
+      To: form.get("To"),
+      From: form.get("From"),
+      MessagingServiceSid: form.get("MessagingServiceSid"),
+      Body: form.get("Body"),
+    };
+    if (!message.To) return twilioError(res, 400, 21604, "A 'To' phone number is required.");
+    if (!message.From && !message.MessagingServiceSid) {
+      return twilioError(res, 400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required.");
+    }
+    if (!message.Body) return twilioError(res, 400, 21602, "Message body is required.");
+
+    const scenario = scenarios.get(message.To) ?? {};
+    if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
+    if (res.destroyed) return;
+    if (scenario.status && scenario.status >= 400) {
+      return twilioError(res, scenario.status, scenario.code ?? 30008, "Unknown error (simulated)");
+    }
+    received.push(message);
+    const sid = `SM${Math.random().toString(16).slice(2).padEnd(32, "0").slice(0, 32)}`;
+    return send(res, 201, {
+      sid,
+      account_sid: opts.accountSid,
+      to: message.To,
+      from: message.From,
+      messaging_service_sid: message.MessagingServiceSid,
+      body: message.Body,
+      status: "queued",
+      num_segments: "1",
+      direction: "outbound-api",
+      api_version: "2010-04-01",
+      date_created: new Date().toUTCString(),
+      uri: `${messagesPath.replace(".json", "")}/${sid}.json`,
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,117 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { loadConfig, type Config } from "../../src/config";
+import type { Env } from "../../src/env";
+import worker from "../../src/index";
+import { buildServices, type Services } from "../../src/services";
+import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN, TWILIO_TEST_FROM } from "../support/constants";
+
+export const testEnv = env as unknown as Env & { FAKE_TWILIO_URL: string };
+
+/** Settings that switch the Worker to the Twilio provider against the local fake. */
+export function twilioSettings(): Record<string, string> {
+  return {
+    SMS_PROVIDER: "twilio",
+    TWILIO_ACCOUNT_SID: TWILIO_TEST_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: TWILIO_TEST_AUTH_TOKEN,
+    TWILIO_FROM: TWILIO_TEST_FROM,
+    TWILIO_API_BASE: testEnv.FAKE_TWILIO_URL,
+    TWILIO_TIMEOUT_MS: "1000",
+  };
+}
+
+let ipCounter = 0;
+/** A fresh client IP per test, so per-IP limits of one test never touch another. */
+export function uniqueIp(): string {
+  ipCounter++;
+  return `198.51.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+}
+
+/** A random valid Indian mobile number (+91 9xxxxxxxxx), unique per call. */
+export function uniquePhone(): string {
+  const n = crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000_000;
+  return `+919${n.toString().padStart(9, "0")}`;
+}
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  token?: string;
+  ip?: string;
+  /** Settings layered over the test bindings for this call only. */
+  settings?: Record<string, unknown>;
+}
+
+/** Sends one request through the real Worker entry point. */
+export async function call(path: string, opts: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(opts.headers);
+  if (opts.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+  if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
+  headers.set("cf-connecting-ip", opts.ip ?? "192.0.2.1");
+  const init: RequestInit = { method: opts.method ?? (opts.body !== undefined || opts.rawBody !== undefined ? "POST" : "GET"), headers };
+  if (opts.rawBody !== undefined) init.body = opts.rawBody;
+  else if (opts.body !== undefined) init.body = JSON.stringify(opts.body);
+  const bindings = opts.settings ? ({ ...testEnv, ...opts.settings } as Env) : testEnv;
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`https://auth.test${path}`, init), bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string; requestId: string; attemptsRemaining?: number };
+}
+
+export async function expectError(res: Response, status: number, code: string): Promise<ErrorJson> {
+  const body = (await res.json()) as ErrorJson;
+  expect({ status: res.status, code: body.error?.code }).toEqual({ status, code });
+  expect(typeof body.error.message).toBe("string");
+  expect(typeof body.error.requestId).toBe("string");
+  return body;
+}
+
+/** Latest code sent to `phone` by the console provider, read from the dev outbox. */
+export async function latestCode(phone: string): Promise<string> {
+  const res = await call(`/dev/sms-outbox?phone=${encodeURIComponent(phone)}`);
+  const { messages } = (await res.json()) as { messages: { body: string }[] };
+  const match = /\b(\d{6})\b/.exec(messages[0]?.body ?? "");
+  if (!match) throw new Error(`no code in outbox for ${phone}`);
+  return match[1]!;
+}
+
+export async function requestCode(phone: string, ip = uniqueIp()): Promise<string> {
+  const res = await call("/auth/request-otp", { body: { phone }, ip });
+  expect(res.status).toBe(200);
+  return latestCode(phone);
+}
+
+export interface SignInResult {
+  token: string;
+  expiresAt: string;
+  user: { id: string; isNewUser: boolean; biometricEnabled: boolean; pinEnabled: boolean };
+}
+
+export async function signIn(phone = uniquePhone()): Promise<SignInResult & { phone: string }> {
+  const ip = uniqueIp();
+  const code = await requestCode(phone, ip);
+  const res = await call("/auth/verify-otp", { body: { phone, otp: code }, ip });
+  expect(res.status).toBe(200);
+  return { ...((await res.json()) as SignInResult), phone };
+}
+
+/** A code that is not `code` (for wrong-guess tests). */
+export function wrongCode(code: string): string {
+  return code === "000000" ? "111111" : "000000";
+}
+
+/** The real services (real Durable Objects and D1) with overridable parts. */
+export async function services(overrides: Partial<Services> = {}, settings: Record<string, unknown> = {}): Promise<Services & { config: Config }> {
+  const bindings = { ...testEnv, ...settings } as Env;
+  const result = loadConfig(bindings);
+  if (!result.ok) throw new Error(result.problems.join("; "));
+  const built = await buildServices(bindings, result.config, "test");
+  return { ...built, ...overrides, config: result.config };
+}

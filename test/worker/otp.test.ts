@@ -1,0 +1,257 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config";
+import { generateOtp, otpDigest } from "../../src/domain/otp";
+import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
+import { AuthError } from "../../src/errors";
+import { constantTimeEqual, sha256, toBase64url } from "../../src/lib/crypto";
+import { phoneHash } from "../../src/lib/keys";
+import {
+  call,
+  expectError,
+  latestCode,
+  requestCode,
+  services,
+  testEnv,
+  uniqueIp,
+  uniquePhone,
+  wrongCode,
+} from "./helpers";
+
+const client = () => ({ ip: uniqueIp(), userAgent: "vitest" });
+
+async function authErrorOf(p: Promise<unknown>): Promise<AuthError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AuthError);
+  return err as AuthError;
+}
+
+/** Services whose clock is a variable the test moves. */
+async function clocked(start = Date.now()) {
+  const clock = { t: start };
+  const deps = await services({ now: () => clock.t });
+  return { deps, clock };
+}
+
+describe("one-time codes", () => {
+  it("OTP-01: codes are 6 digits, uniform by chi-square over 100,000 codes, with rejection sampling", () => {
+    const N = 100_000;
+    const counts = Array.from({ length: 6 }, () => new Array<number>(10).fill(0));
+    for (let i = 0; i < N; i++) {
+      const code = generateOtp();
+      expect(code).toMatch(/^\d{6}$/);
+      for (let p = 0; p < 6; p++) counts[p]![code.charCodeAt(p) - 48]!++;
+    }
+    const expected = N / 10;
+    for (const position of counts) {
+      const chi2 = position.reduce((sum, observed) => sum + (observed - expected) ** 2 / expected, 0);
+      // 9 degrees of freedom; 33.72 is the p = 0.0001 critical value.
+      expect(chi2).toBeLessThan(33.72);
+    }
+    // Values in the biased tail (>= 4,294,000,000) are drawn again, not folded.
+    const draws = [0xffffffff, 4_294_000_000, 123_456];
+    const code = generateOtp((buf) => {
+      buf[0] = draws.shift()!;
+    });
+    expect(code).toBe("123456");
+    expect(draws).toHaveLength(0);
+  });
+
+  it("OTP-02: the store holds an HMAC over purpose, phone and code, never the code", async () => {
+    const phone = uniquePhone();
+    const code = await requestCode(phone);
+    const deps = await services();
+    const hash = await phoneHash(deps.keys, phone);
+    const stored = await runInDurableObject(testEnv.OTP_VAULT.get(testEnv.OTP_VAULT.idFromName(hash)), (_o, state) =>
+      JSON.stringify([...state.storage.kv.list()]),
+    );
+    expect(stored).not.toContain(code);
+    expect(stored).not.toContain(phone);
+    expect(stored).toContain(await otpDigest(deps.keys.otp, "sign_in", phone, code));
+    // A bare SHA-256 of the code (brute-forced in a millisecond) is not what is stored.
+    expect(stored).not.toContain(toBase64url(await sha256(code)));
+  });
+
+  it("OTP-03: a code expires after its TTL, the stored record carries that TTL, and TTL > 600 s is refused", async () => {
+    const { deps, clock } = await clocked();
+    const phone = uniquePhone();
+    const c = client();
+    await requestOtp(deps, { phone }, c);
+    const code = await latestCode(phone);
+    clock.t += 300_001;
+    expect((await authErrorOf(verifyOtp(deps, { phone, otp: code }, c))).code).toBe("otp_expired");
+
+    const hash = await phoneHash(deps.keys, phone);
+    const live = uniquePhone();
+    const before = Date.now();
+    await requestCode(live);
+    const liveHash = await phoneHash(deps.keys, live);
+    const alarm = await testEnv.OTP_VAULT.get(testEnv.OTP_VAULT.idFromName(liveHash)).alarmAt();
+    expect(alarm).not.toBeNull();
+    expect(alarm! - before).toBeGreaterThanOrEqual(299_000);
+    expect(alarm! - before).toBeLessThanOrEqual(301_000);
+    expect(hash).not.toBe(liveHash);
+
+    const bad = parseConfig({ ...testEnv, OTP_TTL_SECONDS: "601" });
+    expect(bad.ok).toBe(false);
+  });
+
+  it("OTP-04: a code verifies only once", async () => {
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    const code = await requestCode(phone, ip);
+    expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
+    await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip }), 400, "otp_expired");
+  });
+
+  it("OTP-05: 20 concurrent verifies with the right code give one success, one session, one user", async () => {
+    const phone = uniquePhone();
+    const code = await requestCode(phone);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => call("/auth/verify-otp", { body: { phone, otp: code }, ip: uniqueIp() })),
+    );
+    const ok = responses.filter((r) => r.status === 200);
+    expect(ok).toHaveLength(1);
+    const { user } = (await ok[0]!.json()) as { user: { id: string } };
+    const deps = await services();
+    expect(await deps.sessions.list(user.id, Date.now())).toHaveLength(1);
+    const hash = await phoneHash(deps.keys, phone);
+    const rows = await testEnv.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE phone_hash = ?").bind(hash).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+    for (const r of responses.filter((r) => r.status !== 200)) {
+      expect([400, 429]).toContain(r.status);
+    }
+  });
+
+  it("OTP-06: 50 concurrent wrong guesses are evaluated at most 3 times, then even the right code is locked out", async () => {
+    const phone = uniquePhone();
+    const code = await requestCode(phone);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => call("/auth/verify-otp", { body: { phone, otp: wrongCode(code) }, ip: uniqueIp() })),
+    );
+    const codes = await Promise.all(responses.map(async (r) => ((await r.json()) as { error: { code: string } }).error.code));
+    expect(codes.filter((c) => c === "otp_invalid")).toHaveLength(3);
+    expect(codes.filter((c) => c === "too_many_attempts")).toHaveLength(47);
+    await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip: uniqueIp() }), 429, "too_many_attempts");
+  });
+
+  it("OTP-07: asking for a new code does not reset the failed-attempt count", async () => {
+    const { deps, clock } = await clocked();
+    const phone = uniquePhone();
+    const c = client();
+    await requestOtp(deps, { phone }, c);
+    const first = await latestCode(phone);
+    const e1 = await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(first) }, c));
+    expect(e1.details.attemptsRemaining).toBe(2);
+    clock.t += 61_000; // past the resend cooldown
+    await requestOtp(deps, { phone }, c);
+    const second = await latestCode(phone);
+    const e2 = await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(second) }, c));
+    expect(e2.details.attemptsRemaining).toBe(1);
+  });
+
+  it("OTP-08: a success clears the failure count", async () => {
+    const { deps, clock } = await clocked();
+    const phone = uniquePhone();
+    const c = client();
+    await requestOtp(deps, { phone }, c);
+    const code = await latestCode(phone);
+    await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(code) }, c));
+    await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(code) }, c));
+    await verifyOtp(deps, { phone, otp: code }, c);
+    clock.t += 61_000;
+    await requestOtp(deps, { phone }, c);
+    const next = await latestCode(phone);
+    const e = await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(next) }, c));
+    expect(e.details.attemptsRemaining).toBe(2);
+  });
+
+  it("OTP-09: during lockout the right code gets the wrong code's answer, and knocking does not extend it", async () => {
+    const { deps, clock } = await clocked();
+    const phone = uniquePhone();
+    const c = client();
+    await requestOtp(deps, { phone }, c);
+    const code = await latestCode(phone);
+    for (const left of [2, 1, 0]) {
+      expect((await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(code) }, c))).details.attemptsRemaining).toBe(left);
+    }
+    const wrong = await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(code) }, c));
+    const right = await authErrorOf(verifyOtp(deps, { phone, otp: code }, c));
+    expect([right.code, right.status, right.message, right.details]).toEqual([wrong.code, wrong.status, wrong.message, wrong.details]);
+    expect(right.code).toBe("too_many_attempts");
+    expect(right.retryAfterSeconds).toBe(900);
+
+    clock.t += 600_000; // knock again mid-lockout
+    const mid = await authErrorOf(verifyOtp(deps, { phone, otp: code }, c));
+    expect(mid.retryAfterSeconds).toBe(300);
+    clock.t += 300_001; // the original 15 minutes are over
+    await requestOtp(deps, { phone }, c);
+    const fresh = await latestCode(phone);
+    const signedIn = await verifyOtp(deps, { phone, otp: fresh }, c);
+    expect(signedIn.token).toBeTruthy();
+  });
+
+  it("OTP-10: a code is bound to its phone and its purpose", async () => {
+    const a = uniquePhone();
+    const b = uniquePhone();
+    const ip = uniqueIp();
+    const codeA = await requestCode(a, ip);
+    await requestCode(b, ip);
+    const codeB = await latestCode(b);
+    if (codeA !== codeB) {
+      await expectError(await call("/auth/verify-otp", { body: { phone: b, otp: codeA }, ip }), 400, "otp_invalid");
+    }
+    const deps = await services();
+    const signIn = await otpDigest(deps.keys.otp, "sign_in", a, codeA);
+    expect(await otpDigest(deps.keys.otp, "step_up", a, codeA)).not.toBe(signIn);
+    expect(await otpDigest(deps.keys.otp, "sign_in", b, codeA)).not.toBe(signIn);
+    const hash = await phoneHash(deps.keys, a);
+    expect(await deps.otps.get(hash, "step_up", Date.now())).toBeNull();
+    expect(await deps.otps.consume(hash, "step_up", signIn, Date.now())).toBe(false);
+    expect((await deps.otps.get(hash, "sign_in", Date.now()))?.digest).toBe(signIn);
+  });
+
+  it("OTP-11: after a resend the earlier code is refused", async () => {
+    const { deps, clock } = await clocked();
+    const phone = uniquePhone();
+    const c = client();
+    await requestOtp(deps, { phone }, c);
+    const first = await latestCode(phone);
+    let second = first;
+    // Two random codes collide with probability 1e-6; resend until they differ.
+    while (second === first) {
+      clock.t += 61_000;
+      await requestOtp(deps, { phone }, c);
+      second = await latestCode(phone);
+    }
+    expect((await authErrorOf(verifyOtp(deps, { phone, otp: first }, c))).code).toBe("otp_invalid");
+    expect((await verifyOtp(deps, { phone, otp: second }, c)).token).toBeTruthy();
+  });
+
+  it("OTP-12: digest comparison is constant-time over equal lengths and never throws", async () => {
+    const a = toBase64url(await sha256("a"));
+    const b = toBase64url(await sha256("b"));
+    expect(constantTimeEqual(a, a)).toBe(true);
+    expect(constantTimeEqual(a, b)).toBe(false);
+    expect(constantTimeEqual(a, a.slice(1))).toBe(false);
+    expect(constantTimeEqual("", "")).toBe(false);
+    for (const odd of [null, undefined, 42, {}, [], "x".repeat(1_000_000), new Uint8Array(3)]) {
+      expect(() => constantTimeEqual(a, odd)).not.toThrow();
+      expect(constantTimeEqual(a, odd)).toBe(false);
+    }
+  });
+
+  it("OTP-13: the attempt counter Durable Object counts 10 concurrent increments as exactly 10", async () => {
+    const stub = testEnv.ATTEMPT_COUNTER.get(testEnv.ATTEMPT_COUNTER.idFromName(`otp13-${uniquePhone()}`));
+    const policy = { maxAttempts: 100, lockoutMs: 60_000, windowMs: 3_600_000 };
+    const now = Date.now();
+    const decisions = await Promise.all(Array.from({ length: 10 }, () => stub.acquire(policy, now)));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    const remaining = decisions.map((d) => (d.allowed ? d.attemptsRemaining : -1)).sort((x, y) => x - y);
+    expect(remaining).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+    expect((await stub.peek())?.count).toBe(10);
+  });
+});

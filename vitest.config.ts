@@ -1,0 +1,54 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { generateDevSecrets } from "./scripts/secrets.mjs";
+
+/**
+ * Two projects:
+ *  - worker: runs inside workerd via @cloudflare/vitest-plugin with the real
+ *    Durable Objects and D1 from wrangler.toml (embedded profile);
+ *  - node:   Node-side suites (fake provider servers, tooling).
+ * Secrets are generated fresh for every run; none are committed.
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("migrations/d1");
+  const secrets = generateDevSecrets();
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  ...secrets,
+                  ENVIRONMENT: "test",
+                  SMS_PROVIDER: "console",
+                  TEST_MIGRATIONS: migrations,
+                  FAKE_TWILIO_URL: inject("fakeTwilioUrl"),
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "worker",
+            include: ["test/worker/**/*.test.ts"],
+            setupFiles: ["test/worker/setup.ts"],
+            globalSetup: ["test/support/global-setup.ts"],
+            testTimeout: 30_000,
+            silent: "passed-only",
+          },
+        },
+        {
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 30_000,
+            silent: "passed-only",
+          },
+        },
+      ],
+    },
+  };
+});
