@@ -79,6 +79,11 @@ export interface SessionRecord {
 export interface SessionStore {
   create(session: SessionRecord): Promise<void>;
   get(userId: string, sessionId: string, now: number): Promise<SessionRecord | null>;
+  /**
+   * Replaces the token hash only if it still equals `expectedTokenHash`
+   * (compare-and-set), so of two concurrent renewals one wins (SES-04).
+   */
+  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number): Promise<boolean>;
   /** Returns whether a live session was removed. */
   revoke(userId: string, sessionId: string): Promise<boolean>;
   revokeAll(userId: string): Promise<number>;

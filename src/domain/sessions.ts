@@ -24,6 +24,8 @@ export interface IssuedSession {
 export interface Authenticated {
   user: UserRecord;
   session: SessionRecord;
+  /** The presented token's id, needed to rotate it. */
+  jti: string;
 }
 
 /** Hash under which a token's jti is stored (SES-05: the store never sees a raw token). */
@@ -94,7 +96,25 @@ export async function authenticate(deps: SessionDeps, authorization: string | un
     deps.events.emit({ event: "session.checked", outcome: "denied", reason: "user_gone", userId: claims.sub, sessionId: claims.sid });
     throw new AuthError("session_revoked");
   }
-  return { user, session };
+  return { user, session, jti: claims.jti };
+}
+
+/**
+ * Issues a new token for a live session and retires the old one (SES-04):
+ * the session's stored token hash is swapped by compare-and-set, so the old
+ * token fails its next check and two concurrent renewals cannot both win.
+ * Called after a step-up (biometric or PIN unlock).
+ */
+export async function rotateToken(deps: SessionDeps, auth: Authenticated): Promise<IssuedSession> {
+  const now = deps.now();
+  const jti = randomId(16);
+  const swapped = await deps.sessions.rotate(auth.user.id, auth.session.id, await tokenHash(auth.jti), await tokenHash(jti), now);
+  if (!swapped) throw new AuthError("session_revoked");
+  const iat = Math.floor(now / 1000);
+  const exp = Math.floor(auth.session.expiresAt / 1000);
+  const token = await signAccessToken(deps.signingKey, deps.token, { sub: auth.user.id, sid: auth.session.id, jti, iat, exp });
+  deps.events.emit({ event: "session.created", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: "rotated" });
+  return { token, expiresAt: exp * 1000, user: auth.user, session: { ...auth.session, lastAuthAt: now } };
 }
 
 /** Ends one session; its token gets 401 from then on. */

@@ -19,6 +19,13 @@ export class SessionVault extends DurableObject {
     return s && s.expiresAt > now ? s : null;
   }
 
+  rotate(sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number): boolean {
+    const s = this.get(sessionId, now);
+    if (!s || s.tokenHash !== expectedTokenHash) return false;
+    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, tokenHash: newTokenHash, lastAuthAt: now });
+    return true;
+  }
+
   revoke(sessionId: string): boolean {
     return this.ctx.storage.kv.delete(PREFIX + sessionId);
   }

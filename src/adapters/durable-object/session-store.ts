@@ -21,6 +21,12 @@ export class DurableSessionStore implements SessionStore {
     return withDeadline("session-store", this.timeoutMs, () => this.stub(userId).get(sessionId, now));
   }
 
+  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number): Promise<boolean> {
+    return withDeadline("session-store", this.timeoutMs, () =>
+      this.stub(userId).rotate(sessionId, expectedTokenHash, newTokenHash, now),
+    );
+  }
+
   revoke(userId: string, sessionId: string): Promise<boolean> {
     return withDeadline("session-store", this.timeoutMs, () => this.stub(userId).revoke(sessionId));
   }

@@ -1,0 +1,165 @@
+import { describe, expect, it } from "vitest";
+import { requestOtp } from "../../src/domain/sign-in";
+import type { SmsMessage, SmsSender, UserStore } from "../../src/domain/ports";
+import { AuthError } from "../../src/errors";
+import { phoneHash } from "../../src/lib/keys";
+import { call, expectError, services, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
+
+async function twilioReceived(to: string): Promise<{ Body: string }[]> {
+  const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(to)}`);
+  return ((await res.json()) as { messages: { Body: string }[] }).messages;
+}
+
+async function twilioScenario(to: string, scenario: { status?: number; code?: number; delayMs?: number }): Promise<void> {
+  await fetch(`${testEnv.FAKE_TWILIO_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to, ...scenario }) });
+}
+
+class CountingSender implements SmsSender {
+  sent: SmsMessage[] = [];
+  async send(message: SmsMessage): Promise<void> {
+    this.sent.push(message);
+  }
+}
+
+/** A Durable Object namespace whose every call fails, as in an outage. */
+function downNamespace(mode: "reject" | "hang"): unknown {
+  const fail = () => (mode === "reject" ? Promise.reject(new Error("simulated outage")) : new Promise(() => {}));
+  return {
+    idFromName: (name: string) => testEnv.RATE_LIMITER.idFromName(name),
+    get: () => new Proxy({}, { get: () => fail }),
+  };
+}
+
+describe("sending and abuse", () => {
+  it("SEND-01: 3 code requests per phone per hour; a request inside the cooldown gets 429 + Retry-After and no provider call", async () => {
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    const settings = twilioSettings();
+    expect((await call("/auth/request-otp", { body: { phone }, ip, settings })).status).toBe(200);
+    const again = await call("/auth/request-otp", { body: { phone }, ip, settings });
+    await expectError(again, 429, "rate_limited");
+    const retryAfter = Number(again.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await twilioReceived(phone)).toHaveLength(1);
+
+    const clock = { t: Date.now() };
+    const sms = new CountingSender();
+    const deps = await services({ now: () => clock.t, sms });
+    const other = uniquePhone();
+    for (let i = 0; i < 3; i++) {
+      await requestOtp(deps, { phone: other }, { ip, userAgent: null });
+      clock.t += 61_000;
+    }
+    const denied = await requestOtp(deps, { phone: other }, { ip, userAgent: null }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(AuthError);
+    expect((denied as AuthError).code).toBe("rate_limited");
+    // The oldest of the three leaves the hour 3600 - 3*61 s from now.
+    expect((denied as AuthError).retryAfterSeconds).toBe(3600 - 183);
+    expect(sms.sent).toHaveLength(3);
+  });
+
+  it("SEND-02: per-IP limits stop one client rotating through many phones, for requests and for verifies", async () => {
+    const ip = uniqueIp();
+    for (let i = 0; i < 30; i++) {
+      expect((await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip })).status).toBe(200);
+    }
+    const blocked = await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip });
+    await expectError(blocked, 429, "rate_limited");
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Another address is unaffected.
+    expect((await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip: uniqueIp() })).status).toBe(200);
+
+    const verifier = uniqueIp();
+    const settings = { IP_VERIFY_LIMIT: "3" };
+    for (let i = 0; i < 3; i++) {
+      const res = await call("/auth/verify-otp", { body: { phone: uniquePhone(), otp: "123456" }, ip: verifier, settings });
+      await expectError(res, 400, "otp_expired");
+    }
+    await expectError(await call("/auth/verify-otp", { body: { phone: uniquePhone(), otp: "123456" }, ip: verifier, settings }), 429, "rate_limited");
+  });
+
+  it("SEND-03: known and unknown phones get the same status and body, and the user store is never read", async () => {
+    // A user who exists but has no pending code or cooldown.
+    const known = uniquePhone();
+    const setup = await services();
+    await setup.users.findOrCreateByPhone(await phoneHash(setup.keys, known), "ciphertext", Date.now());
+    const unknown = uniquePhone();
+    const a = await call("/auth/request-otp", { body: { phone: known }, ip: uniqueIp() });
+    const b = await call("/auth/request-otp", { body: { phone: unknown }, ip: uniqueIp() });
+    expect(a.status).toBe(b.status);
+    expect(await a.json()).toEqual(await b.json());
+    expect([...a.headers.keys()].sort()).toEqual([...b.headers.keys()].sort());
+
+    const untouchable = new Proxy({} as UserStore, {
+      get: () => () => {
+        throw new Error("request-otp must not consult the user store");
+      },
+    });
+    const deps = await services({ users: untouchable, sms: new CountingSender() });
+    await expect(requestOtp(deps, { phone: uniquePhone() }, { ip: uniqueIp(), userAgent: null })).resolves.toMatchObject({ status: "sent" });
+  });
+
+  it("SEND-04: invalid numbers get 400 invalid_phone and no provider call", async () => {
+    const sms = new CountingSender();
+    const deps = await services({ sms });
+    const invalid = [
+      "919876543210", // no plus
+      "+91 98765 43210", // formatted, not E.164
+      "+91-9876543210",
+      "+0919876543210", // country code cannot start with 0
+      "+911", // too short
+      "+9198765432101234", // too long
+      "+999123456789", // no such country code
+      "+10000000000", // not a valid US number
+      "+4477009001", // too short for the UK plan
+      "+٩١٩٨٧٦٥٤٣٢١٠", // non-ASCII digits
+      "",
+    ];
+    for (const phone of invalid) {
+      await expectError(await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() }), 400, "invalid_phone");
+      const err = await requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null }).catch((e: unknown) => e);
+      expect((err as AuthError).code).toBe("invalid_phone");
+    }
+    expect(sms.sent).toHaveLength(0);
+  });
+
+  it("SEND-05: a provider error or timeout gives 502 sms_send_failed without details, and no request slot is charged", async () => {
+    const settings = twilioSettings();
+    for (const scenario of [{ status: 400, code: 21211 }, { status: 500, code: 30008 }, { delayMs: 3000 }]) {
+      const phone = uniquePhone();
+      await twilioScenario(phone, scenario);
+      const res = await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings });
+      const body = await expectError(res, 502, "sms_send_failed");
+      const text = JSON.stringify(body).toLowerCase();
+      expect(text).not.toContain("twilio");
+      expect(text).not.toContain(String(scenario.code ?? "timeout"));
+      // The message never left, so the phone may ask again at once (no cooldown, no hourly slot used).
+      await twilioScenario(phone, {});
+      expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings })).status).toBe(200);
+      expect(await twilioReceived(phone)).toHaveLength(1);
+    }
+  });
+
+  it("SEND-06: when the limiter or the attempt counter cannot be reached, nothing is sent or accepted (503)", async () => {
+    const phone = uniquePhone();
+    const settings = { ...twilioSettings(), RATE_LIMITER: downNamespace("reject") };
+    const res = await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings });
+    await expectError(res, 503, "service_unavailable");
+    expect(await twilioReceived(phone)).toHaveLength(0);
+
+    const hanging = { ...twilioSettings(), RATE_LIMITER: downNamespace("hang"), STORAGE_TIMEOUT_MS: "200" };
+    await expectError(await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings: hanging }), 503, "service_unavailable");
+    expect(await twilioReceived(phone)).toHaveLength(0);
+
+    const ip = uniqueIp();
+    const ok = await call("/auth/request-otp", { body: { phone }, ip });
+    expect(ok.status).toBe(200);
+    const codeRes = await call(`/dev/sms-outbox?phone=${encodeURIComponent(phone)}`);
+    const code = /\b(\d{6})\b/.exec(((await codeRes.json()) as { messages: { body: string }[] }).messages[0]!.body)![1]!;
+    const noCounter = { ATTEMPT_COUNTER: downNamespace("reject") };
+    await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings: noCounter }), 503, "service_unavailable");
+    // The code was not consumed by the refused attempt: with the counter back it still works.
+    expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
+  });
+});
