@@ -56,7 +56,8 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
   else if (opts.body !== undefined) init.body = JSON.stringify(opts.body);
   const bindings = opts.settings ? ({ ...testEnv, ...opts.settings } as Env) : testEnv;
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`https://auth.test${path}`, init), bindings, ctx);
+  const request = new Request(`https://auth.test${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
+  const res = await worker.fetch(request, bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -1,0 +1,23 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", ".wrangler/", "dist/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "no-restricted-globals": ["error", { name: "Buffer", message: "Use Uint8Array: src/ runs on Workers." }],
+    },
+  },
+  {
+    files: ["test/**", "scripts/**", "vitest.config.ts", "bench/**", "tools/**"],
+    rules: { "no-restricted-globals": "off" },
+  },
+  {
+    files: ["scripts/**/*.mjs", "tools/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+);

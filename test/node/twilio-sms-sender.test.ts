@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TwilioSmsSender } from "../../src/adapters/twilio/sms-sender";
+import { SmsSendError } from "../../src/domain/ports";
+import { startFakeTwilio, type FakeTwilio } from "../support/fake-twilio";
+import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN, TWILIO_TEST_FROM } from "../support/constants";
+
+let twilio: FakeTwilio;
+
+beforeAll(async () => {
+  twilio = await startFakeTwilio({ accountSid: TWILIO_TEST_ACCOUNT_SID, authToken: TWILIO_TEST_AUTH_TOKEN });
+});
+afterAll(async () => {
+  await twilio.close();
+});
+
+function sender(overrides: Partial<ConstructorParameters<typeof TwilioSmsSender>[0]> = {}): TwilioSmsSender {
+  return new TwilioSmsSender({
+    accountSid: TWILIO_TEST_ACCOUNT_SID,
+    authToken: TWILIO_TEST_AUTH_TOKEN,
+    from: TWILIO_TEST_FROM,
+    apiBase: twilio.url,
+    timeoutMs: 500,
+    ...overrides,
+  });
+}
+
+async function received(to: string): Promise<Record<string, string | null>[]> {
+  const res = await fetch(`${twilio.url}/__messages?to=${encodeURIComponent(to)}`);
+  return ((await res.json()) as { messages: Record<string, string | null>[] }).messages;
+}
+
+async function failure(p: Promise<unknown>): Promise<SmsSendError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(SmsSendError);
+  return err as SmsSendError;
+}
+
+describe("Twilio SMS adapter against the local wire-format fake", () => {
+  it("posts To, From and Body form-encoded with Basic auth to the Messages resource", async () => {
+    await sender().send({ to: "+919876500001", body: "Your code is 123456 & more" });
+    expect(await received("+919876500001")).toEqual([
+      { To: "+919876500001", From: TWILIO_TEST_FROM, MessagingServiceSid: null, Body: "Your code is 123456 & more" },
+    ]);
+  });
+
+  it("uses MessagingServiceSid instead of From when configured", async () => {
+    await sender({ from: undefined, messagingServiceSid: "MG00000000000000000000000000000001" }).send({ to: "+919876500002", body: "x" });
+    expect((await received("+919876500002"))[0]).toMatchObject({ From: null, MessagingServiceSid: "MG00000000000000000000000000000001" });
+  });
+
+  it("maps wrong credentials, Twilio error bodies, 5xx and timeouts to SmsSendError", async () => {
+    const auth = await failure(sender({ authToken: "wrong" }).send({ to: "+919876500003", body: "x" }));
+    expect([auth.reason, auth.providerStatus, auth.providerCode]).toEqual(["provider_401", 401, 20003]);
+
+    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500004", status: 400, code: 21211 }) });
+    const invalid = await failure(sender().send({ to: "+919876500004", body: "x" }));
+    expect([invalid.reason, invalid.providerCode]).toEqual(["provider_400", 21211]);
+
+    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500005", status: 503, code: 30001 }) });
+    expect((await failure(sender().send({ to: "+919876500005", body: "x" }))).reason).toBe("provider_503");
+
+    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500006", delayMs: 2000 }) });
+    expect((await failure(sender({ timeoutMs: 300 }).send({ to: "+919876500006", body: "x" }))).reason).toBe("timeout");
+
+    expect((await failure(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x" }))).reason).toBe("network");
+  });
+
+  it("the fake refuses what Twilio refuses: missing From/MessagingServiceSid", async () => {
+    const err = await failure(sender({ from: undefined }).send({ to: "+919876500008", body: "x" }));
+    expect(err.providerCode).toBe(21603);
+  });
+});

@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ERROR_CODES } from "../../src/errors";
+import { call, expectError, latestCode, testEnv, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
+
+function captureLogs(): string[] {
+  const lines: string[] = [];
+  for (const method of ["log", "warn", "error", "info", "debug"] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+  }
+  return lines;
+}
+
+async function twilioBody(phone: string): Promise<string> {
+  const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(phone)}`);
+  const { messages } = (await res.json()) as { messages: { Body: string }[] };
+  return messages.at(-1)!.Body;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("logs", () => {
+  it("LOG-01: every auth event is one JSON line with request id, event, outcome, masked phone hash and country, and no secret", async () => {
+    const lines = captureLogs();
+    const settings = twilioSettings();
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    await call("/auth/request-otp", { body: { phone }, ip, settings });
+    const code = /\b(\d{6})\b/.exec(await twilioBody(phone))![1]!;
+    await call("/auth/verify-otp", { body: { phone, otp: wrongCode(code) }, ip, settings });
+    const ok = await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings });
+    const { token } = (await ok.json()) as { token: string };
+    await call("/auth/check-session", { token, settings });
+    await call("/auth/logout", { method: "POST", token, settings });
+    await call("/auth/check-session", { token, settings });
+    const locked = uniquePhone();
+    await call("/auth/request-otp", { body: { phone: locked }, ip, settings });
+    for (let i = 0; i < 4; i++) await call("/auth/verify-otp", { body: { phone: locked, otp: "000000" }, ip, settings });
+
+    const events = lines.filter((l) => l.includes('"auth_event"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const names = new Set(events.map((e) => e.event));
+    for (const name of ["otp.requested", "otp.sent", "otp.failed", "otp.verified", "otp.locked", "session.created", "session.revoked", "session.checked"]) {
+      expect(names).toContain(name);
+    }
+    for (const e of events) {
+      expect(typeof e.requestId).toBe("string");
+      expect(["success", "failure", "denied"]).toContain(e.outcome);
+      if (String(e.event).startsWith("otp.")) {
+        expect(e.phone).toMatch(/^[0-9a-f]{12}…$/);
+        expect(e.country).toBe("IN");
+      }
+    }
+    const all = lines.join("\n");
+    const national = phone.slice(3);
+    expect(all).not.toContain(national);
+    expect(all).not.toContain(locked.slice(3));
+    expect(all).not.toMatch(new RegExp(`\\b${code}\\b`));
+    expect(all).not.toContain(token);
+    expect(all).not.toContain(token.split(".")[2]!);
+    // Every line is JSON (request lines too), so log pipelines can parse them.
+    for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
+  });
+
+  it("LOG-01: with the console provider only the [dev sms] line shows the code", async () => {
+    const lines = captureLogs();
+    const phone = uniquePhone();
+    await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() });
+    vi.restoreAllMocks();
+    const code = await latestCode(phone);
+    const leaking = lines.filter((l) => l.includes(code) || l.includes(phone.slice(3)));
+    expect(leaking).toHaveLength(1);
+    expect(leaking[0]).toMatch(/^\[dev sms\] /);
+  });
+});
+
+const STABLE_CODES = new Set(Object.keys(ERROR_CODES));
+
+describe("input", () => {
+  it("IN-01: fuzzed bodies on every endpoint give 4xx with a stable code, never 5xx", async () => {
+    const big = "9".repeat(1_000_000);
+    const bodies: { raw: string; type?: string }[] = [
+      ...[
+        { phone: 919876543210 },
+        { phone: null },
+        { phone: ["+919876543210"] },
+        { phone: { e164: "+919876543210" } },
+        { phone: true },
+        { phone: "+91987654321０" },
+        { phone: "+919876543210", extra: 1 },
+        { phone: "+919876543210", otp: 123456 },
+        { phone: "+919876543210", otp: "12345" },
+        { phone: "+919876543210", otp: "1234567" },
+        { phone: "+919876543210", otp: "١٢٣٤٥٦" },
+        { phone: "+919876543210", otp: null },
+        { phone: `+91${big}` },
+        { phone: "😀".repeat(50) },
+        { __proto__: { phone: "+919876543210" } },
+        {},
+        [],
+        null,
+        "string",
+        42,
+      ].map((b) => ({ raw: JSON.stringify(b) })),
+      { raw: "" },
+      { raw: "{" },
+      { raw: '{"phone":' },
+      { raw: "\u0000\u0001" },
+      { raw: JSON.stringify({ phone: big }) },
+      { raw: "[".repeat(10_000) + "]".repeat(10_000) },
+      { raw: "phone=%2B919876543210", type: "application/x-www-form-urlencoded" },
+      { raw: JSON.stringify({ phone: "+919876543210" }), type: "text/plain" },
+      { raw: JSON.stringify({ phone: "+919876543210" }), type: "multipart/form-data; boundary=x" },
+    ];
+    const targets = ["/auth/request-otp", "/auth/verify-otp", "/auth/logout", "/auth/check-session", "/readyz", "/nope"];
+    for (const path of targets) {
+      for (const { raw, type } of bodies) {
+        const res = await call(path, { method: "POST", rawBody: raw, headers: { "content-type": type ?? "application/json" }, ip: uniqueIp() });
+        const body = (await res.json()) as { error?: { code: string } };
+        expect(res.status, `${path} ${raw.slice(0, 40)}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${path} ${raw.slice(0, 40)}`).toBeLessThan(500);
+        expect(STABLE_CODES.has(body.error?.code ?? "")).toBe(true);
+      }
+    }
+    for (const query of ["", "?phone=", "?phone=abc", `?phone=${big.slice(0, 5000)}`, "?phone=%2B919876543210&phone=%2B919876543211"]) {
+      const res = await call(`/dev/sms-outbox${query}`);
+      expect(res.status).toBeLessThan(500);
+    }
+    for (const auth of ["", "Bearer", "Bearer ", "Basic abc", `Bearer ${"a".repeat(100_000)}`, "Bearer a.b.c", "bearer x"]) {
+      const res = await call("/auth/check-session", { headers: { authorization: auth } });
+      await expectError(res, 401, "unauthorized");
+    }
+  });
+
+  it("IN-02: security headers on every response, and CORS only for configured origins", async () => {
+    const responses = [
+      await call("/healthz"),
+      await call("/auth/request-otp", { body: { phone: "bad" } }),
+      await call("/nope"),
+      await call("/auth/check-session"),
+      await call("/openapi.json"),
+      await call("/healthz", { settings: { JWT_PRIVATE_JWK: undefined } }),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    }
+
+    const settings = { CORS_ORIGINS: "https://app.example.com, https://admin.example.com" };
+    const allowed = await call("/auth/request-otp", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.com", "access-control-request-method": "POST" },
+      settings,
+    });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    const refused = await call("/auth/request-otp", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" },
+      settings,
+    });
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+    const none = await call("/healthz", { headers: { origin: "https://app.example.com" } });
+    expect(none.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
