@@ -36,6 +36,10 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
-const child = spawn(wrangler, ["dev", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+const child = spawn(wrangler, ["dev", ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  env: { WRANGLER_SEND_METRICS: "false", ...process.env },
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));

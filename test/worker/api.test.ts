@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
-import { call, expectError, latestCode, services, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
+import { aesGcmDecrypt, fromBase64url } from "../../src/lib/crypto";
+import { phoneHash } from "../../src/lib/keys";
+import { call, expectError, latestCode, services, signIn, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
 
 describe("sign-in API (embedded profile)", () => {
   it("walks the README sign-in: request, read the code, verify, check, logout", async () => {
@@ -93,6 +95,20 @@ describe("sign-in API (embedded profile)", () => {
 
   it("the dev outbox is 404 with any provider other than console", async () => {
     await expectError(await call(`/dev/sms-outbox?phone=${encodeURIComponent(uniquePhone())}`, { settings: twilioSettings() }), 404, "not_found");
+  });
+});
+
+describe("data at rest", () => {
+  it("DATA-01: phone numbers are stored AES-GCM encrypted and looked up by keyed hash", async () => {
+    const { phone, user } = await signIn();
+    const row = await testEnv.DB.prepare("SELECT * FROM users WHERE id = ?").bind(user.id).first<Record<string, unknown>>();
+    const stored = JSON.stringify(row);
+    expect(stored).not.toContain(phone.slice(1));
+    expect(stored).not.toContain(phone.slice(3));
+    const deps = await services();
+    expect(row!.phone_hash).toBe(await phoneHash(deps.keys, phone));
+    const plain = await aesGcmDecrypt(deps.keys.phoneEncryption, fromBase64url(String(row!.phone_ciphertext)));
+    expect(plain).toBe(phone);
   });
 });
 
