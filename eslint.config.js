@@ -18,6 +18,10 @@ export default tseslint.config(
   },
   {
     files: ["scripts/**/*.mjs", "tools/**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        ["process", "console", "Buffer", "URL", "URLSearchParams", "setTimeout", "clearTimeout", "fetch", "AbortSignal"].map((g) => [g, "readonly"]),
+      ),
+    },
   },
 );

@@ -45,7 +45,7 @@ export async function startRedisServer() {
     } catch (err) {
       if (Date.now() > deadline || child.exitCode !== null) {
         child.kill("SIGKILL");
-        throw new Error(`redis-server did not start on port ${port}: ${err}`);
+        throw new Error(`redis-server did not start on port ${port}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 50));
     }
