@@ -12,12 +12,13 @@ import { services } from "./middleware/services";
 import { authRoutes } from "./routes/auth";
 import { devRoutes } from "./routes/dev";
 import { systemRoutes } from "./routes/system";
+import type { ServiceOptions } from "./services";
 import type { AppEnv } from "./types";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** Builds the HTTP app: middleware order matters and is read top to bottom. */
-export function createApp(): OpenAPIHono<AppEnv> {
+export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use("*", requestId({ limitLength: 64 }));
@@ -32,8 +33,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
       onError: (c) => errorResponse(c, new AuthError("payload_too_large")),
     }),
   );
-  app.use("/auth/*", services());
-  app.use("/readyz", services());
+  app.use("/auth/*", services(options));
+  app.use("/readyz", services(options));
 
   app.route("/", systemRoutes);
   app.route("/auth", authRoutes);

@@ -63,6 +63,18 @@ const schema = z
     IP_VERIFY_LIMIT: int(100, 1, 10000),
     IP_WINDOW_SECONDS: int(300, 10, 86400),
 
+    UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url().optional()),
+    UPSTASH_REDIS_REST_TOKEN: optionalString,
+    MONGODB_URI: optionalString.pipe(
+      z
+        .string()
+        .regex(/^mongodb(\+srv)?:\/\//, "must be a mongodb:// or mongodb+srv:// URI")
+        .optional(),
+    ),
+    MONGODB_DB: z.string().min(1).default("edge_phone_auth"),
+    MONGODB_CONNECTION: z.enum(["gateway", "per-request"]).default("gateway"),
+    MONGODB_TIMEOUT_MS: int(5000, 500, 30000),
+
     CORS_ORIGINS: csv,
     STORAGE_TIMEOUT_MS: int(3000, 100, 30000),
   })
@@ -85,6 +97,13 @@ const schema = z
           message: "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio",
         });
       }
+    }
+    if (Boolean(v.UPSTASH_REDIS_REST_URL) !== Boolean(v.UPSTASH_REDIS_REST_TOKEN)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["UPSTASH_REDIS_REST_TOKEN"],
+        message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
+      });
     }
     if (v.OTP_LOCKOUT_SECONDS < v.OTP_TTL_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["OTP_LOCKOUT_SECONDS"], message: "must be at least OTP_TTL_SECONDS" });
@@ -123,6 +142,15 @@ export interface Config {
     readonly failureWindowSeconds: number;
   };
   readonly ipLimits: { readonly send: number; readonly verify: number; readonly windowSeconds: number };
+  /** Set when the Upstash Redis stores are used (production profile). */
+  readonly upstash: { readonly url: string; readonly token: string } | null;
+  /** Set when the MongoDB user store is used (production profile). */
+  readonly mongo: {
+    readonly uri: string;
+    readonly db: string;
+    readonly connection: "gateway" | "per-request";
+    readonly timeoutMs: number;
+  } | null;
   readonly corsOrigins: readonly string[];
   readonly storageTimeoutMs: number;
 }
@@ -181,6 +209,13 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       failureWindowSeconds: v.OTP_FAILURE_WINDOW_SECONDS,
     },
     ipLimits: { send: v.IP_SEND_LIMIT, verify: v.IP_VERIFY_LIMIT, windowSeconds: v.IP_WINDOW_SECONDS },
+    upstash:
+      v.UPSTASH_REDIS_REST_URL && v.UPSTASH_REDIS_REST_TOKEN
+        ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN }
+        : null,
+    mongo: v.MONGODB_URI
+      ? { uri: v.MONGODB_URI, db: v.MONGODB_DB, connection: v.MONGODB_CONNECTION, timeoutMs: v.MONGODB_TIMEOUT_MS }
+      : null,
     corsOrigins: v.CORS_ORIGINS,
     storageTimeoutMs: v.STORAGE_TIMEOUT_MS,
   };

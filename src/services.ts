@@ -1,3 +1,4 @@
+import type { Redis } from "@upstash/redis/cloudflare";
 import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1UserStore } from "./adapters/d1/user-store";
 import { DurableAttemptCounter } from "./adapters/durable-object/attempt-counter";
@@ -5,31 +6,115 @@ import { DurableOtpStore } from "./adapters/durable-object/otp-store";
 import { DurableRateLimiter } from "./adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "./adapters/durable-object/session-store";
 import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
+import { createUpstashClient } from "./adapters/upstash/client";
+import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
+import { UpstashOtpStore } from "./adapters/upstash/otp-store";
+import { UpstashRateLimiter } from "./adapters/upstash/rate-limiter";
+import { UpstashSessionStore } from "./adapters/upstash/session-store";
 import type { Config } from "./config";
+import type { OtpStore, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
 import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
 import { secretKeys } from "./lib/keys";
 import { loadSigningKey } from "./lib/jwt";
-import { LogAuthEvents } from "./lib/log";
-import type { SmsSender } from "./domain/ports";
+import { LogAuthEvents, logJson } from "./lib/log";
 
 export type Services = SignInDeps;
+
+export interface ServiceOptions {
+  /**
+   * Builds the MongoDB user store. Present only in the build that bundles
+   * the driver (src/index.mongo.ts, `wrangler deploy --env mongo`), so the
+   * default build never carries or loads it.
+   */
+  mongoUserStore?: (env: Env, config: Config) => Promise<UserStore>;
+}
+
+export class ProfileError extends Error {
+  override name = "ProfileError";
+}
 
 function smsSender(env: Env, config: Config): SmsSender {
   if (config.sms.provider === "twilio") return new TwilioSmsSender(config.sms.twilio);
   return new ConsoleSmsSender(env.DEV_OUTBOX);
 }
 
+// One REST client per isolate and credentials: it holds no connection, only settings.
+const redisClients = new Map<string, Redis>();
+function redisFor(config: Config): Redis {
+  const { url, token } = config.upstash!;
+  const id = `${url}\n${token}\n${config.storageTimeoutMs}`;
+  let client = redisClients.get(id);
+  if (!client) {
+    client = createUpstashClient({ url, token, timeoutMs: config.storageTimeoutMs });
+    redisClients.set(id, client);
+  }
+  return client;
+}
+
+interface Stores {
+  otps: OtpStore;
+  limiter: RateLimiter;
+  ipLimiter: RateLimiter;
+  sessions: SessionStore;
+}
+
+function stores(env: Env, config: Config): Stores {
+  const t = config.storageTimeoutMs;
+  if (config.upstash) {
+    const redis = redisFor(config);
+    return {
+      otps: new UpstashOtpStore(redis, t),
+      limiter: new UpstashRateLimiter(redis, t),
+      ipLimiter: new UpstashIpRateLimiter(redis, t),
+      sessions: new UpstashSessionStore(redis, t),
+    };
+  }
+  const limiter = new DurableRateLimiter(env.RATE_LIMITER, t);
+  return {
+    otps: new DurableOtpStore(env.OTP_VAULT, t),
+    limiter,
+    ipLimiter: limiter,
+    sessions: new DurableSessionStore(env.SESSION_VAULT, t),
+  };
+}
+
+async function userStore(env: Env, config: Config, options: ServiceOptions): Promise<UserStore> {
+  if (!config.mongo) return new D1UserStore(env.DB, config.storageTimeoutMs);
+  if (!options.mongoUserStore) {
+    throw new ProfileError("MONGODB_URI is set but this build has no MongoDB driver: deploy with `wrangler deploy --env mongo`");
+  }
+  return options.mongoUserStore(env, config);
+}
+
+const announced = new WeakSet<object>();
+
+/** Logs, once per isolate and settings, which adapters serve each port. */
+function announceProfile(env: Env, config: Config): void {
+  if (announced.has(env)) return;
+  announced.add(env);
+  logJson("info", {
+    type: "profile",
+    codes: config.upstash ? "upstash-redis" : "durable-object",
+    sessions: config.upstash ? "upstash-redis" : "durable-object",
+    rateLimits: config.upstash ? "upstash-redis" : "durable-object",
+    attemptCounter: "durable-object",
+    users: config.mongo ? `mongodb (${config.mongo.connection})` : "d1",
+    sms: config.sms.provider,
+  });
+}
+
 /**
  * Wires ports to adapters for one request. Adapters are thin objects over
- * bindings; the expensive parts (keys, config) are cached per isolate.
+ * bindings or REST clients; keys, config and clients are cached per isolate.
  */
-export async function buildServices(env: Env, config: Config, requestId: string): Promise<Services> {
-  const [keys, signingKey] = await Promise.all([
+export async function buildServices(env: Env, config: Config, requestId: string, options: ServiceOptions = {}): Promise<Services> {
+  announceProfile(env, config);
+  const [keys, signingKey, users] = await Promise.all([
     secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey),
     loadSigningKey(config.jwt.privateJwk),
+    userStore(env, config, options),
   ]);
-  const t = config.storageTimeoutMs;
   return {
     policy: {
       ttlSeconds: config.otp.ttlSeconds,
@@ -44,11 +129,10 @@ export async function buildServices(env: Env, config: Config, requestId: string)
       ipWindowSeconds: config.ipLimits.windowSeconds,
     },
     keys,
-    otps: new DurableOtpStore(env.OTP_VAULT, t),
-    attempts: new DurableAttemptCounter(env.ATTEMPT_COUNTER, t),
-    limiter: new DurableRateLimiter(env.RATE_LIMITER, t),
-    sessions: new DurableSessionStore(env.SESSION_VAULT, t),
-    users: new D1UserStore(env.DB, t),
+    ...stores(env, config),
+    // The strict per-phone counter is a Durable Object in both profiles.
+    attempts: new DurableAttemptCounter(env.ATTEMPT_COUNTER, config.storageTimeoutMs),
+    users,
     sms: smsSender(env, config),
     events: new LogAuthEvents(requestId),
     signingKey,

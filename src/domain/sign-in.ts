@@ -32,7 +32,10 @@ export interface SignInDeps extends SessionDeps {
   keys: SecretKeys;
   otps: OtpStore;
   attempts: AttemptCounter;
+  /** Strict per-phone quotas (exact, refundable). */
   limiter: RateLimiter;
+  /** High-volume per-IP limits. */
+  ipLimiter: RateLimiter;
   sms: SmsSender;
   users: UserStore;
   events: AuthEventSink;
@@ -71,7 +74,7 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
   const now = deps.now();
   const base = { phoneHash: hash, country: phone.country ?? undefined };
 
-  const ip = await limiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now);
+  const ip = await deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now);
   if (!ip.allowed) {
     events.emit({ event: "otp.requested", outcome: "denied", reason: "ip_limit", ...base });
     throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.retryAfterMs) });
@@ -127,13 +130,13 @@ export async function verifyOtp(
   input: { phone: string; otp: string },
   client: ClientContext,
 ): Promise<SignedIn> {
-  const { policy, limiter, events } = deps;
+  const { policy, events } = deps;
   const phone = requirePhone(input.phone);
   const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
   const base = { phoneHash: hash, country: phone.country ?? undefined };
 
-  const ip = await limiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now);
+  const ip = await deps.ipLimiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now);
   if (!ip.allowed) {
     events.emit({ event: "otp.failed", outcome: "denied", reason: "ip_limit", ...base });
     throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.retryAfterMs) });

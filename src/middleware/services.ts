@@ -1,17 +1,17 @@
 import { createMiddleware } from "hono/factory";
 import { AuthError } from "../errors";
 import { describeError, logJson } from "../lib/log";
-import { buildServices } from "../services";
+import { buildServices, type ServiceOptions } from "../services";
 import type { AppEnv } from "../types";
 
 /**
  * Wires the ports for this request into `c.var.services`. A key that fails
  * to import (a malformed secret) is a configuration error, not a 500.
  */
-export function services() {
+export function services(options: ServiceOptions = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     try {
-      c.set("services", await buildServices(c.env, c.var.config, c.var.requestId));
+      c.set("services", await buildServices(c.env, c.var.config, c.var.requestId, options));
     } catch (err) {
       logJson("error", { type: "config_invalid", requestId: c.var.requestId, ...describeError(err) });
       throw new AuthError("service_misconfigured", { cause: err });
