@@ -9,8 +9,12 @@ export async function withDeadline<T>(dependency: string, timeoutMs: number, cal
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
   });
+  const work = call();
+  // If the deadline wins, the abandoned call may still fail later; observe it
+  // so it is not reported as an unhandled rejection.
+  work.catch(() => {});
   try {
-    return await Promise.race([call(), deadline]);
+    return await Promise.race([work, deadline]);
   } catch (err) {
     throw new DependencyError(dependency, err);
   } finally {

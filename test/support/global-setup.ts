@@ -1,21 +1,64 @@
 /**
  * Node-side setup for the Worker suites: starts the local services the
- * Worker talks to over loopback and hands their URLs to the pool config.
+ * Worker talks to over loopback and hands their URLs to the pool config:
+ *  - a fake of Twilio's Messages API;
+ *  - a private redis-server with the Upstash REST bridge in front (skipped
+ *    loudly when redis-server is missing, a failure with CI=true);
+ *  - a "black hole" HTTP server that accepts requests and never answers,
+ *    to prove that stores time out and fail closed.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { startFakeTwilio } from "./fake-twilio";
+import { startBridge } from "../../tools/upstash-bridge/server.mjs";
+import { startRedisServer } from "../../tools/upstash-bridge/redis-server.mjs";
 import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN } from "./constants";
+import { startFakeTwilio } from "./fake-twilio";
+import { redisServerOrSkip } from "./redis-guard";
 
 declare module "vitest" {
   export interface ProvidedContext {
     fakeTwilioUrl: string;
+    upstashUrl: string;
+    upstashToken: string;
+    blackholeUrl: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stops: (() => Promise<void>)[] = [];
   const twilio = await startFakeTwilio({ accountSid: TWILIO_TEST_ACCOUNT_SID, authToken: TWILIO_TEST_AUTH_TOKEN });
+  stops.push(() => twilio.close());
   project.provide("fakeTwilioUrl", twilio.url);
+
+  let upstashUrl = "";
+  const upstashToken = "test-bridge-token";
+  if (redisServerOrSkip()) {
+    const redis = await startRedisServer();
+    const bridge = await startBridge({ redisPort: redis.port, token: upstashToken });
+    stops.push(async () => {
+      await bridge.close();
+      await redis.stop();
+    });
+    upstashUrl = bridge.url;
+  }
+  project.provide("upstashUrl", upstashUrl);
+  project.provide("upstashToken", upstashToken);
+
+  const hole = createServer(() => {
+    // Never answers: the caller's deadline must fire.
+  });
+  await new Promise<void>((resolve) => hole.listen(0, "127.0.0.1", resolve));
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        hole.closeAllConnections();
+        hole.close(() => resolve());
+      }),
+  );
+  project.provide("blackholeUrl", `http://127.0.0.1:${(hole.address() as AddressInfo).port}`);
+
   return async () => {
-    await twilio.close();
+    for (const stop of stops.reverse()) await stop();
   };
 }

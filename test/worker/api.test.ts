@@ -1,11 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
 import { aesGcmDecrypt, fromBase64url } from "../../src/lib/crypto";
 import { phoneHash } from "../../src/lib/keys";
-import { call, expectError, latestCode, services, signIn, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
+import { call, currentProfile, expectError, latestCode, PROFILES, services, signIn, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
 
-describe("sign-in API (embedded profile)", () => {
+describe.each(PROFILES)("sign-in API ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
   it("walks the README sign-in: request, read the code, verify, check, logout", async () => {
     const phone = uniquePhone();
     const ip = uniqueIp();
@@ -90,7 +92,8 @@ describe("sign-in API (embedded profile)", () => {
 
   it("readyz is 503 when storage does not answer", async () => {
     const down = { get: () => new Proxy({}, { get: () => () => Promise.reject(new Error("down")) }), idFromName: () => ({}) };
-    await expectError(await call("/readyz", { settings: { OTP_VAULT: down } }), 503, "service_unavailable");
+    const settings = currentProfile().name === "upstash" ? { UPSTASH_REDIS_REST_URL: testEnv.BLACKHOLE_URL, STORAGE_TIMEOUT_MS: "200" } : { OTP_VAULT: down };
+    await expectError(await call("/readyz", { settings }), 503, "service_unavailable");
   });
 
   it("the dev outbox is 404 with any provider other than console", async () => {

@@ -7,7 +7,57 @@ import worker from "../../src/index";
 import { buildServices, type Services } from "../../src/services";
 import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN, TWILIO_TEST_FROM } from "../support/constants";
 
-export const testEnv = env as unknown as Env & { FAKE_TWILIO_URL: string };
+export const testEnv = env as unknown as Env & {
+  FAKE_TWILIO_URL: string;
+  /** Upstash bridge in front of a private redis-server; "" when redis-server is missing. */
+  TEST_UPSTASH_URL: string;
+  TEST_UPSTASH_TOKEN: string;
+  /** Accepts connections and never answers. */
+  BLACKHOLE_URL: string;
+};
+
+/** Settings that switch the Worker to the Upstash (production) profile. */
+export function upstashSettings(): Record<string, string> {
+  return { UPSTASH_REDIS_REST_URL: testEnv.TEST_UPSTASH_URL, UPSTASH_REDIS_REST_TOKEN: testEnv.TEST_UPSTASH_TOKEN };
+}
+
+export const hasRedis = testEnv.TEST_UPSTASH_URL !== "";
+
+export interface Profile {
+  name: "embedded" | "upstash";
+  settings: Record<string, string>;
+}
+
+/**
+ * The storage profiles every sign-in suite runs on: embedded (Durable
+ * Objects + D1) always, Upstash (REST bridge → real redis-server) when
+ * redis-server is installed (its absence is reported loudly by global setup).
+ */
+export const PROFILES: Profile[] = [
+  { name: "embedded", settings: {} },
+  ...(hasRedis ? [{ name: "upstash" as const, settings: upstashSettings() }] : []),
+];
+
+let current: Profile = PROFILES[0]!;
+
+/** Selects the profile that call() and services() use (set it in beforeEach). */
+export function useProfile(profile: Profile): void {
+  current = profile;
+}
+
+export function currentProfile(): Profile {
+  return current;
+}
+
+/** Raw stored value of a key in the Upstash profile's Redis (through the bridge). */
+export async function redisCommand(command: (string | number)[]): Promise<unknown> {
+  const res = await fetch(testEnv.TEST_UPSTASH_URL, {
+    method: "POST",
+    headers: { authorization: `Bearer ${testEnv.TEST_UPSTASH_TOKEN}` },
+    body: JSON.stringify(command),
+  });
+  return ((await res.json()) as { result: unknown }).result;
+}
 
 /** Settings that switch the Worker to the Twilio provider against the local fake. */
 export function twilioSettings(): Record<string, string> {
@@ -54,7 +104,8 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
   const init: RequestInit = { method: opts.method ?? (opts.body !== undefined || opts.rawBody !== undefined ? "POST" : "GET"), headers };
   if (opts.rawBody !== undefined) init.body = opts.rawBody;
   else if (opts.body !== undefined) init.body = JSON.stringify(opts.body);
-  const bindings = opts.settings ? ({ ...testEnv, ...opts.settings } as Env) : testEnv;
+  const merged = { ...current.settings, ...opts.settings };
+  const bindings = Object.keys(merged).length > 0 ? ({ ...testEnv, ...merged } as Env) : testEnv;
   const ctx = createExecutionContext();
   const request = new Request(`https://auth.test${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
   const res = await worker.fetch(request, bindings, ctx);
@@ -110,7 +161,7 @@ export function wrongCode(code: string): string {
 
 /** The real services (real Durable Objects and D1) with overridable parts. */
 export async function services(overrides: Partial<Services> = {}, settings: Record<string, unknown> = {}): Promise<Services & { config: Config }> {
-  const bindings = { ...testEnv, ...settings } as Env;
+  const bindings = { ...testEnv, ...current.settings, ...settings } as Env;
   const result = loadConfig(bindings);
   if (!result.ok) throw new Error(result.problems.join("; "));
   const built = await buildServices(bindings, result.config, "test");

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../../src/errors";
-import { call, expectError, latestCode, testEnv, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
+import { call, expectError, latestCode, PROFILES, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
 
 function captureLogs(): string[] {
   const lines: string[] = [];
@@ -22,7 +22,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("logs", () => {
+describe.each(PROFILES)("logs ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
   it("LOG-01: every auth event is one JSON line with request id, event, outcome, masked phone hash and country, and no secret", async () => {
     const lines = captureLogs();
     const settings = twilioSettings();
@@ -78,7 +80,9 @@ describe("logs", () => {
 
 const STABLE_CODES = new Set(Object.keys(ERROR_CODES));
 
-describe("input", () => {
+describe.each(PROFILES)("input ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
   it("IN-01: fuzzed bodies on every endpoint give 4xx with a stable code, never 5xx", async () => {
     const big = "9".repeat(1_000_000);
     const bodies: { raw: string; type?: string }[] = [

@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { requestOtp } from "../../src/domain/sign-in";
 import type { SmsMessage, SmsSender, UserStore } from "../../src/domain/ports";
 import { AuthError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
-import { call, expectError, services, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
+import { call, currentProfile, expectError, PROFILES, services, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
 
 async function twilioReceived(to: string): Promise<{ Body: string }[]> {
   const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(to)}`);
@@ -30,7 +30,18 @@ function downNamespace(mode: "reject" | "hang"): unknown {
   };
 }
 
-describe("sending and abuse", () => {
+/** Settings under which the rate limiter of the current profile is down or hangs. */
+function limiterDown(mode: "reject" | "hang"): Record<string, unknown> {
+  if (currentProfile().name === "upstash") {
+    // A closed port refuses at once; the black hole accepts and never answers.
+    return { UPSTASH_REDIS_REST_URL: mode === "reject" ? "http://127.0.0.1:9" : testEnv.BLACKHOLE_URL };
+  }
+  return { RATE_LIMITER: downNamespace(mode) };
+}
+
+describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
   it("SEND-01: 3 code requests per phone per hour; a request inside the cooldown gets 429 + Retry-After and no provider call", async () => {
     const phone = uniquePhone();
     const ip = uniqueIp();
@@ -143,12 +154,12 @@ describe("sending and abuse", () => {
 
   it("SEND-06: when the limiter or the attempt counter cannot be reached, nothing is sent or accepted (503)", async () => {
     const phone = uniquePhone();
-    const settings = { ...twilioSettings(), RATE_LIMITER: downNamespace("reject") };
+    const settings = { ...twilioSettings(), ...limiterDown("reject") };
     const res = await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings });
     await expectError(res, 503, "service_unavailable");
     expect(await twilioReceived(phone)).toHaveLength(0);
 
-    const hanging = { ...twilioSettings(), RATE_LIMITER: downNamespace("hang"), STORAGE_TIMEOUT_MS: "200" };
+    const hanging = { ...twilioSettings(), ...limiterDown("hang"), STORAGE_TIMEOUT_MS: "200" };
     await expectError(await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings: hanging }), 503, "service_unavailable");
     expect(await twilioReceived(phone)).toHaveLength(0);
 

@@ -1,9 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { base64url, createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authenticate, rotateToken } from "../../src/domain/sessions";
 import { AuthError } from "../../src/errors";
-import { call, expectError, services, signIn, testEnv } from "./helpers";
+import { call, currentProfile, expectError, PROFILES, redisCommand, services, signIn, testEnv, useProfile } from "./helpers";
 
 const privateJwk = JSON.parse(testEnv.JWT_PRIVATE_JWK as string) as JWK & { kid: string };
 const ISS = "edge-phone-auth";
@@ -45,7 +45,18 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("sessions and tokens", () => {
+async function storedSessions(userId: string, sessionId: string): Promise<string> {
+  if (currentProfile().name === "upstash") {
+    return JSON.stringify([await redisCommand(["GET", `session:${userId}:${sessionId}`]), await redisCommand(["ZRANGE", `user:sessions:${userId}`, 0, -1])]);
+  }
+  return runInDurableObject(testEnv.SESSION_VAULT.get(testEnv.SESSION_VAULT.idFromName(userId)), (_o, state) =>
+    JSON.stringify([...state.storage.kv.list()]),
+  );
+}
+
+describe.each(PROFILES)("sessions and tokens ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
   it("SES-01: tokens are EdDSA JWTs with kid, published in the JWKS, and carry sub/sid/iss/aud/iat/exp (30 days)", async () => {
     const { token, expiresAt, user } = await signIn();
     const header = decodeProtectedHeader(token);
@@ -137,10 +148,9 @@ describe("sessions and tokens", () => {
     const { sid, jti } = decodeJwt(token) as { sid: string; jti: string };
     expect(base64url.decode(sid)).toHaveLength(16);
     expect(base64url.decode(jti)).toHaveLength(16);
-    const stored = await runInDurableObject(testEnv.SESSION_VAULT.get(testEnv.SESSION_VAULT.idFromName(user.id)), (_o, state) =>
-      JSON.stringify([...state.storage.kv.list()]),
-    );
+    const stored = await storedSessions(user.id, sid);
     expect(stored).toContain(sid);
+    expect(stored).toContain(user.id);
     expect(stored).not.toContain(jti);
     expect(stored).not.toContain(token.split(".")[2]!);
     const other = await signIn();
