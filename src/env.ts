@@ -1,5 +1,6 @@
 import type { AttemptCounter } from "./durable-objects/attempt-counter";
 import type { DevOutbox } from "./durable-objects/dev-outbox";
+import type { MongoGateway } from "./durable-objects/mongo-gateway";
 import type { OtpVault } from "./durable-objects/otp-vault";
 import type { RateLimiter } from "./durable-objects/rate-limiter";
 import type { SessionVault } from "./durable-objects/session-vault";
@@ -12,5 +13,7 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   SESSION_VAULT: DurableObjectNamespace<SessionVault>;
   DEV_OUTBOX: DurableObjectNamespace<DevOutbox>;
+  /** Only in the MongoDB build (wrangler --env mongo). */
+  MONGO_GATEWAY?: DurableObjectNamespace<MongoGateway>;
   [setting: string]: unknown;
 }

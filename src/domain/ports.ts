@@ -110,6 +110,8 @@ export interface UserStore {
   recordLogin(id: string, now: number): Promise<void>;
   /** Cheap round-trip used by /readyz. */
   ping(): Promise<void>;
+  /** Releases per-request resources (a per-request database client), if any. */
+  dispose?(): Promise<void>;
 }
 
 export interface SmsMessage {

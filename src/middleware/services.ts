@@ -16,6 +16,8 @@ export function services(options: ServiceOptions = {}) {
       logJson("error", { type: "config_invalid", requestId: c.var.requestId, ...describeError(err) });
       throw new AuthError("service_misconfigured", { cause: err });
     }
-    return next();
+    await next();
+    const users = c.var.services.users;
+    if (users.dispose) c.executionCtx.waitUntil(users.dispose());
   });
 }

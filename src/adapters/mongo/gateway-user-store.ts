@@ -1,0 +1,31 @@
+import type { UserRecord, UserStore } from "../../domain/ports";
+import type { MongoGateway } from "../../durable-objects/mongo-gateway";
+import { withDeadline } from "../../lib/deadline";
+
+/** UserStore that forwards to the MongoGateway Durable Object holding the client. */
+export class GatewayUserStore implements UserStore {
+  constructor(
+    private readonly ns: DurableObjectNamespace<MongoGateway>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private stub(): DurableObjectStub<MongoGateway> {
+    return this.ns.get(this.ns.idFromName("users"));
+  }
+
+  findOrCreateByPhone(phoneHash: string, phoneCiphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().findOrCreateByPhone(phoneHash, phoneCiphertext, now));
+  }
+
+  getById(id: string): Promise<UserRecord | null> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().getById(id));
+  }
+
+  recordLogin(id: string, now: number): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, () => this.stub().recordLogin(id, now));
+  }
+
+  ping(): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, () => this.stub().ping());
+  }
+}

@@ -1,0 +1,48 @@
+import type { MongoClient } from "mongodb";
+import type { UserRecord, UserStore } from "../../domain/ports";
+import { withDeadline } from "../../lib/deadline";
+import { connectMongo, type MongoSettings } from "./connect";
+import { MongoUserStore } from "./user-store";
+
+/**
+ * UserStore that opens a client on first use within one request and closes
+ * it when the request is done (`dispose`, run through waitUntil). Pays the
+ * TCP + TLS + auth handshake on every request that touches users.
+ */
+export class PerRequestMongoUserStore implements UserStore {
+  private client: Promise<MongoClient> | null = null;
+
+  constructor(private readonly settings: MongoSettings) {}
+
+  private async store(): Promise<MongoUserStore> {
+    this.client ??= connectMongo(this.settings);
+    return new MongoUserStore((await this.client).db(this.settings.db), this.settings.timeoutMs);
+  }
+
+  private run<T>(fn: (store: MongoUserStore) => Promise<T>): Promise<T> {
+    // Connect + operation share one deadline (a bit over two round trips of the setting).
+    return withDeadline("user-store", this.settings.timeoutMs * 2, async () => fn(await this.store()));
+  }
+
+  findOrCreateByPhone(phoneHash: string, phoneCiphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
+    return this.run((s) => s.findOrCreateByPhone(phoneHash, phoneCiphertext, now));
+  }
+
+  getById(id: string): Promise<UserRecord | null> {
+    return this.run((s) => s.getById(id));
+  }
+
+  recordLogin(id: string, now: number): Promise<void> {
+    return this.run((s) => s.recordLogin(id, now));
+  }
+
+  ping(): Promise<void> {
+    return this.run((s) => s.ping());
+  }
+
+  async dispose(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await (await client.catch(() => null))?.close();
+  }
+}

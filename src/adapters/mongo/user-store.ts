@@ -1,0 +1,111 @@
+import type { Collection, Db } from "mongodb";
+import type { UserRecord, UserStore } from "../../domain/ports";
+import { randomId } from "../../lib/crypto";
+
+/**
+ * Shape of a document in `users` (validator in migrations/mongo). `phone` is
+ * the keyed phone hash (blind index, unique), never the number itself.
+ * `authMethods` holds credential material and is never selected by default.
+ */
+export interface UserDocument {
+  _id: string;
+  phone: string;
+  phoneEncrypted: string;
+  createdAt: Date;
+  lastLogin: Date | null;
+  authMethods: {
+    pin: { enabled: boolean; hash?: string; salt?: string; failedAttempts?: number } | null;
+    biometric: { enabled: boolean } | null;
+    publicKey: { keyId: string; publicKeyJwk: Record<string, unknown> }[] | null;
+  };
+  devices: { fingerprint: string; lastUsed: Date }[];
+}
+
+// Only the flags are read back; PIN hashes and public keys stay in the database.
+const PROJECTION = {
+  phone: 1,
+  createdAt: 1,
+  lastLogin: 1,
+  "authMethods.pin.enabled": 1,
+  "authMethods.biometric.enabled": 1,
+} as const;
+
+type Projected = Pick<UserDocument, "_id" | "phone" | "createdAt" | "lastLogin"> & {
+  authMethods?: { pin?: { enabled?: boolean } | null; biometric?: { enabled?: boolean } | null };
+};
+
+function toUser(doc: Projected): UserRecord {
+  return {
+    id: doc._id,
+    phoneHash: doc.phone,
+    createdAt: doc.createdAt.getTime(),
+    lastLoginAt: doc.lastLogin ? doc.lastLogin.getTime() : null,
+    biometricEnabled: doc.authMethods?.biometric?.enabled === true,
+    pinEnabled: doc.authMethods?.pin?.enabled === true,
+  };
+}
+
+const DUPLICATE_KEY = 11000;
+
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === "object" && err !== null && "code" in err && (err as { code: unknown }).code === DUPLICATE_KEY;
+}
+
+/**
+ * UserStore on the official driver. Runs wherever the driver runs (Node for
+ * the contract suite; a Durable Object or a request in the Worker build that
+ * bundles it). Every operation carries `maxTimeMS`; connection deadlines are
+ * set where the client is created.
+ */
+export class MongoUserStore implements UserStore {
+  private readonly users: Collection<UserDocument>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly timeoutMs: number,
+  ) {
+    this.users = db.collection<UserDocument>("users");
+  }
+
+  async findOrCreateByPhone(phoneHash: string, phoneCiphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
+    const id = randomId(16);
+    const insert: UserDocument = {
+      _id: id,
+      phone: phoneHash,
+      phoneEncrypted: phoneCiphertext,
+      createdAt: new Date(now),
+      lastLogin: null,
+      authMethods: { pin: null, biometric: null, publicKey: null },
+      devices: [],
+    };
+    // An upsert keyed on the unique `phone` index. Two concurrent first
+    // sign-ins can both try to insert; the loser gets E11000 and reads the
+    // winner's document instead, so there is always exactly one user.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const doc = await this.users.findOneAndUpdate(
+          { phone: phoneHash },
+          { $setOnInsert: insert },
+          { upsert: true, returnDocument: "after", projection: PROJECTION, maxTimeMS: this.timeoutMs },
+        );
+        if (doc) return { user: toUser(doc as Projected), created: doc._id === id };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    throw new Error("could not create or find user after concurrent upserts");
+  }
+
+  async getById(id: string): Promise<UserRecord | null> {
+    const doc = await this.users.findOne({ _id: id }, { projection: PROJECTION, maxTimeMS: this.timeoutMs });
+    return doc ? toUser(doc as Projected) : null;
+  }
+
+  async recordLogin(id: string, now: number): Promise<void> {
+    await this.users.updateOne({ _id: id }, { $set: { lastLogin: new Date(now) } }, { maxTimeMS: this.timeoutMs });
+  }
+
+  async ping(): Promise<void> {
+    await this.db.command({ ping: 1 }, { timeoutMS: this.timeoutMs });
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Worker entry for the build that includes the MongoDB driver
+ * (`wrangler deploy --env mongo`). Same app and Durable Objects as
+ * src/index.ts, plus the MongoDB user store and its gateway object. The
+ * default build never imports this file, so it never carries the driver.
+ */
+import { GatewayUserStore } from "./adapters/mongo/gateway-user-store";
+import { PerRequestMongoUserStore } from "./adapters/mongo/per-request-user-store";
+import { createApp } from "./app";
+import type { Env } from "./env";
+
+export { AttemptCounter } from "./durable-objects/attempt-counter";
+export { DevOutbox } from "./durable-objects/dev-outbox";
+export { MongoGateway } from "./durable-objects/mongo-gateway";
+export { OtpVault } from "./durable-objects/otp-vault";
+export { RateLimiter } from "./durable-objects/rate-limiter";
+export { SessionVault } from "./durable-objects/session-vault";
+
+const app = createApp({
+  mongoUserStore: async (env, config) => {
+    const mongo = config.mongo!;
+    if (mongo.connection === "per-request") return new PerRequestMongoUserStore(mongo);
+    if (!env.MONGO_GATEWAY) throw new Error("MONGODB_CONNECTION=gateway needs the MONGO_GATEWAY Durable Object binding");
+    return new GatewayUserStore(env.MONGO_GATEWAY, mongo.timeoutMs + 1000);
+  },
+});
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;
