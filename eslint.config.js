@@ -17,10 +17,10 @@ export default tseslint.config(
     rules: { "no-restricted-globals": "off" },
   },
   {
-    files: ["scripts/**/*.mjs", "tools/**/*.mjs"],
+    files: ["scripts/**/*.mjs", "tools/**/*.mjs", "bench/**/*.mjs", "migrations/**/*.mjs"],
     languageOptions: {
       globals: Object.fromEntries(
-        ["process", "console", "Buffer", "URL", "URLSearchParams", "setTimeout", "clearTimeout", "fetch", "AbortSignal"].map((g) => [g, "readonly"]),
+        ["process", "console", "Buffer", "URL", "URLSearchParams", "setTimeout", "clearTimeout", "fetch", "AbortSignal", "performance"].map((g) => [g, "readonly"]),
       ),
     },
   },

@@ -6,14 +6,9 @@
  * these machines, so success paths are covered by test/node/mongo-user-store
  * when MONGODB_URI is set.)
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateDevSecrets } from "../../scripts/secrets.mjs";
-import { freePort } from "../../tools/upstash-bridge/redis-server.mjs";
+import { startWranglerDev } from "../../tools/wrangler-dev.mjs";
 
 interface DevServer {
   url: string;
@@ -21,48 +16,7 @@ interface DevServer {
   stop: () => Promise<void>;
 }
 
-async function startWorker(vars: Record<string, string>): Promise<DevServer> {
-  const dir = mkdtempSync(join(tmpdir(), "edge-auth-mongo-build-"));
-  const envFile = join(dir, "vars.env");
-  const all = { ...generateDevSecrets(), ENVIRONMENT: "development", SMS_PROVIDER: "console", ...vars };
-  writeFileSync(envFile, Object.entries(all).map(([k, v]) => `${k}='${v}'`).join("\n"));
-  const port = await freePort();
-  let output = "";
-  const child: ChildProcess = spawn(
-    "node_modules/.bin/wrangler",
-    ["dev", "--env", "mongo", "--ip", "127.0.0.1", "--port", String(port), "--env-file", envFile, "--persist-to", join(dir, "state"), "--inspector-port", String(await freePort())],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).status === 200) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error(`wrangler dev --env mongo did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    url,
-    log: () => output,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        child.kill("SIGKILL");
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+const startWorker = (vars: Record<string, string>): Promise<DevServer> => startWranglerDev({ env: "mongo", vars });
 
 let hole: Server;
 const sockets: Socket[] = [];
