@@ -11,6 +11,10 @@ import { freePort } from "./upstash-bridge/redis-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/**
+ * @param {{ env?: string, vars?: Record<string, string>, timeoutMs?: number }} [options]
+ * @returns {Promise<{ url: string, log: () => string, stop: () => Promise<void> }>}
+ */
 export async function startWranglerDev({ env, vars = {}, timeoutMs = 90_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "edge-auth-wrangler-"));
   const envFile = join(dir, "vars.env");
