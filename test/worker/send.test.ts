@@ -75,9 +75,12 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     for (let i = 0; i < 30; i++) {
       expect((await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip })).status).toBe(200);
     }
-    const blocked = await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip });
+    const victim = uniquePhone();
+    const blocked = await call("/auth/request-otp", { body: { phone: victim }, ip });
     await expectError(blocked, 429, "rate_limited");
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The refused request took no slot of that phone: it can ask from elsewhere at once.
+    expect((await call("/auth/request-otp", { body: { phone: victim }, ip: uniqueIp() })).status).toBe(200);
     // Another address is unaffected.
     expect((await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip: uniqueIp() })).status).toBe(200);
 
