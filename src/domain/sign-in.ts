@@ -44,7 +44,7 @@ export interface SignInDeps extends SessionDeps {
 }
 
 export interface ClientContext {
-  /** Client IP as seen by Cloudflare; "unknown" when absent. */
+  /** Per-IP limit subject: the IPv4 address or the IPv6 /64 (see ipLimitSubject); "unknown" when absent. */
   ip: string;
   userAgent: string | null;
 }
@@ -169,7 +169,15 @@ export async function verifyOtp(
     throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.retryAfterMs) });
   }
 
-  // The attempt is counted before the code is looked at, so concurrent
+  // Without a pending code there is nothing to guess, and the attempt is not
+  // counted: otherwise anyone could keep any phone locked out for free.
+  const record = await deps.otps.get(hash, PURPOSE, now);
+  if (!record) {
+    events.emit({ event: "otp.failed", outcome: "failure", reason: "no_live_code", ...base });
+    throw new AuthError("otp_expired");
+  }
+
+  // The attempt is counted before the guess is compared, so concurrent
   // guesses cannot all pass a read-then-write check (OTP-06). During a
   // lockout the right code gets this same answer (OTP-09).
   const attempt = await deps.attempts.acquire(
@@ -182,11 +190,6 @@ export async function verifyOtp(
     throw new AuthError("too_many_attempts", { retryAfterSeconds: retryAfter(attempt.retryAfterMs) });
   }
 
-  const record = await deps.otps.get(hash, PURPOSE, now);
-  if (!record) {
-    events.emit({ event: "otp.failed", outcome: "failure", reason: "no_live_code", ...base });
-    throw new AuthError("otp_expired");
-  }
   const digest = await otpDigest(deps.keys.otp, PURPOSE, phone.e164, input.otp);
   if (!constantTimeEqual(digest, record.digest)) {
     const locked = attempt.attemptsRemaining === 0;
@@ -199,11 +202,24 @@ export async function verifyOtp(
     events.emit({ event: "otp.failed", outcome: "failure", reason: "already_used", ...base });
     throw new AuthError("otp_expired");
   }
-  await deps.attempts.reset(hash);
+  // Best effort: if the reset fails, earlier failures stay counted, which
+  // errs on the safe side and must not cost the user a sign-in they earned.
+  await deps.attempts.reset(hash).catch(() => undefined);
 
-  const { user, created } = await deps.users.findOrCreateByPhone(hash, await encryptPhone(deps.keys, phone.e164), now);
-  await deps.users.recordLogin(user.id, now);
-  events.emit({ event: "otp.verified", outcome: "success", userId: user.id, ...base });
-  const issued = await issueSession(deps, user, client, phone.country, now);
+  let issued: IssuedSession;
+  let created: boolean;
+  try {
+    const found = await deps.users.findOrCreateByPhone(hash, await encryptPhone(deps.keys, phone.e164), now);
+    created = found.created;
+    await deps.users.recordLogin(found.user.id, now).catch(() => undefined);
+    events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...base });
+    issued = await issueSession(deps, found.user, client, phone.country, now);
+  } catch (err) {
+    // The code was right but the sign-in could not be completed (a store is
+    // down): put the code back so the person can retry it instead of
+    // spending one of their few sends per hour.
+    await deps.otps.put(hash, PURPOSE, record).catch(() => undefined);
+    throw err;
+  }
   return { ...issued, isNewUser: created };
 }

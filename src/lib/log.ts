@@ -37,11 +37,18 @@ export class LogAuthEvents implements AuthEventSink {
   }
 }
 
+// Some clients echo the whole request in their error text (@upstash/redis
+// appends ", command was: [...]" with keys and values). Only the part before
+// that is logged, and never more than a few hundred characters.
+function safeMessage(message: string): string {
+  return message.split(", command was:")[0]!.slice(0, 300);
+}
+
 /** Describes an error for the log without echoing request data. */
 export function describeError(err: unknown): Record<string, unknown> {
   if (err instanceof Error) {
-    const cause = err.cause instanceof Error ? { cause: `${err.cause.name}: ${err.cause.message}` } : {};
-    return { errorName: err.name, errorMessage: err.message, ...cause };
+    const cause = err.cause instanceof Error ? { cause: `${err.cause.name}: ${safeMessage(err.cause.message)}` } : {};
+    return { errorName: err.name, errorMessage: safeMessage(err.message), ...cause };
   }
   return { errorName: typeof err };
 }

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { logout } from "../domain/sessions";
+import { ipLimitSubject } from "../domain/client-ip";
 import { requestOtp, verifyOtp, type ClientContext } from "../domain/sign-in";
 import type { UserRecord } from "../domain/ports";
 import { validationHook } from "../lib/validation";
@@ -18,7 +19,7 @@ import {
 
 function clientOf(c: Context<AppEnv>): ClientContext {
   // Cloudflare sets CF-Connecting-IP at the edge; a client cannot forge it there.
-  const ip = (c.req.header("cf-connecting-ip") ?? "unknown").slice(0, 64);
+  const ip = ipLimitSubject((c.req.header("cf-connecting-ip") ?? "unknown").slice(0, 64));
   return { ip, userAgent: c.req.header("user-agent") ?? null };
 }
 

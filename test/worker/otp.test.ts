@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { generateOtp, otpDigest } from "../../src/domain/otp";
 import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
-import { AuthError } from "../../src/errors";
+import { AuthError, DependencyError } from "../../src/errors";
 import { constantTimeEqual, sha256, toBase64url } from "../../src/lib/crypto";
 import { phoneHash } from "../../src/lib/keys";
 import {
@@ -207,9 +207,13 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     expect(right.code).toBe("too_many_attempts");
     expect(right.retryAfterSeconds).toBe(900);
 
-    clock.t += 600_000; // knock again mid-lockout
+    clock.t += 200_000; // knock again while the code is still live
     const mid = await authErrorOf(verifyOtp(deps, { phone, otp: code }, c));
-    expect(mid.retryAfterSeconds).toBe(300);
+    expect(mid.retryAfterSeconds).toBe(700);
+    clock.t += 400_000; // a fresh code during the lockout is refused the same way
+    await requestOtp(deps, { phone }, c);
+    const late = await authErrorOf(verifyOtp(deps, { phone, otp: await latestCode(phone) }, c));
+    expect([late.code, late.retryAfterSeconds]).toEqual(["too_many_attempts", 300]);
     clock.t += 300_001; // the original 15 minutes are over
     await requestOtp(deps, { phone }, c);
     const fresh = await latestCode(phone);
@@ -265,6 +269,30 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
       expect(() => constantTimeEqual(a, odd)).not.toThrow();
       expect(constantTimeEqual(a, odd)).toBe(false);
     }
+  });
+
+  it("a verify with no pending code is not counted, so nobody can lock a phone out for free", async () => {
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    for (let i = 0; i < 5; i++) {
+      await expectError(await call("/auth/verify-otp", { body: { phone, otp: "123456" }, ip }), 400, "otp_expired");
+    }
+    const code = await requestCode(phone, ip);
+    const wrong = await expectError(await call("/auth/verify-otp", { body: { phone, otp: wrongCode(code) }, ip }), 400, "otp_invalid");
+    expect(wrong.error.attemptsRemaining).toBe(2);
+  });
+
+  it("a right code whose sign-in cannot complete (store down) is put back and works on retry", async () => {
+    const phone = uniquePhone();
+    const c = client();
+    const deps = await services();
+    await requestOtp(deps, { phone }, c);
+    const code = await latestCode(phone);
+    const broken = await services({
+      users: { ...deps.users, findOrCreateByPhone: () => Promise.reject(new DependencyError("user-store")) },
+    });
+    expect(await verifyOtp(broken, { phone, otp: code }, c).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
+    expect((await verifyOtp(deps, { phone, otp: code }, c)).token).toBeTruthy();
   });
 
   it("OTP-13: the attempt counter Durable Object counts 10 concurrent increments as exactly 10", async () => {

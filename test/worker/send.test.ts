@@ -3,6 +3,7 @@ import { requestOtp } from "../../src/domain/sign-in";
 import type { SmsMessage, SmsSender, UserStore } from "../../src/domain/ports";
 import { AuthError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
+import { ipLimitSubject } from "../../src/domain/client-ip";
 import { call, currentProfile, expectError, PROFILES, services, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
 
 async function twilioReceived(to: string): Promise<{ Body: string }[]> {
@@ -175,5 +176,25 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings: noCounter }), 503, "service_unavailable");
     // The code was not consumed by the refused attempt: with the counter back it still works.
     expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
+  });
+});
+
+describe("per-IP limit subject", () => {
+  it("SEND-02: IPv6 clients are limited per /64, so rotating addresses inside one prefix does not help", async () => {
+    expect(ipLimitSubject("203.0.113.7")).toBe("203.0.113.7");
+    expect(ipLimitSubject("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(ipLimitSubject("2001:0db8:0001:0002::ffff")).toBe("2001:db8:1:2::/64");
+    expect(ipLimitSubject("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(ipLimitSubject("::ffff:192.0.2.1")).toBe("192.0.2.1");
+    expect(ipLimitSubject("64:ff9b::192.0.2.1")).toBe("64:ff9b:0:0::/64");
+    expect(ipLimitSubject("not-an-ip:")).toBe("not-an-ip:");
+
+    const settings = { IP_SEND_LIMIT: "3" };
+    for (let i = 1; i <= 3; i++) {
+      const res = await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip: `2001:db8:77:1::${i}`, settings });
+      expect(res.status).toBe(200);
+    }
+    await expectError(await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip: "2001:db8:77:1:ffff::9", settings }), 429, "rate_limited");
+    expect((await call("/auth/request-otp", { body: { phone: uniquePhone() }, ip: "2001:db8:77:2::1", settings })).status).toBe(200);
   });
 });

@@ -10,14 +10,15 @@ export interface UpstashSettings {
 /**
  * An Upstash REST client tuned for auth: a per-call abort deadline (a signal
  * function, so an abort throws instead of the client's default of returning
- * a fake result), one retry at most, and no automatic JSON parsing (values are
- * parsed by the adapters, which know their shapes).
+ * a fake result), no retries (a retried script whose first reply was lost
+ * could run twice; a failed call is a 503 instead), and no automatic JSON
+ * parsing (values are parsed by the adapters, which know their shapes).
  */
 export function createUpstashClient(settings: UpstashSettings): Redis {
   return new Redis({
     url: settings.url,
     token: settings.token,
-    retry: { retries: 1, backoff: () => 25 },
+    retry: { retries: 0, backoff: () => 0 },
     signal: () => AbortSignal.timeout(settings.timeoutMs),
     automaticDeserialization: false,
     enableTelemetry: false,

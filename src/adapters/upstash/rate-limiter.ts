@@ -12,6 +12,8 @@ local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+-- The same token twice (a replayed call) is the same grant, not a new hit.
+if redis.call('ZSCORE', key, ARGV[4]) then return {1, limit - redis.call('ZCARD', key)} end
 local count = redis.call('ZCARD', key)
 if count >= limit then
   local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')

@@ -18,6 +18,17 @@ redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
 return 1
 `;
 
+// Stores a session and indexes it; the index lives as long as its
+// longest-lived member (even if the TTL setting was lowered since).
+const CREATE = `
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[2], top[2])
+return 1
+`;
+
 // Deletes every session of a user listed in the index, then the index.
 const REVOKE_ALL = `
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
@@ -42,13 +53,11 @@ export class UpstashSessionStore implements SessionStore {
 
   create(s: SessionRecord): Promise<void> {
     return withDeadline("session-store", this.timeoutMs, async () => {
-      const tx = this.redis.multi();
-      tx.set(sessionKey(s.userId, s.id), JSON.stringify(s), { pxat: s.expiresAt });
-      tx.zadd(indexKey(s.userId), { score: s.expiresAt, member: s.id });
-      tx.zremrangebyscore(indexKey(s.userId), "-inf", s.createdAt);
-      // Sessions share one TTL setting, so the newest expires last.
-      tx.pexpireat(indexKey(s.userId), s.expiresAt);
-      await tx.exec();
+      await this.redis.eval(
+        CREATE,
+        [sessionKey(s.userId, s.id), indexKey(s.userId)],
+        [JSON.stringify(s), String(s.expiresAt), s.id, String(s.createdAt)],
+      );
     });
   }
 
