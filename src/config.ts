@@ -46,7 +46,9 @@ const schema = z
     TWILIO_API_BASE: z.url().default("https://api.twilio.com"),
     TWILIO_TIMEOUT_MS: int(5000, 500, 30000),
 
-    JWT_PRIVATE_JWK: z.string({ error: "is required (an Ed25519 or P-256 private JWK with kid)" }),
+    JWT_PRIVATE_JWK: z
+      .string({ error: "is required (an Ed25519 or P-256 private JWK with kid)" })
+      .refine(isPrivateSigningJwk, "must be a JSON private JWK (OKP/Ed25519 or EC/P-256) with kid and d"),
     JWT_ISSUER: z.string().min(1).default("edge-phone-auth"),
     JWT_AUDIENCE: z.string().min(1).default("edge-phone-auth"),
     SESSION_TTL_SECONDS: int(30 * 24 * 3600, 300, 90 * 24 * 3600),
@@ -109,6 +111,20 @@ const schema = z
       ctx.addIssue({ code: "custom", path: ["OTP_LOCKOUT_SECONDS"], message: "must be at least OTP_TTL_SECONDS" });
     }
   });
+
+/** Shape check only (never echoes the value): the key is imported later. */
+function isPrivateSigningJwk(text: string): boolean {
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (typeof jwk !== "object" || jwk === null) return false;
+  const k = jwk as Record<string, unknown>;
+  const curveOk = (k.kty === "OKP" && k.crv === "Ed25519") || (k.kty === "EC" && k.crv === "P-256");
+  return curveOk && typeof k.kid === "string" && k.kid.length > 0 && typeof k.d === "string" && typeof k.x === "string";
+}
 
 type Raw = z.output<typeof schema>;
 

@@ -54,7 +54,13 @@ export function loadSigningKey(privateJwkJson: string): Promise<SigningKey> {
 }
 
 async function importSigningKey(json: string): Promise<SigningKey> {
-  const jwk = JSON.parse(json) as JWK;
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(json) as JWK;
+  } catch {
+    // The parser's message quotes the input, which is a secret: drop it.
+    throw new Error("JWT_PRIVATE_JWK is not valid JSON");
+  }
   const alg = jwk.kty === "OKP" && jwk.crv === "Ed25519" ? "EdDSA" : jwk.kty === "EC" && jwk.crv === "P-256" ? "ES256" : null;
   if (!alg) throw new Error("JWT_PRIVATE_JWK must be an Ed25519 (OKP) or P-256 (EC) key");
   if (typeof jwk.kid !== "string" || jwk.kid.length === 0) throw new Error("JWT_PRIVATE_JWK needs a kid");

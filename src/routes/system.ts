@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { AuthError } from "../errors";
 import { loadSigningKey } from "../lib/jwt";
 import { validationHook } from "../lib/validation";
 import type { AppEnv } from "../types";
@@ -39,7 +40,9 @@ systemRoutes.openapi(
     },
   }),
   async (c) => {
-    const key = await loadSigningKey(c.var.config.jwt.privateJwk);
+    const key = await loadSigningKey(c.var.config.jwt.privateJwk).catch((err: unknown) => {
+      throw new AuthError("service_misconfigured", { cause: err });
+    });
     c.header("Cache-Control", "public, max-age=300");
     return c.json({ keys: [key.publicJwk as Record<string, unknown>] }, 200);
   },

@@ -93,6 +93,21 @@ describe.skipIf(!hasRedis)("Upstash REST bridge against real redis-server, throu
     expect(await r.scriptLoad(script)).toBe(sha);
   });
 
+  it("base64-encodes status replies nested in arrays, as the client decodes them", async () => {
+    expect(await client().eval("return {redis.status_reply('OK'), 'x', 7}", [], [])).toEqual(["OK", "x", 7]);
+  });
+
+  it("refuses commands that would change the shared connection's state, and stays usable", async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+    expect((await post("/", ["MULTI"])).status).toBe(400);
+    expect((await post("/pipeline", [["SET", "c:k", "1"], ["SELECT", "1"]])).status).toBe(400);
+    const bad = await post("/multi-exec", [["SET", "c:k", "2"], ["SCRIPT", "LOAD"]]);
+    expect(bad.status).toBe(400);
+    expect(await (await post("/", ["SET", "c:k", "3"])).json()).toEqual({ result: "OK" });
+    expect(await (await post("/", ["GET", "c:k"])).json()).toEqual({ result: "3" });
+  });
+
   it("serves @upstash/ratelimit's sliding window", async () => {
     const limiter = new Ratelimit({ redis: client(), limiter: Ratelimit.slidingWindow(2, "10 s"), prefix: "rl-test", ephemeralCache: false });
     const results = [];

@@ -126,6 +126,9 @@ describe("configuration", () => {
   it("missing secrets, a malformed signing key and out-of-range numbers are refused", async () => {
     await expectError(await call("/auth/request-otp", { body: { phone: uniquePhone() }, settings: { OTP_PEPPER: undefined } }), 503, "service_misconfigured");
     await expectError(await call("/auth/request-otp", { body: { phone: uniquePhone() }, settings: { JWT_PRIVATE_JWK: "{}" } }), 503, "service_misconfigured");
+    for (const bad of ["eyJrdHkiOiJPS1AifQ", '{"kty":"OKP","crv":"Ed25519","kid":"k","x":"AAAA","d":"not-a-key"}']) {
+      await expectError(await call("/.well-known/jwks.json", { settings: { JWT_PRIVATE_JWK: bad } }), 503, "service_misconfigured");
+    }
     const base = { ...testEnv } as Record<string, unknown>;
     for (const [key, value] of [
       ["OTP_MAX_ATTEMPTS", "11"],

@@ -30,18 +30,30 @@ export function stripUpstashFlags(script) {
   return `#!lua${rest}${match[2]}${script.slice(match[0].length)}`;
 }
 
-function toJson(reply, base64) {
+// The client keeps a top-level "OK" as is but base64-decodes every string
+// inside an array, so only a top-level OK may stay plain.
+function toJson(reply, base64, nested = false) {
   if (reply === null || typeof reply === "number") return reply;
   if (reply instanceof SimpleString) {
-    return base64 && reply.value !== "OK" ? Buffer.from(reply.value).toString("base64") : reply.value;
+    return base64 && (nested || reply.value !== "OK") ? Buffer.from(reply.value).toString("base64") : reply.value;
   }
   if (Buffer.isBuffer(reply)) return base64 ? reply.toString("base64") : reply.toString("utf8");
-  if (Array.isArray(reply)) return reply.map((r) => (r instanceof RespError ? { error: r.message } : toJson(r, base64)));
+  if (Array.isArray(reply)) return reply.map((r) => (r instanceof RespError ? { error: r.message } : toJson(r, base64, true)));
   return reply;
 }
 
+// Commands that would change the state of the shared Redis connection
+// (transactions, database, blocking, pub/sub). Upstash's REST API has its
+// own endpoint for transactions and no use for the rest.
+const REFUSED = new Set([
+  "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SELECT", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
+  "UNSUBSCRIBE", "PUNSUBSCRIBE", "MONITOR", "QUIT", "RESET", "CLIENT", "BLPOP", "BRPOP", "BLMOVE",
+  "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX", "BLMPOP", "BZMPOP", "XREAD", "XREADGROUP", "WAIT", "SHUTDOWN",
+]);
+
 function toArgs(command) {
   if (!Array.isArray(command) || command.length === 0) throw new Error("ERR command must be a non-empty array");
+  if (REFUSED.has(String(command[0]).toUpperCase())) throw new Error(`ERR command ${command[0]} is not supported by the REST bridge`);
   return command.map((part) => {
     if (typeof part === "string") return part;
     if (typeof part === "number" || typeof part === "boolean") return String(part);
@@ -56,6 +68,7 @@ export async function startBridge({ redisPort, token, port = 0, host = "127.0.0.
 
   function rewrite(args) {
     const name = args[0].toUpperCase();
+    if (typeof args[1] !== "string") return { args };
     if (name === "EVAL" || name === "EVAL_RO") {
       const stripped = stripUpstashFlags(args[1]);
       if (stripped !== args[1]) shaMap.set(sha1(args[1]), sha1(stripped));
@@ -65,7 +78,7 @@ export async function startBridge({ redisPort, token, port = 0, host = "127.0.0.
       const mapped = shaMap.get(String(args[1]).toLowerCase());
       return { args: mapped ? [args[0], mapped, ...args.slice(2)] : args };
     }
-    if (name === "SCRIPT" && String(args[1]).toUpperCase() === "LOAD") {
+    if (name === "SCRIPT" && String(args[1]).toUpperCase() === "LOAD" && args.length === 3) {
       const stripped = stripUpstashFlags(args[2]);
       const original = sha1(args[2]);
       if (stripped !== args[2]) shaMap.set(original, sha1(stripped));
@@ -75,13 +88,15 @@ export async function startBridge({ redisPort, token, port = 0, host = "127.0.0.
     return { args };
   }
 
-  // Each call writes its commands synchronously, so nothing else can land
-  // between MULTI and EXEC on the shared connection.
+  // Every command is checked and rewritten before the first is sent, then
+  // all are written synchronously, so nothing else can land between MULTI
+  // and EXEC on the shared connection and a bad command cannot leave it
+  // inside a transaction.
   function sendAll(commands) {
-    return commands.map((command) => {
-      const { args, result } = rewrite(command);
-      return redis.send(args).then((reply) => (result && !(reply instanceof RespError) ? result : reply));
-    });
+    const rewritten = commands.map(rewrite);
+    return rewritten.map(({ args, result }) =>
+      redis.send(args).then((reply) => (result && !(reply instanceof RespError) ? result : reply)),
+    );
   }
 
   async function handle(path, body, base64) {
