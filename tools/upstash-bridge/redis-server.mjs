@@ -9,9 +9,9 @@ import { createRespClient } from "./resp.mjs";
 
 /** Path of redis-server, or null when it is not installed. */
 export function findRedisServer() {
-  const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  const path = found.stdout.trim();
-  return found.status === 0 && path ? path : null;
+  const found = spawnSync("/bin/sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
+  const path = (found.stdout ?? "").trim();
+  return !found.error && found.status === 0 && path ? path : null;
 }
 
 export function freePort() {

@@ -1,0 +1,27 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { redisServerOrSkip } from "../support/redis-guard";
+
+const saved = { PATH: process.env.PATH, CI: process.env.CI };
+
+afterEach(() => {
+  process.env.PATH = saved.PATH;
+  if (saved.CI === undefined) delete process.env.CI;
+  else process.env.CI = saved.CI;
+  vi.restoreAllMocks();
+});
+
+describe("redis-server guard for the Upstash-profile suites", () => {
+  it("skips loudly when redis-server is missing, and fails instead with CI=true", () => {
+    process.env.PATH = "/nonexistent";
+    delete process.env.CI;
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    expect(redisServerOrSkip()).toBe(false);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/SKIPPED/);
+    process.env.CI = "true";
+    expect(() => redisServerOrSkip()).toThrow(/CI=true/);
+  });
+
+  it("runs the suites when redis-server is on PATH", () => {
+    expect(redisServerOrSkip()).toBe(true);
+  });
+});
