@@ -15,7 +15,9 @@ devRoutes.use("*", async (c, next) => {
 });
 
 devRoutes.get("/sms-outbox", async (c) => {
-  const phone = parseE164(c.req.query("phone"));
+  // A literal "+" in a query string decodes to a space (?phone=+91…), which
+  // is how people type it into curl or a browser; read it back as the plus.
+  const phone = parseE164(c.req.query("phone")?.replace(/^ (?=\d)/, "+"));
   if (!phone) throw new AuthError("invalid_phone");
   const outbox = c.env.DEV_OUTBOX.get(c.env.DEV_OUTBOX.idFromName("outbox"));
   const messages = await outbox.list(phone.e164);

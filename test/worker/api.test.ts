@@ -96,6 +96,14 @@ describe.each(PROFILES)("sign-in API ($name profile)", (profile) => {
     await expectError(await call("/readyz", { settings }), 503, "service_unavailable");
   });
 
+  it("the dev outbox accepts the phone with a literal + in the query (as typed in a browser or curl)", async () => {
+    const phone = uniquePhone();
+    await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() });
+    const res = await call(`/dev/sms-outbox?phone=${phone}`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { messages: unknown[] }).messages).toHaveLength(1);
+  });
+
   it("the dev outbox is 404 with any provider other than console", async () => {
     await expectError(await call(`/dev/sms-outbox?phone=${encodeURIComponent(uniquePhone())}`, { settings: twilioSettings() }), 404, "not_found");
   });
