@@ -29,7 +29,9 @@ describe.skipIf(!uri)("MongoDB user store (real server at MONGODB_URI)", () => {
     db = client.db(dbName);
     await runMigrations(db);
   });
+  const perRequest: PerRequestMongoUserStore[] = [];
   afterAll(async () => {
+    await Promise.all(perRequest.map((s) => s.dispose()));
     await db?.dropDatabase();
     await client?.close();
   });
@@ -56,5 +58,9 @@ describe.skipIf(!uri)("MongoDB user store (real server at MONGODB_URI)", () => {
   });
 
   userStoreContract("MongoDB (shared client)", () => new MongoUserStore(db, 5000));
-  userStoreContract("MongoDB (client per request)", () => new PerRequestMongoUserStore({ uri: uri!, db: dbName, timeoutMs: 5000 }));
+  userStoreContract("MongoDB (client per request)", () => {
+    const store = new PerRequestMongoUserStore({ uri: uri!, db: dbName, timeoutMs: 5000 });
+    perRequest.push(store);
+    return store;
+  });
 });

@@ -69,9 +69,9 @@ export class MongoUserStore implements UserStore {
 
   async findOrCreateByPhone(phoneHash: string, phoneCiphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
     const id = randomId(16);
-    const insert: UserDocument = {
+    // `phone` comes from the filter on insert; it is not repeated here.
+    const insert: Omit<UserDocument, "phone"> = {
       _id: id,
-      phone: phoneHash,
       phoneEncrypted: phoneCiphertext,
       createdAt: new Date(now),
       lastLogin: null,
