@@ -65,13 +65,3 @@ export class DependencyError extends Error {
     this.dependency = dependency;
   }
 }
-
-/** Runs `fn`, turning any failure into a DependencyError for `dependency`. */
-export async function guardDependency<T>(dependency: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof AuthError || err instanceof DependencyError) throw err;
-    throw new DependencyError(dependency, err);
-  }
-}

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AuthError, DependencyError, ERROR_CODES, type ErrorCode } from "../errors";
+import { AuthError, DependencyError, type ErrorCode } from "../errors";
 import { describeError, logJson } from "./log";
 
 export interface ErrorBody {
@@ -45,8 +45,4 @@ export function handleError(err: unknown, c: Context): Response {
     logJson("error", { type: "error", requestId: c.get("requestId") as string, code: error.code, ...describeError(error.cause ?? err) });
   }
   return errorResponse(c, error);
-}
-
-export function errorCodeMessage(code: ErrorCode): string {
-  return ERROR_CODES[code].message;
 }
