@@ -111,11 +111,13 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
   ]);
   const cooldownToken = grantedToken(cooldown);
   const hourlyToken = grantedToken(hourly);
-  if (verdict) {
-    await Promise.allSettled([
+  const refundPhoneSlots = (): Promise<unknown> =>
+    Promise.allSettled([
       cooldownToken && limiter.refund(cooldownKey, cooldownToken),
       hourlyToken && limiter.refund(hourlyKey, hourlyToken),
     ]);
+  if (verdict) {
+    await refundPhoneSlots();
     // A limiter that cannot answer fails closed (SEND-06).
     if ("error" in verdict) throw verdict.error;
     events.emit({ event: "otp.requested", outcome: "denied", reason: verdict.reason, ...base });
@@ -127,18 +129,20 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
   const digest = await otpDigest(deps.keys.otp, PURPOSE, phone.e164, code);
   // A new code replaces the old one (OTP-11); the failure count lives in the
   // attempt counter and is deliberately left alone (OTP-07).
-  await deps.otps.put(hash, PURPOSE, { digest, expiresAt: now + policy.ttlSeconds * 1000 });
+  try {
+    await deps.otps.put(hash, PURPOSE, { digest, expiresAt: now + policy.ttlSeconds * 1000 });
+  } catch (err) {
+    // Nothing was sent: the phone keeps its slots, and the outage is a 503.
+    await refundPhoneSlots();
+    throw err;
+  }
 
   try {
     await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
   } catch (err) {
     // The message never left: the code is useless and the phone keeps its
     // request slots (SEND-05). Refunds are best effort; the send error wins.
-    await Promise.allSettled([
-      deps.otps.consume(hash, PURPOSE, digest, now),
-      cooldownToken && limiter.refund(cooldownKey, cooldownToken),
-      hourlyToken && limiter.refund(hourlyKey, hourlyToken),
-    ]);
+    await Promise.allSettled([deps.otps.consume(hash, PURPOSE, digest, now), refundPhoneSlots()]);
     const reason = err instanceof SmsSendError ? err.reason : "unexpected";
     events.emit({ event: "otp.send_failed", outcome: "failure", reason, ...base });
     throw new AuthError("sms_send_failed", { cause: err });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { requestOtp } from "../../src/domain/sign-in";
 import type { SmsMessage, SmsSender, UserStore } from "../../src/domain/ports";
-import { AuthError } from "../../src/errors";
+import { AuthError, DependencyError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
 import { ipLimitSubject } from "../../src/domain/client-ip";
 import { call, currentProfile, expectError, PROFILES, services, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
@@ -176,6 +176,20 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings: noCounter }), 503, "service_unavailable");
     // The code was not consumed by the refused attempt: with the counter back it still works.
     expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
+  });
+});
+
+describe("code store outage", () => {
+  it("SEND-06: when the code cannot be stored nothing is sent, the answer is 503, and the phone keeps its slots", async () => {
+    const sms = new CountingSender();
+    const deps = await services({ sms });
+    const down = await services({ sms, otps: { ...deps.otps, put: () => Promise.reject(new DependencyError("otp-store")) } });
+    const phone = uniquePhone();
+    const client = { ip: uniqueIp(), userAgent: null };
+    expect(await requestOtp(down, { phone }, client).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
+    expect(sms.sent).toHaveLength(0);
+    await expect(requestOtp(deps, { phone }, client)).resolves.toMatchObject({ status: "sent" });
+    expect(sms.sent).toHaveLength(1);
   });
 });
 
