@@ -86,12 +86,16 @@ export async function authenticate(deps: SessionDeps, authorization: string | un
     deps.events.emit({ event: "session.checked", outcome: "denied", reason });
     throw new AuthError("unauthorized", { cause: err });
   }
-  const session = await deps.sessions.get(claims.sub, claims.sid, now);
-  if (!session || !constantTimeEqual(await tokenHash(claims.jti), session.tokenHash)) {
+  // Both lookups are keyed by the verified claims, so they run together.
+  const [session, user, expectedHash] = await Promise.all([
+    deps.sessions.get(claims.sub, claims.sid, now),
+    deps.users.getById(claims.sub),
+    tokenHash(claims.jti),
+  ]);
+  if (!session || !constantTimeEqual(expectedHash, session.tokenHash)) {
     deps.events.emit({ event: "session.checked", outcome: "denied", reason: session ? "token_rotated" : "session_gone", userId: claims.sub, sessionId: claims.sid });
     throw new AuthError("session_revoked");
   }
-  const user = await deps.users.getById(claims.sub);
   if (!user) {
     deps.events.emit({ event: "session.checked", outcome: "denied", reason: "user_gone", userId: claims.sub, sessionId: claims.sid });
     throw new AuthError("session_revoked");
