@@ -118,6 +118,10 @@ describe("data at rest", () => {
     expect(stored).not.toContain(phone.slice(3));
     const deps = await services();
     expect(row!.phone_hash).toBe(await phoneHash(deps.keys, phone));
+    // The blind index is keyed: another PHONE_DATA_KEY gives another hash.
+    const other = await services({}, { PHONE_DATA_KEY: "c".repeat(43) });
+    expect(row!.phone_hash).not.toBe(await phoneHash(other.keys, phone));
+    await expect(aesGcmDecrypt(other.keys.phoneEncryption, fromBase64url(String(row!.phone_ciphertext)))).rejects.toThrow();
     const plain = await aesGcmDecrypt(deps.keys.phoneEncryption, fromBase64url(String(row!.phone_ciphertext)));
     expect(plain).toBe(phone);
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../../src/errors";
-import { call, expectError, latestCode, PROFILES, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
+import { call, expectError, latestCode, PROFILES, signIn, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
 
 function captureLogs(): string[] {
   const lines: string[] = [];
@@ -41,6 +41,10 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
     const locked = uniquePhone();
     await call("/auth/request-otp", { body: { phone: locked }, ip, settings });
     for (let i = 0; i < 4; i++) await call("/auth/verify-otp", { body: { phone: locked, otp: "000000" }, ip, settings });
+    // An error path: the provider fails, which logs the failure with its internal reason.
+    const failing = uniquePhone();
+    await fetch(`${testEnv.FAKE_TWILIO_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to: failing, status: 500, code: 30008 }) });
+    await call("/auth/request-otp", { body: { phone: failing }, ip, settings });
 
     const events = lines.filter((l) => l.includes('"auth_event"')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const names = new Set(events.map((e) => e.event));
@@ -62,6 +66,13 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
     expect(all).not.toMatch(new RegExp(`\\b${code}\\b`));
     expect(all).not.toContain(token);
     expect(all).not.toContain(token.split(".")[2]!);
+    expect(all).not.toContain(failing.slice(3));
+    expect(all).toContain('"event":"otp.send_failed"');
+    // No configured secret appears either.
+    const jwk = JSON.parse(String(testEnv.JWT_PRIVATE_JWK)) as { d: string };
+    for (const secret of [String(testEnv.OTP_PEPPER), String(testEnv.PHONE_DATA_KEY), jwk.d, settings.TWILIO_AUTH_TOKEN!, testEnv.TEST_UPSTASH_TOKEN]) {
+      expect(all).not.toContain(secret);
+    }
     // Every line is JSON (request lines too), so log pipelines can parse them.
     for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
   });
@@ -118,6 +129,8 @@ describe.each(PROFILES)("input ($name profile)", (profile) => {
       { raw: JSON.stringify({ phone: "+919876543210" }), type: "text/plain" },
       { raw: JSON.stringify({ phone: "+919876543210" }), type: "multipart/form-data; boundary=x" },
     ];
+    // Under the 16 KiB body limit, so schema validation (not the size cap) answers.
+    bodies.push({ raw: JSON.stringify({ phone: "9".repeat(15_000) }) }, { raw: JSON.stringify({ phone: "+919876543210", otp: "1".repeat(15_000) }) });
     const targets = ["/auth/request-otp", "/auth/verify-otp", "/auth/logout", "/auth/check-session", "/readyz", "/nope"];
     for (const path of targets) {
       for (const { raw, type } of bodies) {
@@ -128,6 +141,16 @@ describe.each(PROFILES)("input ($name profile)", (profile) => {
         expect(STABLE_CODES.has(body.error?.code ?? "")).toBe(true);
       }
     }
+    // With a valid token, logout ignores whatever body comes along: it signs
+    // out once and then answers 401 (413 for an oversized body), never a 5xx.
+    const { token } = await signIn();
+    const statuses = new Set<number>();
+    for (const { raw, type } of bodies) {
+      const res = await call("/auth/logout", { method: "POST", token, rawBody: raw, headers: { "content-type": type ?? "application/json" } });
+      statuses.add(res.status);
+      if (res.status !== 204) expect(STABLE_CODES.has(((await res.json()) as { error: { code: string } }).error.code)).toBe(true);
+    }
+    expect([...statuses].sort()).toEqual([204, 401, 413]);
     for (const query of ["", "?phone=", "?phone=abc", `?phone=${big.slice(0, 5000)}`, "?phone=%2B919876543210&phone=%2B919876543211"]) {
       const res = await call(`/dev/sms-outbox${query}`);
       expect(res.status).toBeLessThan(500);

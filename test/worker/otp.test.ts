@@ -94,8 +94,13 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     expect(stored).not.toContain(code);
     expect(stored).not.toContain(phone);
     expect(stored).toContain(await otpDigest(deps.keys.otp, "sign_in", phone, code));
-    // A bare SHA-256 of the code (brute-forced in a millisecond) is not what is stored.
+    // A bare SHA-256 of the code or of the bound message (brute-forced in a
+    // millisecond) is not what is stored.
     expect(stored).not.toContain(toBase64url(await sha256(code)));
+    expect(stored).not.toContain(toBase64url(await sha256(`otp.v1|sign_in|${phone}|${code}`)));
+    // The digest depends on the server secret: another pepper gives another digest.
+    const otherKey = await services({}, { OTP_PEPPER: "b".repeat(43) });
+    expect(stored).not.toContain(await otpDigest(otherKey.keys.otp, "sign_in", phone, code));
   });
 
   it("OTP-03: a code expires after its TTL, the stored record carries that TTL, and TTL > 600 s is refused", async () => {
@@ -116,7 +121,8 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     expect(alarm).not.toBeNull();
     expect(alarm! - before).toBeGreaterThanOrEqual(299_000);
     expect(alarm! - before).toBeLessThanOrEqual(301_000);
-    expect(hash).not.toBe(liveHash);
+    // At rest the expired code is gone too, not just refused.
+    expect(await deps.otps.get(hash, "sign_in", clock.t)).toBeNull();
 
     const bad = parseConfig({ ...testEnv, OTP_TTL_SECONDS: "601" });
     expect(bad.ok).toBe(false);
@@ -232,13 +238,20 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
       await expectError(await call("/auth/verify-otp", { body: { phone: b, otp: codeA }, ip }), 400, "otp_invalid");
     }
     const deps = await services();
-    const signIn = await otpDigest(deps.keys.otp, "sign_in", a, codeA);
-    expect(await otpDigest(deps.keys.otp, "step_up", a, codeA)).not.toBe(signIn);
-    expect(await otpDigest(deps.keys.otp, "sign_in", b, codeA)).not.toBe(signIn);
-    const hash = await phoneHash(deps.keys, a);
-    expect(await deps.otps.get(hash, "step_up", Date.now())).toBeNull();
-    expect(await deps.otps.consume(hash, "step_up", signIn, Date.now())).toBe(false);
-    expect((await deps.otps.get(hash, "sign_in", Date.now()))?.digest).toBe(signIn);
+    expect(await otpDigest(deps.keys.otp, "step_up", a, codeA)).not.toBe(await otpDigest(deps.keys.otp, "sign_in", a, codeA));
+
+    // A code stored for another purpose does not sign in...
+    const c = uniquePhone();
+    const hash = await phoneHash(deps.keys, c);
+    const code = "482915";
+    const expiresAt = Date.now() + 300_000;
+    await deps.otps.put(hash, "step_up", { digest: await otpDigest(deps.keys.otp, "step_up", c, code), expiresAt });
+    await expectError(await call("/auth/verify-otp", { body: { phone: c, otp: code }, ip }), 400, "otp_expired");
+    // ...nor does a sign-in record whose digest was made for another purpose.
+    await deps.otps.put(hash, "sign_in", { digest: await otpDigest(deps.keys.otp, "step_up", c, code), expiresAt });
+    await expectError(await call("/auth/verify-otp", { body: { phone: c, otp: code }, ip }), 400, "otp_invalid");
+    await deps.otps.put(hash, "sign_in", { digest: await otpDigest(deps.keys.otp, "sign_in", c, code), expiresAt });
+    expect((await call("/auth/verify-otp", { body: { phone: c, otp: code }, ip })).status).toBe(200);
   });
 
   it("OTP-11: after a resend the earlier code is refused", async () => {

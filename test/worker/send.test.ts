@@ -140,7 +140,9 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
   });
 
   it("SEND-05: a provider error or timeout gives 502 sms_send_failed without details, and no request slot is charged", async () => {
-    const settings = twilioSettings();
+    // With one send per hour, a follow-up succeeds only if both the cooldown
+    // and the hourly slot were given back.
+    const settings = { ...twilioSettings(), OTP_MAX_SENDS_PER_HOUR: "1" };
     for (const scenario of [{ status: 400, code: 21211 }, { status: 500, code: 30008 }, { delayMs: 3000 }]) {
       const phone = uniquePhone();
       await twilioScenario(phone, scenario);
@@ -172,9 +174,10 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     expect(ok.status).toBe(200);
     const codeRes = await call(`/dev/sms-outbox?phone=${encodeURIComponent(phone)}`);
     const code = /\b(\d{6})\b/.exec(((await codeRes.json()) as { messages: { body: string }[] }).messages[0]!.body)![1]!;
+    await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings: limiterDown("reject") }), 503, "service_unavailable");
     const noCounter = { ATTEMPT_COUNTER: downNamespace("reject") };
     await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings: noCounter }), 503, "service_unavailable");
-    // The code was not consumed by the refused attempt: with the counter back it still works.
+    // The code was not consumed by the refused attempts: with the stores back it still works.
     expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
   });
 });
@@ -182,8 +185,9 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
 describe("code store outage", () => {
   it("SEND-06: when the code cannot be stored nothing is sent, the answer is 503, and the phone keeps its slots", async () => {
     const sms = new CountingSender();
-    const deps = await services({ sms });
-    const down = await services({ sms, otps: { ...deps.otps, put: () => Promise.reject(new DependencyError("otp-store")) } });
+    const oneSendPerHour = { OTP_MAX_SENDS_PER_HOUR: "1" };
+    const deps = await services({ sms }, oneSendPerHour);
+    const down = await services({ sms, otps: { ...deps.otps, put: () => Promise.reject(new DependencyError("otp-store")) } }, oneSendPerHour);
     const phone = uniquePhone();
     const client = { ip: uniqueIp(), userAgent: null };
     expect(await requestOtp(down, { phone }, client).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);

@@ -10,7 +10,7 @@ import { testEnv } from "./helpers";
 const silentRedis = () => createUpstashClient({ url: testEnv.BLACKHOLE_URL, token: "t", timeoutMs: 5000 });
 
 describe("Upstash limits fail closed (SEND-06)", () => {
-  it("SEND-06: @upstash/ratelimit on its own fails OPEN on timeout, which is why the adapter exists", async () => {
+  it("background: @upstash/ratelimit on its own fails OPEN on timeout, which is why the adapter below exists", async () => {
     const raw = new Ratelimit({ redis: silentRedis(), limiter: Ratelimit.slidingWindow(1, "60 s"), timeout: 200, ephemeralCache: false });
     const res = await raw.limit("x");
     expect(res).toMatchObject({ success: true, reason: "timeout" });
