@@ -167,3 +167,14 @@ export async function services(overrides: Partial<Services> = {}, settings: Reco
   const built = await buildServices(bindings, result.config, "test");
   return { ...built, ...overrides, config: result.config };
 }
+
+/** Messages the fake Twilio accepted for `to`, oldest first. */
+export async function twilioReceived(to: string): Promise<{ Body: string }[]> {
+  const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(to)}`);
+  return ((await res.json()) as { messages: { Body: string }[] }).messages;
+}
+
+/** Tells the fake Twilio how to answer messages to `to` (error status/code, delay). */
+export async function twilioScenario(to: string, scenario: { status?: number; code?: number; delayMs?: number }): Promise<void> {
+  await fetch(`${testEnv.FAKE_TWILIO_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to, ...scenario }) });
+}

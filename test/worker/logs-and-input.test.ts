@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../../src/errors";
-import { call, expectError, latestCode, PROFILES, signIn, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
+import { call, expectError, latestCode, PROFILES, signIn, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
 
 function captureLogs(): string[] {
   const lines: string[] = [];
@@ -10,12 +10,6 @@ function captureLogs(): string[] {
     });
   }
   return lines;
-}
-
-async function twilioBody(phone: string): Promise<string> {
-  const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(phone)}`);
-  const { messages } = (await res.json()) as { messages: { Body: string }[] };
-  return messages.at(-1)!.Body;
 }
 
 afterEach(() => {
@@ -31,7 +25,7 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
     const phone = uniquePhone();
     const ip = uniqueIp();
     await call("/auth/request-otp", { body: { phone }, ip, settings });
-    const code = /\b(\d{6})\b/.exec(await twilioBody(phone))![1]!;
+    const code = /\b(\d{6})\b/.exec((await twilioReceived(phone)).at(-1)!.Body)![1]!;
     await call("/auth/verify-otp", { body: { phone, otp: wrongCode(code) }, ip, settings });
     const ok = await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings });
     const { token } = (await ok.json()) as { token: string };
@@ -43,7 +37,7 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
     for (let i = 0; i < 4; i++) await call("/auth/verify-otp", { body: { phone: locked, otp: "000000" }, ip, settings });
     // An error path: the provider fails, which logs the failure with its internal reason.
     const failing = uniquePhone();
-    await fetch(`${testEnv.FAKE_TWILIO_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to: failing, status: 500, code: 30008 }) });
+    await twilioScenario(failing, { status: 500, code: 30008 });
     await call("/auth/request-otp", { body: { phone: failing }, ip, settings });
 
     const events = lines.filter((l) => l.includes('"auth_event"')).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -4,16 +4,7 @@ import type { SmsMessage, SmsSender, UserStore } from "../../src/domain/ports";
 import { AuthError, DependencyError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
 import { ipLimitSubject } from "../../src/domain/client-ip";
-import { call, currentProfile, expectError, PROFILES, services, testEnv, useProfile, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
-
-async function twilioReceived(to: string): Promise<{ Body: string }[]> {
-  const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(to)}`);
-  return ((await res.json()) as { messages: { Body: string }[] }).messages;
-}
-
-async function twilioScenario(to: string, scenario: { status?: number; code?: number; delayMs?: number }): Promise<void> {
-  await fetch(`${testEnv.FAKE_TWILIO_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to, ...scenario }) });
-}
+import { call, currentProfile, expectError, PROFILES, services, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
 
 class CountingSender implements SmsSender {
   sent: SmsMessage[] = [];
