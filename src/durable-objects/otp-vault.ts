@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { scheduleExpiry, sweepExpired } from "./expiry";
 import type { OtpPurpose, OtpRecord } from "../domain/ports";
 
 const key = (purpose: OtpPurpose): string => `otp:${purpose}`;
@@ -12,7 +13,7 @@ const key = (purpose: OtpPurpose): string => `otp:${purpose}`;
 export class OtpVault extends DurableObject {
   async put(purpose: OtpPurpose, record: OtpRecord): Promise<void> {
     this.ctx.storage.kv.put(key(purpose), record);
-    await this.scheduleCleanup();
+    await scheduleExpiry(this.ctx.storage, "otp:");
   }
 
   get(purpose: OtpPurpose, now: number): OtpRecord | null {
@@ -39,19 +40,6 @@ export class OtpVault extends DurableObject {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    for (const [k, record] of this.ctx.storage.kv.list<OtpRecord>({ prefix: "otp:" })) {
-      if (record.expiresAt <= now) this.ctx.storage.kv.delete(k);
-    }
-    await this.scheduleCleanup();
-  }
-
-  private async scheduleCleanup(): Promise<void> {
-    let earliest = Infinity;
-    for (const [, record] of this.ctx.storage.kv.list<OtpRecord>({ prefix: "otp:" })) {
-      earliest = Math.min(earliest, record.expiresAt);
-    }
-    if (earliest === Infinity) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(earliest);
+    await sweepExpired(this.ctx.storage, "otp:", Date.now());
   }
 }

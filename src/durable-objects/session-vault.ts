@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { scheduleExpiry, sweepExpired } from "./expiry";
 import type { SessionRecord } from "../domain/ports";
 
 const PREFIX = "session:";
@@ -11,7 +12,7 @@ const PREFIX = "session:";
 export class SessionVault extends DurableObject {
   async create(session: SessionRecord): Promise<void> {
     this.ctx.storage.kv.put(PREFIX + session.id, session);
-    await this.scheduleCleanup();
+    await scheduleExpiry(this.ctx.storage, PREFIX);
   }
 
   get(sessionId: string, now: number): SessionRecord | null {
@@ -49,19 +50,6 @@ export class SessionVault extends DurableObject {
   }
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    for (const [k, s] of this.ctx.storage.kv.list<SessionRecord>({ prefix: PREFIX })) {
-      if (s.expiresAt <= now) this.ctx.storage.kv.delete(k);
-    }
-    await this.scheduleCleanup();
-  }
-
-  private async scheduleCleanup(): Promise<void> {
-    let earliest = Infinity;
-    for (const [, s] of this.ctx.storage.kv.list<SessionRecord>({ prefix: PREFIX })) {
-      earliest = Math.min(earliest, s.expiresAt);
-    }
-    if (earliest === Infinity) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(earliest);
+    await sweepExpired(this.ctx.storage, PREFIX, Date.now());
   }
 }

@@ -1,5 +1,6 @@
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../types";
 
 /**
@@ -8,15 +9,23 @@ import type { AppEnv } from "../types";
  * affected by CORS at all.
  */
 export function corsFromConfig() {
+  // One handler per allowed-origin list (the config is frozen and parsed once
+  // per isolate), instead of a new one on every request.
+  const handlers = new WeakMap<readonly string[], MiddlewareHandler>();
+  const none: readonly string[] = [];
   return createMiddleware<AppEnv>(async (c, next) => {
-    const origins = c.var.config?.corsOrigins ?? [];
-    const handler = cors({
-      origin: (origin) => (origins.includes(origin) ? origin : null),
-      allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-      exposeHeaders: ["Retry-After", "X-Request-Id"],
-      maxAge: 600,
-    });
+    const origins = c.var.config?.corsOrigins ?? none;
+    let handler = handlers.get(origins);
+    if (!handler) {
+      handler = cors({
+        origin: (origin) => (origins.includes(origin) ? origin : null),
+        allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+        exposeHeaders: ["Retry-After", "X-Request-Id"],
+        maxAge: 600,
+      });
+      handlers.set(origins, handler);
+    }
     return handler(c, next);
   });
 }
