@@ -79,6 +79,10 @@ const schema = z
 
     CORS_ORIGINS: csv,
     STORAGE_TIMEOUT_MS: int(3000, 100, 30000),
+
+    CLIENT_IP_SOURCE: z.enum(["cf-connecting-ip", "x-forwarded-for"]).default("cf-connecting-ip"),
+    TRUSTED_PROXY_HOPS: int(1, 1, 10),
+    PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   })
   .superRefine((v, ctx) => {
     if (v.SMS_PROVIDER === "console" && v.ENVIRONMENT === "production") {
@@ -106,6 +110,10 @@ const schema = z
         path: ["UPSTASH_REDIS_REST_TOKEN"],
         message: "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
       });
+    }
+    // Basic-auth credentials travel with every provider call: never in clear text.
+    if (v.ENVIRONMENT === "production" && !v.TWILIO_API_BASE.startsWith("https://")) {
+      ctx.addIssue({ code: "custom", path: ["TWILIO_API_BASE"], message: "must be https:// when ENVIRONMENT=production" });
     }
     if (v.OTP_LOCKOUT_SECONDS < v.OTP_TTL_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["OTP_LOCKOUT_SECONDS"], message: "must be at least OTP_TTL_SECONDS" });
@@ -169,6 +177,14 @@ export interface Config {
   } | null;
   readonly corsOrigins: readonly string[];
   readonly storageTimeoutMs: number;
+  /** Where the client address for per-IP limits comes from. */
+  readonly clientIp: {
+    readonly source: Raw["CLIENT_IP_SOURCE"];
+    /** With x-forwarded-for: the entry this many hops from the right is the client. */
+    readonly trustedProxyHops: number;
+  };
+  /** Public origin of the API (OpenAPI `servers`); null: the request's own origin. */
+  readonly publicUrl: string | null;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -234,6 +250,8 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       : null,
     corsOrigins: v.CORS_ORIGINS,
     storageTimeoutMs: v.STORAGE_TIMEOUT_MS,
+    clientIp: { source: v.CLIENT_IP_SOURCE, trustedProxyHops: v.TRUSTED_PROXY_HOPS },
+    publicUrl: v.PUBLIC_URL ? v.PUBLIC_URL.replace(/\/+$/, "") : null,
   };
   return { ok: true, config: deepFreeze(config) };
 }
