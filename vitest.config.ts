@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/secrets.mjs";
+import { isolatedWranglerConfig } from "./test/support/isolated-wrangler-config.mjs";
 
 /**
  * Two projects:
@@ -12,6 +13,8 @@ import { generateDevSecrets } from "./scripts/secrets.mjs";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations/d1");
   const secrets = generateDevSecrets();
+  // Never the developer's .dev.vars: see test/support/isolated-wrangler-config.mjs.
+  const configPath = isolatedWranglerConfig("wrangler.toml", ".wrangler/test-config");
   return {
     test: {
       // The Worker's structured log lines are asserted on by LOG-01 through
@@ -21,7 +24,7 @@ export default defineConfig(async () => {
         {
           plugins: [
             cloudflareTest(({ inject }) => ({
-              wrangler: { configPath: "./wrangler.toml" },
+              wrangler: { configPath },
               miniflare: {
                 bindings: {
                   ...secrets,

@@ -120,6 +120,9 @@ const schema = z
     }
   });
 
+/** The name of every setting the Worker reads. */
+export const SETTING_NAMES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
 /** Shape check only (never echoes the value): the key is imported later. */
 function isPrivateSigningJwk(text: string): boolean {
   let jwk: unknown;

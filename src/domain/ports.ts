@@ -47,6 +47,8 @@ export interface AttemptCounter {
   acquire(phoneHash: string, policy: AttemptPolicy, now: number): Promise<AttemptDecision>;
   /** A success clears the count and any lockout (OTP-08). */
   reset(phoneHash: string): Promise<void>;
+  /** Milliseconds until the phone's lockout ends at `now`; 0 when it is not locked out. Counts nothing. */
+  lockedFor(phoneHash: string, now: number): Promise<number>;
 }
 
 export interface RateRule {
@@ -120,18 +122,34 @@ export interface SmsMessage {
 }
 
 export interface SmsSender {
-  /** Resolves when the provider accepted the message; throws SmsSendError otherwise. */
+  /**
+   * Resolves when the provider accepted the message. Throws SmsSendError when
+   * it definitely refused it, SmsSendUnconfirmed when the outcome is unknown.
+   */
   send(message: SmsMessage): Promise<void>;
 }
 
+/** The provider answered and refused the message: it did not leave. */
 export class SmsSendError extends Error {
   constructor(
     readonly reason: string,
     readonly providerStatus?: number,
-    readonly providerCode?: number | string,
+    /** The provider's numeric error code (Twilio's 21211, ...), never its message text. */
+    readonly providerCode?: number,
   ) {
     super(`sms send failed: ${reason}`);
     this.name = "SmsSendError";
+  }
+}
+
+/**
+ * No answer from the provider (timeout, connection lost, gateway timeout):
+ * the message may have left, so it must be treated as sent.
+ */
+export class SmsSendUnconfirmed extends Error {
+  constructor(readonly reason: string) {
+    super(`sms send unconfirmed: ${reason}`);
+    this.name = "SmsSendUnconfirmed";
   }
 }
 
@@ -139,6 +157,7 @@ export type AuthEventName =
   | "otp.requested"
   | "otp.sent"
   | "otp.send_failed"
+  | "otp.send_unconfirmed"
   | "otp.verified"
   | "otp.failed"
   | "otp.locked"
@@ -155,6 +174,10 @@ export interface AuthEvent {
   userId?: string;
   sessionId?: string;
   reason?: string;
+  /** HTTP status of a provider's refusal. */
+  providerStatus?: number;
+  /** The provider's numeric error code (never its message text). */
+  providerCode?: number;
 }
 
 export interface AuthEventSink {

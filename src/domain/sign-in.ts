@@ -5,6 +5,7 @@ import { generateOtp, otpDigest, renderSms } from "./otp";
 import { parseE164, type Phone } from "./phone";
 import {
   SmsSendError,
+  SmsSendUnconfirmed,
   type AttemptCounter,
   type AuthEventSink,
   type OtpStore,
@@ -76,6 +77,12 @@ function firstRefusal(
   return null;
 }
 
+/** The lockout read's outcome: its error, its remaining time, or null when not locked. */
+function firstLockout(result: PromiseSettledResult<number>): { error: unknown } | { retryAfterMs: number } | null {
+  if (result.status === "rejected") return { error: result.reason };
+  return result.value > 0 ? { retryAfterMs: result.value } : null;
+}
+
 function requirePhone(input: string): Phone {
   const phone = parseE164(input);
   if (!phone) throw new AuthError("invalid_phone");
@@ -99,16 +106,20 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
   // trip instead of three). Phone slots taken by a request that another limit
   // refuses are given back; the IP slot stays charged, since the request did
   // come from that address.
-  const [ip, cooldown, hourly] = await Promise.allSettled([
+  // The lockout is read in the same round trip: a locked-out phone is sent
+  // nothing (SEND-08), since its code could not be used before it expired.
+  const [ip, cooldown, hourly, lockout] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
     limiter.hit(cooldownKey, { limit: 1, windowMs: policy.resendCooldownSeconds * 1000 }, now),
     limiter.hit(hourlyKey, { limit: policy.maxSendsPerHour, windowMs: 3_600_000 }, now),
+    deps.attempts.lockedFor(hash, now),
   ]);
   const verdict = firstRefusal([
     ["ip_limit", ip],
     ["resend_cooldown", cooldown],
     ["hourly_limit", hourly],
   ]);
+  const locked = firstLockout(lockout);
   const cooldownToken = grantedToken(cooldown);
   const hourlyToken = grantedToken(hourly);
   const refundPhoneSlots = (): Promise<unknown> =>
@@ -116,12 +127,17 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
       cooldownToken && limiter.refund(cooldownKey, cooldownToken),
       hourlyToken && limiter.refund(hourlyKey, hourlyToken),
     ]);
-  if (verdict) {
+  if (verdict || locked) {
     await refundPhoneSlots();
-    // A limiter that cannot answer fails closed (SEND-06).
-    if ("error" in verdict) throw verdict.error;
-    events.emit({ event: "otp.requested", outcome: "denied", reason: verdict.reason, ...base });
-    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(verdict.retryAfterMs) });
+    // A limiter or counter that cannot answer fails closed (SEND-06).
+    if (verdict && "error" in verdict) throw verdict.error;
+    if (locked && "error" in locked) throw locked.error;
+    if (verdict?.reason === "ip_limit" || !locked) {
+      events.emit({ event: "otp.requested", outcome: "denied", reason: verdict!.reason, ...base });
+      throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(verdict!.retryAfterMs) });
+    }
+    events.emit({ event: "otp.requested", outcome: "denied", reason: "locked_out", ...base });
+    throw new AuthError("too_many_attempts", { retryAfterSeconds: retryAfter(locked.retryAfterMs) });
   }
   events.emit({ event: "otp.requested", outcome: "success", ...base });
 
@@ -137,18 +153,40 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
     throw err;
   }
 
+  const sent: OtpSent = { status: "sent", expiresIn: policy.ttlSeconds, resendAfter: policy.resendCooldownSeconds };
   try {
     await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
   } catch (err) {
-    // The message never left: the code is useless and the phone keeps its
-    // request slots (SEND-05). Refunds are best effort; the send error wins.
+    if (err instanceof SmsSendUnconfirmed) {
+      // No answer from the provider (SEND-08): the message may have left and
+      // may still arrive. Refunding here would let anyone get unlimited
+      // messages sent by making the provider slow, so the slots stay
+      // charged, the code stays valid, and the client is told it was sent.
+      events.emit({ event: "otp.send_unconfirmed", outcome: "failure", reason: err.reason, ...base });
+      return sent;
+    }
+    if (!(err instanceof SmsSendError)) {
+      // An unexpected failure says nothing about whether the message left:
+      // nothing is refunded (the safe side), and the client gets the error.
+      events.emit({ event: "otp.send_failed", outcome: "failure", reason: "unexpected", ...base });
+      throw new AuthError("sms_send_failed", { cause: err });
+    }
+    // The provider refused it: the message never left, the code is useless
+    // and the phone keeps its request slots (SEND-05). Best effort; the
+    // send error wins.
     await Promise.allSettled([deps.otps.consume(hash, PURPOSE, digest, now), refundPhoneSlots()]);
-    const reason = err instanceof SmsSendError ? err.reason : "unexpected";
-    events.emit({ event: "otp.send_failed", outcome: "failure", reason, ...base });
+    events.emit({
+      event: "otp.send_failed",
+      outcome: "failure",
+      reason: err.reason,
+      ...base,
+      ...(err.providerStatus !== undefined ? { providerStatus: err.providerStatus } : {}),
+      ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
+    });
     throw new AuthError("sms_send_failed", { cause: err });
   }
   events.emit({ event: "otp.sent", outcome: "success", ...base });
-  return { status: "sent", expiresIn: policy.ttlSeconds, resendAfter: policy.resendCooldownSeconds };
+  return sent;
 }
 
 export interface SignedIn extends IssuedSession {

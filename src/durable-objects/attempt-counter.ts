@@ -45,6 +45,12 @@ export class AttemptCounter extends DurableObject {
     await this.ctx.storage.deleteAlarm();
   }
 
+  /** Milliseconds until the lockout ends; 0 when not locked. Writes nothing. */
+  lockedFor(now: number): number {
+    const state = this.ctx.storage.kv.get<CounterState>(KEY);
+    return state && state.lockedUntil > now ? state.lockedUntil - now : 0;
+  }
+
   /** Test and ops helper: the raw state. */
   peek(): CounterState | null {
     return this.ctx.storage.kv.get<CounterState>(KEY) ?? null;

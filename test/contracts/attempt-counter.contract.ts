@@ -35,6 +35,18 @@ export function attemptCounterContract(name: string, make: () => AttemptCounter 
       expect(await c.acquire(k2, policy, t0 + policy.windowMs + 1)).toEqual({ allowed: true, attemptsRemaining: 2 });
     });
 
+    it("lockedFor tells the time left of a lockout, counts nothing and is 0 otherwise", async () => {
+      const c = await make();
+      const k = rid();
+      expect(await c.lockedFor(k, t0)).toBe(0);
+      for (let i = 0; i < 2; i++) await c.acquire(k, policy, t0);
+      expect(await c.lockedFor(k, t0)).toBe(0);
+      // Reading does not count: the third attempt is still allowed, and it locks.
+      expect(await c.acquire(k, policy, t0 + 1)).toEqual({ allowed: true, attemptsRemaining: 0 });
+      expect(await c.lockedFor(k, t0 + 100)).toBe(900_000 - 99);
+      expect(await c.lockedFor(k, t0 + 1 + 900_000)).toBe(0);
+    });
+
     it("lets exactly maxAttempts of 50 concurrent attempts through", async () => {
       const c = await make();
       const k = rid();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TwilioSmsSender } from "../../src/adapters/twilio/sms-sender";
-import { SmsSendError } from "../../src/domain/ports";
+import { SmsSendError, SmsSendUnconfirmed } from "../../src/domain/ports";
 import { startFakeTwilio, type FakeTwilio } from "../support/fake-twilio";
 import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN, TWILIO_TEST_FROM } from "../support/constants";
 
@@ -27,6 +27,12 @@ function sender(overrides: Partial<ConstructorParameters<typeof TwilioSmsSender>
 async function received(to: string): Promise<Record<string, string | null>[]> {
   const res = await fetch(`${twilio.url}/__messages?to=${encodeURIComponent(to)}`);
   return ((await res.json()) as { messages: Record<string, string | null>[] }).messages;
+}
+
+async function unconfirmed(p: Promise<unknown>): Promise<SmsSendUnconfirmed> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(SmsSendUnconfirmed);
+  return err as SmsSendUnconfirmed;
 }
 
 async function failure(p: Promise<unknown>): Promise<SmsSendError> {
@@ -59,10 +65,19 @@ describe("Twilio SMS adapter against the local wire-format fake", () => {
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500005", status: 503, code: 30001 }) });
     expect((await failure(sender().send({ to: "+919876500005", body: "x" }))).reason).toBe("provider_503");
 
-    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500006", delayMs: 2000 }) });
-    expect((await failure(sender({ timeoutMs: 300 }).send({ to: "+919876500006", body: "x" }))).reason).toBe("timeout");
+  });
 
-    expect((await failure(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x" }))).reason).toBe("network");
+  it("SEND-08: no answer (timeout, lost connection, 504 from a gateway) is SmsSendUnconfirmed, never a refusal", async () => {
+    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500006", delayMs: 2000 }) });
+    const slow = await unconfirmed(sender({ timeoutMs: 300 }).send({ to: "+919876500006", body: "x" }));
+    expect(slow.reason).toBe("timeout");
+    // The fake had queued it: the message may well arrive.
+    expect(await received("+919876500006")).toHaveLength(1);
+
+    expect((await unconfirmed(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x" }))).reason).toBe("network");
+
+    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500009", status: 504, code: 0 }) });
+    expect((await unconfirmed(sender().send({ to: "+919876500009", body: "x" }))).reason).toBe("provider_504");
   });
 
   it("the fake refuses what Twilio refuses: missing From/MessagingServiceSid", async () => {

@@ -100,12 +100,16 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     if (!message.Body) return twilioError(res, 400, 21602, "Message body is required.");
 
     const scenario = scenarios.get(message.To) ?? {};
+    const refused = scenario.status !== undefined && scenario.status >= 400;
+    // A slow provider has usually already queued the message when its answer
+    // is late: it is recorded before the delay, so a caller that gives up
+    // waiting still sees the message "arrive".
+    if (!refused) received.push(message);
     if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
     if (res.destroyed) return;
-    if (scenario.status && scenario.status >= 400) {
-      return twilioError(res, scenario.status, scenario.code ?? 30008, "Unknown error (simulated)");
+    if (refused) {
+      return twilioError(res, scenario.status!, scenario.code ?? 30008, "Unknown error (simulated)");
     }
-    received.push(message);
     const sid = `SM${Math.random().toString(16).slice(2).padEnd(32, "0").slice(0, 32)}`;
     return send(res, 201, {
       sid,

@@ -1,10 +1,29 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { requestOtp } from "../../src/domain/sign-in";
 import type { SmsMessage, SmsSender, UserStore } from "../../src/domain/ports";
 import { AuthError, DependencyError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
 import { ipLimitSubject } from "../../src/domain/client-ip";
-import { call, currentProfile, expectError, PROFILES, services, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
+import { call, currentProfile, expectError, PROFILES, services, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
+
+/** Captures every console line until vi.restoreAllMocks(). */
+function captureLogs(): string[] {
+  const lines: string[] = [];
+  for (const method of ["log", "warn", "error", "info", "debug"] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+  }
+  return lines;
+}
+
+/** The auth_event records among captured log lines. */
+function authEvents(lines: string[]): Record<string, unknown>[] {
+  return lines
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.type === "auth_event");
+}
 
 class CountingSender implements SmsSender {
   sent: SmsMessage[] = [];
@@ -130,23 +149,82 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     expect(sms.sent).toHaveLength(0);
   });
 
-  it("SEND-05: a provider error or timeout gives 502 sms_send_failed without details, and no request slot is charged", async () => {
+  it("SEND-05: a provider refusal gives 502 sms_send_failed without details, no request slot is charged, and the log keeps Twilio's numeric code", async () => {
     // With one send per hour, a follow-up succeeds only if both the cooldown
     // and the hourly slot were given back.
     const settings = { ...twilioSettings(), OTP_MAX_SENDS_PER_HOUR: "1" };
-    for (const scenario of [{ status: 400, code: 21211 }, { status: 500, code: 30008 }, { delayMs: 3000 }]) {
+    for (const scenario of [{ status: 400, code: 21211 }, { status: 400, code: 21408 }, { status: 500, code: 30008 }]) {
       const phone = uniquePhone();
       await twilioScenario(phone, scenario);
+      const lines = captureLogs();
       const res = await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings });
+      vi.restoreAllMocks();
       const body = await expectError(res, 502, "sms_send_failed");
       const text = JSON.stringify(body).toLowerCase();
       expect(text).not.toContain("twilio");
-      expect(text).not.toContain(String(scenario.code ?? "timeout"));
+      expect(text).not.toContain(String(scenario.code));
+      // Operators can tell 21408 (region not enabled) from 21211 (invalid number); the provider's text is never logged.
+      const failed = authEvents(lines).filter((e) => e.event === "otp.send_failed");
+      expect(failed).toEqual([expect.objectContaining({ providerStatus: scenario.status, providerCode: scenario.code, reason: `provider_${scenario.status}` })]);
+      expect(lines.join("\n")).not.toContain("simulated");
       // The message never left, so the phone may ask again at once (no cooldown, no hourly slot used).
       await twilioScenario(phone, {});
       expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings })).status).toBe(200);
       expect(await twilioReceived(phone)).toHaveLength(1);
     }
+  });
+
+  it("SEND-08: a provider timeout refunds nothing: the answer is 200, the code that may arrive stays valid, and the slots stay charged", async () => {
+    const settings = { ...twilioSettings(), OTP_MAX_SENDS_PER_HOUR: "1" };
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    // The fake queues the message, then answers after the adapter's 1 s deadline.
+    await twilioScenario(phone, { delayMs: 2500 });
+    const lines = captureLogs();
+    const res = await call("/auth/request-otp", { body: { phone }, ip, settings });
+    vi.restoreAllMocks();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "sent" });
+    expect(authEvents(lines).map((e) => e.event)).toContain("otp.send_unconfirmed");
+    expect(authEvents(lines).map((e) => e.event)).not.toContain("otp.send_failed");
+    // The message did reach the provider and its code works.
+    const delivered = await twilioReceived(phone);
+    expect(delivered).toHaveLength(1);
+    const code = /\b(\d{6})\b/.exec(delivered[0]!.Body)![1]!;
+    // The slots stay charged: a slow provider cannot be used to send without limit.
+    await twilioScenario(phone, {});
+    await expectError(await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings }), 429, "rate_limited");
+    expect(await twilioReceived(phone)).toHaveLength(1);
+    expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
+  });
+
+  it("SEND-08: a locked-out phone is sent no new code: 429 too_many_attempts with Retry-After at the lockout's end", async () => {
+    const settings = twilioSettings();
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    expect((await call("/auth/request-otp", { body: { phone }, ip, settings })).status).toBe(200);
+    const code = /\b(\d{6})\b/.exec((await twilioReceived(phone))[0]!.Body)![1]!;
+    for (let i = 0; i < 3; i++) {
+      await expectError(await call("/auth/verify-otp", { body: { phone, otp: wrongCode(code) }, ip }), 400, "otp_invalid");
+    }
+    const refused = await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings });
+    await expectError(refused, 429, "too_many_attempts");
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    // The lockout is 900 s; the resend cooldown (60 s) would have said less.
+    expect(retryAfter).toBeGreaterThan(890);
+    expect(retryAfter).toBeLessThanOrEqual(900);
+    expect(await twilioReceived(phone)).toHaveLength(1);
+
+    // Through the use-case with the clock moved: nothing is sent until the lockout ends, then a code goes out.
+    const sms = new CountingSender();
+    const clock = { t: Date.now() + 61_000 };
+    const deps = await services({ sms, now: () => clock.t });
+    const denied = await requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null }).catch((e: unknown) => e);
+    expect((denied as AuthError).code).toBe("too_many_attempts");
+    expect(sms.sent).toHaveLength(0);
+    clock.t = Date.now() + 901_000;
+    await expect(requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null })).resolves.toMatchObject({ status: "sent" });
+    expect(sms.sent).toHaveLength(1);
   });
 
   it("SEND-06: when the limiter or the attempt counter cannot be reached, nothing is sent or accepted (503)", async () => {

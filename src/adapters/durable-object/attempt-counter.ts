@@ -20,4 +20,8 @@ export class DurableAttemptCounter implements AttemptCounterPort {
   reset(phoneHash: string): Promise<void> {
     return withDeadline("attempt-counter", this.timeoutMs, () => this.stub(phoneHash).reset());
   }
+
+  lockedFor(phoneHash: string, now: number): Promise<number> {
+    return withDeadline("attempt-counter", this.timeoutMs, async (): Promise<number> => await this.stub(phoneHash).lockedFor(now));
+  }
 }

@@ -1,4 +1,4 @@
-import { SmsSendError, type SmsMessage, type SmsSender } from "../../domain/ports";
+import { SmsSendError, SmsSendUnconfirmed, type SmsMessage, type SmsSender } from "../../domain/ports";
 
 export interface TwilioOptions {
   accountSid: string;
@@ -13,16 +13,19 @@ export interface TwilioOptions {
 }
 
 interface TwilioErrorBody {
-  code?: number;
-  message?: string;
-  status?: number;
+  code?: unknown;
 }
+
+// A gateway that timed out waiting for Twilio cannot say whether the message
+// was queued: like our own timeout, that is not a refusal.
+const UNCONFIRMED_STATUSES = new Set([504]);
 
 /**
  * Twilio Programmable Messaging over fetch (the `twilio` package does not run
  * on Workers): POST /2010-04-01/Accounts/{Sid}/Messages.json, Basic auth,
- * form-encoded To, From or MessagingServiceSid, Body. Errors become
- * SmsSendError with Twilio's code kept for the log, never for the client.
+ * form-encoded To, From or MessagingServiceSid, Body. An error answer becomes
+ * SmsSendError with Twilio's numeric code kept for the log, never for the
+ * client; no answer (timeout, lost connection, 504) becomes SmsSendUnconfirmed.
  */
 export class TwilioSmsSender implements SmsSender {
   private readonly fetcher: typeof fetch;
@@ -51,12 +54,18 @@ export class TwilioSmsSender implements SmsSender {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
+      // No answer: the request may have reached Twilio and the message may
+      // be on its way. Only an answer can say it was refused (SEND-08).
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new SmsSendError(timedOut ? "timeout" : "network");
+      throw new SmsSendUnconfirmed(timedOut ? "timeout" : "network");
     }
     if (res.ok) {
       await res.body?.cancel();
       return;
+    }
+    if (UNCONFIRMED_STATUSES.has(res.status)) {
+      await res.body?.cancel();
+      throw new SmsSendUnconfirmed(`provider_${res.status}`);
     }
     let body: TwilioErrorBody = {};
     try {
@@ -64,6 +73,9 @@ export class TwilioSmsSender implements SmsSender {
     } catch {
       // Non-JSON error page: the status alone is kept.
     }
-    throw new SmsSendError(`provider_${res.status}`, res.status, body.code);
+    // Only Twilio's numeric code is kept (21211 invalid number, 21408 region
+    // not enabled, ...): its message text may quote the recipient.
+    const code = typeof body.code === "number" && Number.isInteger(body.code) ? body.code : undefined;
+    throw new SmsSendError(`provider_${res.status}`, res.status, code);
   }
 }
