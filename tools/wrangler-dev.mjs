@@ -1,12 +1,14 @@
-// Starts `wrangler dev` on a free loopback port with fresh secrets and the
-// given vars, waits for /healthz, and returns its URL. Used by the Node-side
-// tests of the `--env mongo` build and by the benchmarks.
+// Starts `wrangler dev` on a free loopback port with fresh secrets, the given
+// vars and a fresh local state folder (--persist-to), applies the D1
+// migrations to that same folder first, waits for /healthz, and returns its
+// URL. Used by the Node-side tests and by the benchmarks.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateDevSecrets } from "../scripts/secrets.mjs";
+import { applyD1Migrations } from "../scripts/dev-lib.mjs";
 import { freePort } from "./upstash-bridge/redis-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -20,8 +22,16 @@ export async function startWranglerDev({ env, vars = {}, timeoutMs = 90_000 } = 
   const envFile = join(dir, "vars.env");
   const all = { ...generateDevSecrets(), ENVIRONMENT: "development", SMS_PROVIDER: "console", ...vars };
   writeFileSync(envFile, Object.entries(all).map(([k, v]) => `${k}='${v}'`).join("\n"));
+  const state = join(dir, "state");
+  // A fresh folder has no users table: without this, verify-otp answers 503.
+  try {
+    await applyD1Migrations({ root, persistTo: state, env, quiet: true });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const port = await freePort();
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--env-file", envFile, "--persist-to", join(dir, "state"), "--inspector-port", String(await freePort())];
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--env-file", envFile, "--persist-to", state, "--inspector-port", String(await freePort())];
   if (env) args.push("--env", env);
   let output = "";
   const child = spawn(join(root, "node_modules", ".bin", "wrangler"), args, {
