@@ -8,7 +8,7 @@ const RANGE = 10 ** OTP_DIGITS;
 const ACCEPT_BELOW = Math.floor(0x1_0000_0000 / RANGE) * RANGE;
 
 /** A 6-digit code from crypto.getRandomValues with rejection sampling. */
-export function generateOtp(random: (buf: Uint32Array) => void = (b) => crypto.getRandomValues(b)): string {
+export function generateOtp(random: (buf: Uint32Array<ArrayBuffer>) => void = (b) => crypto.getRandomValues(b)): string {
   const buf = new Uint32Array(1);
   for (;;) {
     random(buf);

@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../src/config";
 import { generateOtp, otpDigest } from "../../src/domain/otp";
 import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
@@ -23,6 +23,29 @@ import {
 } from "./helpers";
 
 const client = () => ({ ip: uniqueIp(), userAgent: "vitest" });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/**
+ * Makes the platform CSPRNG hand out `values` to single-word requests (the
+ * code generator's Uint32Array(1)); every other request (ids, nonces, keys)
+ * still gets real random bytes. Returns how many values were taken.
+ */
+function stubCodeDraws(values: number[]): { taken: () => number } {
+  const real = crypto.getRandomValues.bind(crypto);
+  let taken = 0;
+  vi.spyOn(crypto, "getRandomValues").mockImplementation(<T extends Parameters<Crypto["getRandomValues"]>[0]>(array: T): T => {
+    if (array instanceof Uint32Array && array.length === 1 && values.length > 0) {
+      array[0] = values.shift()!;
+      taken++;
+      return array;
+    }
+    return real(array);
+  });
+  return { taken: () => taken };
+}
 
 async function authErrorOf(p: Promise<unknown>): Promise<AuthError> {
   const err = await p.then(
@@ -83,6 +106,32 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     });
     expect(code).toBe("123456");
     expect(draws).toHaveLength(0);
+  });
+
+  it("OTP-01: the generator draws from crypto.getRandomValues, on its default path and through request-otp", async () => {
+    // A chi-square test cannot tell a CSPRNG from Math.random: watch the source instead.
+    const spy = vi.spyOn(crypto, "getRandomValues");
+    expect(generateOtp()).toMatch(/^\d{6}$/);
+    expect(spy).toHaveBeenCalled();
+    expect(spy.mock.calls[0]![0]).toBeInstanceOf(Uint32Array);
+    vi.restoreAllMocks();
+
+    // With the CSPRNG stubbed, the default path's code is exactly what it drew
+    // (the first draw lies in the biased tail and is drawn again).
+    const draws = stubCodeDraws([0xffff_ffff, 7_654_321]);
+    expect(generateOtp()).toBe("654321");
+    expect(draws.taken()).toBe(2);
+    vi.restoreAllMocks();
+
+    // The code the Worker texts is the one the CSPRNG gave.
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    const sent = stubCodeDraws([4_000_013_579]);
+    const res = await call("/auth/request-otp", { body: { phone }, ip });
+    vi.restoreAllMocks();
+    expect(res.status).toBe(200);
+    expect(sent.taken()).toBe(1);
+    expect(await latestCode(phone)).toBe("013579");
   });
 
   it("OTP-02: the store holds an HMAC over purpose, phone and code, never the code", async () => {
@@ -227,24 +276,36 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     expect(signedIn.token).toBeTruthy();
   });
 
-  it("OTP-10: a code is bound to its phone and its purpose", async () => {
+  it("OTP-10: a code is bound to its phone: phone A's record planted under phone B does not accept the same code", async () => {
+    // Comparing A's code against B's own pending code proves nothing (they are
+    // different random codes). Here B's slot holds A's real record, so the
+    // code is the same on both sides and only the phone in the HMAC differs.
+    const deps = await services();
     const a = uniquePhone();
     const b = uniquePhone();
     const ip = uniqueIp();
-    const codeA = await requestCode(a, ip);
-    await requestCode(b, ip);
-    const codeB = await latestCode(b);
-    if (codeA !== codeB) {
-      await expectError(await call("/auth/verify-otp", { body: { phone: b, otp: codeA }, ip }), 400, "otp_invalid");
-    }
-    const deps = await services();
-    expect(await otpDigest(deps.keys.otp, "step_up", a, codeA)).not.toBe(await otpDigest(deps.keys.otp, "sign_in", a, codeA));
+    const code = await requestCode(a, ip);
+    const [hashA, hashB] = [await phoneHash(deps.keys, a), await phoneHash(deps.keys, b)];
+    const recordA = await deps.otps.get(hashA, "sign_in", Date.now());
+    expect(recordA).not.toBeNull();
+    await deps.otps.put(hashB, "sign_in", recordA!);
+    await expectError(await call("/auth/verify-otp", { body: { phone: b, otp: code }, ip }), 400, "otp_invalid");
+    expect(await otpDigest(deps.keys.otp, "sign_in", b, code)).not.toBe(recordA!.digest);
+    // The same code and record still sign A in, and a record made for B does sign B in.
+    expect((await call("/auth/verify-otp", { body: { phone: a, otp: code }, ip })).status).toBe(200);
+    await deps.otps.put(hashB, "sign_in", { digest: await otpDigest(deps.keys.otp, "sign_in", b, code), expiresAt: Date.now() + 300_000 });
+    expect((await call("/auth/verify-otp", { body: { phone: b, otp: code }, ip })).status).toBe(200);
+  });
 
-    // A code stored for another purpose does not sign in...
+  it("OTP-10: a code is bound to its purpose", async () => {
+    const deps = await services();
+    const ip = uniqueIp();
     const c = uniquePhone();
     const hash = await phoneHash(deps.keys, c);
     const code = "482915";
     const expiresAt = Date.now() + 300_000;
+    expect(await otpDigest(deps.keys.otp, "step_up", c, code)).not.toBe(await otpDigest(deps.keys.otp, "sign_in", c, code));
+    // A code stored for another purpose does not sign in...
     await deps.otps.put(hash, "step_up", { digest: await otpDigest(deps.keys.otp, "step_up", c, code), expiresAt });
     await expectError(await call("/auth/verify-otp", { body: { phone: c, otp: code }, ip }), 400, "otp_expired");
     // ...nor does a sign-in record whose digest was made for another purpose.
@@ -277,11 +338,52 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     expect(constantTimeEqual(a, a)).toBe(true);
     expect(constantTimeEqual(a, b)).toBe(false);
     expect(constantTimeEqual(a, a.slice(1))).toBe(false);
+    // Digests of different lengths never compare equal, whichever side is the
+    // prefix of the other (a loop over the shorter one would say "equal").
+    for (const n of [1, 10, a.length - 1]) {
+      expect(constantTimeEqual(a, a.slice(0, n))).toBe(false);
+      expect(constantTimeEqual(a.slice(0, n), a)).toBe(false);
+    }
+    expect(constantTimeEqual(a, `${a}A`)).toBe(false);
+    expect(constantTimeEqual(`${a}A`, a)).toBe(false);
+    const bytes = await sha256("a");
+    expect(constantTimeEqual(bytes, bytes.slice())).toBe(true);
+    expect(constantTimeEqual(bytes, bytes.slice(0, 16))).toBe(false);
+    expect(constantTimeEqual(bytes.slice(0, 16), bytes)).toBe(false);
+    // Every position counts: a difference in only the first or only the last byte.
+    const first = bytes.slice();
+    first[0] = first[0]! ^ 1;
+    const last = bytes.slice();
+    last[31] = last[31]! ^ 0x80;
+    expect(constantTimeEqual(bytes, first)).toBe(false);
+    expect(constantTimeEqual(bytes, last)).toBe(false);
+    expect(constantTimeEqual(last, bytes)).toBe(false);
     expect(constantTimeEqual("", "")).toBe(false);
+    expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(false);
     for (const odd of [null, undefined, 42, {}, [], "x".repeat(1_000_000), new Uint8Array(3)]) {
       expect(() => constantTimeEqual(a, odd)).not.toThrow();
       expect(constantTimeEqual(a, odd)).toBe(false);
+      expect(() => constantTimeEqual(odd, a)).not.toThrow();
+      expect(constantTimeEqual(odd, a)).toBe(false);
     }
+  });
+
+  it("OTP-12: verify compares the whole digest: a stored digest off by its last character, or a prefix of the right one, refuses the right code", async () => {
+    const deps = await services();
+    const ip = uniqueIp();
+    const phone = uniquePhone();
+    const hash = await phoneHash(deps.keys, phone);
+    const code = "731904";
+    const right = await otpDigest(deps.keys.otp, "sign_in", phone, code);
+    const lastChar = right.at(-1) === "A" ? "B" : "A";
+    const expiresAt = Date.now() + 300_000;
+    for (const planted of [right.slice(0, -1) + lastChar, right.slice(0, 16), right.slice(0, -1), `${right}A`]) {
+      await deps.otps.put(hash, "sign_in", { digest: planted, expiresAt });
+      await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip }), 400, "otp_invalid");
+      await deps.attempts.reset(hash);
+    }
+    await deps.otps.put(hash, "sign_in", { digest: right, expiresAt });
+    expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
   });
 
   it("a verify with no pending code is not counted, so nobody can lock a phone out for free", async () => {

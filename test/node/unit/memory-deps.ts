@@ -1,0 +1,168 @@
+/**
+ * In-memory stand-ins for the storage ports, for Node-side unit tests of the
+ * domain (and for StrykerJS, whose runner cannot start workerd). They keep
+ * the ports' semantics simply; the real adapters are held to the same
+ * contracts by test/contracts in the worker project.
+ */
+import { exportJWK, generateKeyPair } from "jose";
+import type { SignInDeps } from "../../../src/domain/sign-in";
+import type {
+  AttemptCounter,
+  AttemptDecision,
+  AttemptPolicy,
+  AuthEvent,
+  OtpPurpose,
+  OtpRecord,
+  OtpStore,
+  RateDecision,
+  RateLimiter,
+  SessionRecord,
+  SessionStore,
+  SmsMessage,
+  UserRecord,
+  UserStore,
+} from "../../../src/domain/ports";
+import { randomId, toBase64url } from "../../../src/lib/crypto";
+import { loadSigningKey } from "../../../src/lib/jwt";
+import { secretKeys } from "../../../src/lib/keys";
+
+export class MemoryOtpStore implements OtpStore {
+  readonly records = new Map<string, OtpRecord>();
+  async put(phoneHash: string, purpose: OtpPurpose, record: OtpRecord): Promise<void> {
+    this.records.set(`${phoneHash}:${purpose}`, { ...record });
+  }
+  async get(phoneHash: string, purpose: OtpPurpose, now: number): Promise<OtpRecord | null> {
+    const r = this.records.get(`${phoneHash}:${purpose}`);
+    return r && r.expiresAt > now ? { ...r } : null;
+  }
+  async consume(phoneHash: string, purpose: OtpPurpose, digest: string, now: number): Promise<boolean> {
+    const r = await this.get(phoneHash, purpose, now);
+    if (!r || r.digest !== digest) return false;
+    this.records.delete(`${phoneHash}:${purpose}`);
+    return true;
+  }
+  async clear(phoneHash: string): Promise<void> {
+    for (const k of [...this.records.keys()]) if (k.startsWith(`${phoneHash}:`)) this.records.delete(k);
+  }
+}
+
+export class MemoryAttemptCounter implements AttemptCounter {
+  private readonly state = new Map<string, { count: number; lockedUntil: number }>();
+  async acquire(phoneHash: string, policy: AttemptPolicy, now: number): Promise<AttemptDecision> {
+    const s = this.state.get(phoneHash) ?? { count: 0, lockedUntil: 0 };
+    if (s.lockedUntil > now) return { allowed: false, retryAfterMs: s.lockedUntil - now };
+    if (s.lockedUntil !== 0) Object.assign(s, { count: 0, lockedUntil: 0 });
+    s.count++;
+    if (s.count >= policy.maxAttempts) s.lockedUntil = now + policy.lockoutMs;
+    this.state.set(phoneHash, s);
+    return { allowed: true, attemptsRemaining: policy.maxAttempts - s.count };
+  }
+  async reset(phoneHash: string): Promise<void> {
+    this.state.delete(phoneHash);
+  }
+  async lockedFor(phoneHash: string, now: number): Promise<number> {
+    const s = this.state.get(phoneHash);
+    return s && s.lockedUntil > now ? s.lockedUntil - now : 0;
+  }
+}
+
+/** Grants everything (limits are not what these unit tests are about). */
+export class OpenLimiter implements RateLimiter {
+  async hit(): Promise<RateDecision> {
+    return { allowed: true, remaining: 1, token: randomId(8) };
+  }
+  async refund(): Promise<void> {}
+}
+
+export class MemorySessionStore implements SessionStore {
+  readonly sessions = new Map<string, SessionRecord>();
+  async create(s: SessionRecord): Promise<void> {
+    this.sessions.set(`${s.userId}:${s.id}`, { ...s });
+  }
+  async get(userId: string, sessionId: string, now: number): Promise<SessionRecord | null> {
+    const s = this.sessions.get(`${userId}:${sessionId}`);
+    return s && s.expiresAt > now ? { ...s } : null;
+  }
+  async rotate(userId: string, sessionId: string, expected: string, next: string, now: number): Promise<boolean> {
+    const s = await this.get(userId, sessionId, now);
+    if (!s || s.tokenHash !== expected) return false;
+    this.sessions.set(`${userId}:${sessionId}`, { ...s, tokenHash: next, lastAuthAt: now });
+    return true;
+  }
+  async revoke(userId: string, sessionId: string): Promise<boolean> {
+    return this.sessions.delete(`${userId}:${sessionId}`);
+  }
+  async revokeAll(userId: string): Promise<number> {
+    let n = 0;
+    for (const k of [...this.sessions.keys()]) if (k.startsWith(`${userId}:`) && this.sessions.delete(k)) n++;
+    return n;
+  }
+  async list(userId: string, now: number): Promise<SessionRecord[]> {
+    return [...this.sessions.values()].filter((s) => s.userId === userId && s.expiresAt > now);
+  }
+}
+
+export class MemoryUserStore implements UserStore {
+  readonly users = new Map<string, UserRecord>();
+  async findOrCreateByPhone(phoneHash: string, _ciphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
+    const found = [...this.users.values()].find((u) => u.phoneHash === phoneHash);
+    if (found) return { user: found, created: false };
+    const user: UserRecord = { id: randomId(), phoneHash, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false };
+    this.users.set(user.id, user);
+    return { user, created: true };
+  }
+  async getById(id: string): Promise<UserRecord | null> {
+    return this.users.get(id) ?? null;
+  }
+  async recordLogin(id: string, now: number): Promise<void> {
+    const u = this.users.get(id);
+    if (u) u.lastLoginAt = now;
+  }
+  async ping(): Promise<void> {}
+}
+
+const secret = (): string => toBase64url(crypto.getRandomValues(new Uint8Array(32)));
+
+/** A fresh Ed25519 private JWK (with kid) as the JWT_PRIVATE_JWK secret holds it. */
+export async function freshPrivateJwk(alg: "EdDSA" | "ES256" = "EdDSA"): Promise<string> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === "EdDSA" ? { crv: "Ed25519" } : {}) });
+  return JSON.stringify({ ...(await exportJWK(privateKey)), kid: `k-${randomId(6)}` });
+}
+
+/** Sign-in dependencies on in-memory stores, fresh secrets and a movable clock. */
+export async function memoryDeps(): Promise<SignInDeps & { sent: SmsMessage[]; emitted: AuthEvent[]; clock: { t: number } }> {
+  const sent: SmsMessage[] = [];
+  const emitted: AuthEvent[] = [];
+  const clock = { t: Date.now() };
+  const signingKey = await loadSigningKey(await freshPrivateJwk());
+  return {
+    policy: {
+      ttlSeconds: 300,
+      resendCooldownSeconds: 60,
+      maxSendsPerHour: 3,
+      maxAttempts: 3,
+      lockoutSeconds: 900,
+      failureWindowSeconds: 3600,
+      smsTemplate: "Your code is {code}.",
+      ipSendLimit: 30,
+      ipVerifyLimit: 100,
+      ipWindowSeconds: 300,
+    },
+    keys: await secretKeys(secret(), secret()),
+    otps: new MemoryOtpStore(),
+    attempts: new MemoryAttemptCounter(),
+    limiter: new OpenLimiter(),
+    ipLimiter: new OpenLimiter(),
+    sms: { send: async (m) => void sent.push(m) },
+    users: new MemoryUserStore(),
+    sessions: new MemorySessionStore(),
+    events: { emit: (e) => void emitted.push(e) },
+    signingKey,
+    verificationKeys: [signingKey],
+    token: { issuer: "iss", audience: "aud", ttlSeconds: 3600 },
+    now: () => clock.t,
+    sent,
+    emitted,
+    clock,
+  };
+}
