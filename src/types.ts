@@ -11,5 +11,7 @@ export interface AppEnv {
     config: Config;
     services: Services;
     auth: Authenticated;
+    /** Per-IP limit subject (middleware/client-ip). */
+    clientIp: string;
   };
 }

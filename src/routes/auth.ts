@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { logout } from "../domain/sessions";
-import { ipLimitSubject } from "../domain/client-ip";
 import { requestOtp, verifyOtp, type ClientContext } from "../domain/sign-in";
 import type { UserRecord } from "../domain/ports";
 import { validationHook } from "../lib/validation";
+import { clientIp } from "../middleware/client-ip";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
@@ -18,9 +18,8 @@ import {
 } from "./schemas";
 
 function clientOf(c: Context<AppEnv>): ClientContext {
-  // Cloudflare sets CF-Connecting-IP at the edge; a client cannot forge it there.
-  const ip = ipLimitSubject((c.req.header("cf-connecting-ip") ?? "unknown").slice(0, 64));
-  return { ip, userAgent: c.req.header("user-agent") ?? null };
+  // The per-IP subject comes from the configured source only (middleware/client-ip).
+  return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null };
 }
 
 function publicUser(user: UserRecord, isNewUser: boolean) {
@@ -37,6 +36,7 @@ authRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   bearerFormat: "JWT",
 });
 
+authRoutes.use("*", clientIp());
 authRoutes.use("/request-otp", requireJson());
 authRoutes.use("/verify-otp", requireJson());
 

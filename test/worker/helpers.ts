@@ -90,7 +90,7 @@ export interface CallOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   token?: string;
-  ip?: string;
+  ip?: string | null;
   /** Settings layered over the test bindings for this call only. */
   settings?: Record<string, unknown>;
 }
@@ -100,7 +100,8 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
   const headers = new Headers(opts.headers);
   if (opts.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
   if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
-  headers.set("cf-connecting-ip", opts.ip ?? "192.0.2.1");
+  // null: no CF-Connecting-IP at all (a deployment that does not pass it).
+  if (opts.ip !== null) headers.set("cf-connecting-ip", opts.ip ?? "192.0.2.1");
   const init: RequestInit = { method: opts.method ?? (opts.body !== undefined || opts.rawBody !== undefined ? "POST" : "GET"), headers };
   if (opts.rawBody !== undefined) init.body = opts.rawBody;
   else if (opts.body !== undefined) init.body = JSON.stringify(opts.body);

@@ -274,7 +274,7 @@ describe("per-IP limit subject", () => {
     expect(ipLimitSubject("2001:db8::1")).toBe("2001:db8:0:0::/64");
     expect(ipLimitSubject("::ffff:192.0.2.1")).toBe("192.0.2.1");
     expect(ipLimitSubject("64:ff9b::192.0.2.1")).toBe("64:ff9b:0:0::/64");
-    expect(ipLimitSubject("not-an-ip:")).toBe("not-an-ip:");
+    expect(ipLimitSubject("not-an-ip:")).toBe("invalid");
 
     const settings = { IP_SEND_LIMIT: "3" };
     for (let i = 1; i <= 3; i++) {
