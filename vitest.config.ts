@@ -26,6 +26,8 @@ export default defineConfig(async () => {
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath },
               miniflare: {
+                // A D1 database no migration touches: /readyz must see it as not ready.
+                d1Databases: ["EMPTY_DB"],
                 bindings: {
                   ...secrets,
                   ENVIRONMENT: "test",

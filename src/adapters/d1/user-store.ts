@@ -62,9 +62,14 @@ export class D1UserStore implements UserStore {
     });
   }
 
+  /**
+   * Readiness: the schema a sign-in needs is there. Selecting every column
+   * it reads or writes (no rows) fails with "no such table/column" when the
+   * migrations were not applied, instead of the first verify failing.
+   */
   ping(): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
-      await this.db.prepare("SELECT 1").first();
+      await this.db.prepare(`SELECT ${COLUMNS}, phone_ciphertext FROM users LIMIT 0`).all();
     });
   }
 }

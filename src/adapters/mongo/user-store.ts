@@ -1,6 +1,7 @@
 import type { Collection, Db } from "mongodb";
 import type { UserRecord, UserStore } from "../../domain/ports";
 import { randomId } from "../../lib/crypto";
+import { missingUserIndexes, type IndexInfo } from "./schema";
 
 /**
  * Shape of a document in `users` (validator in migrations/mongo). `phone` is
@@ -105,7 +106,13 @@ export class MongoUserStore implements UserStore {
     await this.users.updateOne({ _id: id }, { $set: { lastLogin: new Date(now) } }, { maxTimeMS: this.timeoutMs });
   }
 
+  /**
+   * Readiness: the server answers and `users` has what a sign-in relies on
+   * (a missing collection fails listIndexes; a missing unique index is named).
+   */
   async ping(): Promise<void> {
-    await this.db.command({ ping: 1 }, { timeoutMS: this.timeoutMs });
+    const indexes = await this.users.listIndexes({ timeoutMS: this.timeoutMs }).toArray();
+    const missing = missingUserIndexes(indexes as IndexInfo[]);
+    if (missing.length > 0) throw new Error(`users schema incomplete: ${missing.join("; ")}`);
   }
 }
