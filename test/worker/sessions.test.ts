@@ -91,22 +91,31 @@ describe.each(PROFILES)("sessions and tokens ($name profile)", (profile) => {
     const fetchSpy = vi.spyOn(globalThis, "fetch");
     const now = Math.floor(Date.now() / 1000);
     const payload = { ...claims };
-    const attacks = [
-      unsigned({ alg: "none", typ: "at+jwt", kid: privateJwk.kid }, payload),
-      await hs256WithPublicKey(payload),
-      await forgeFor(token, { aud: "other" }),
-      await forgeFor(token, { iss: "other" }),
-      await forgeFor(token, {}, {}, { iat: now + 3600, exp: now + 7200 }),
-      await forgeFor(token, {}, { kid: "unknown-kid" }),
-      await forgeFor(token, {}, { jku: "https://attacker.example/jwks.json" }),
-      await forgeFor(token, {}, { x5u: "https://attacker.example/cert.pem" }),
-      await forgeFor(token, {}, { jwk: { kty: "OKP", crv: "Ed25519", x: privateJwk.x } }),
-      "not-a-jwt",
-      "a.b.c",
+    // Each attack with the reason our own checks give (logged, never returned):
+    // a refusal for some other reason would mean the check named here is not the one working.
+    const attacks: [string, string][] = [
+      [unsigned({ alg: "none", typ: "at+jwt", kid: privateJwk.kid }, payload), "alg_mismatch"],
+      [await hs256WithPublicKey(payload), "alg_mismatch"],
+      [await forgeFor(token, { aud: "other" }), "ERR_JWT_CLAIM_VALIDATION_FAILED"],
+      [await forgeFor(token, { iss: "other" }), "ERR_JWT_CLAIM_VALIDATION_FAILED"],
+      [await forgeFor(token, {}, {}, { iat: now + 3600, exp: now + 7200 }), "issued_in_future"],
+      [await forgeFor(token, {}, { kid: "unknown-kid" }), "unknown_kid"],
+      [await forgeFor(token, {}, { jku: "https://attacker.example/jwks.json" }), "header_jku"],
+      [await forgeFor(token, {}, { x5u: "https://attacker.example/cert.pem" }), "header_x5u"],
+      [await forgeFor(token, {}, { jwk: { kty: "OKP", crv: "Ed25519", x: privateJwk.x } }), "header_jwk"],
+      ["not-a-jwt", "malformed"],
+      ["a.b.c", "malformed"],
     ];
-    for (const attack of attacks) {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    for (const [attack, reason] of attacks) {
+      warn.mockClear();
       await expectError(await check(attack), 401, "unauthorized");
+      const denials = warn.mock.calls
+        .map((args) => JSON.parse(String(args[0])) as { event?: string; outcome?: string; reason?: string })
+        .filter((e) => e.event === "session.checked");
+      expect(denials).toEqual([expect.objectContaining({ outcome: "denied", reason })]);
     }
+    warn.mockRestore();
     expect(fetchSpy).not.toHaveBeenCalled();
     // The genuine token still passes: the refusals above are about the attacks.
     expect((await check(token)).status).toBe(200);
