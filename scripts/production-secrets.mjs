@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Fresh secrets for a production deploy, as the JSON object that
+// `wrangler secret bulk` reads from stdin, so they go from here to Cloudflare
+// without touching the disk:
+//
+//   node scripts/production-secrets.mjs | npx wrangler secret bulk --env=""
+//   node scripts/production-secrets.mjs | npx wrangler secret bulk --env mongo
+//   node scripts/production-secrets.mjs --only JWT_PRIVATE_JWK | npx wrangler secret bulk --env=""
+//
+// JWT_PRIVATE_JWK: a new Ed25519 key whose kid is `k-<date>-<random>` (dev
+// keys are `dev-…`). OTP_PEPPER, PHONE_DATA_KEY: 32 random bytes, base64url.
+// Only the JSON goes to stdout; notes go to stderr.
+import { generateProductionSecrets } from "./secrets.mjs";
+
+const usage = "usage: node scripts/production-secrets.mjs [--only NAME[,NAME…]]";
+const all = generateProductionSecrets();
+let names = Object.keys(all);
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i];
+  const only = arg === "--only" ? args[++i] : arg.startsWith("--only=") ? arg.slice("--only=".length) : null;
+  if (arg === "--help" || arg === "-h") {
+    console.error(usage);
+    process.exit(0);
+  }
+  if (only === null || only === undefined) {
+    console.error(`unknown argument ${arg}\n${usage}`);
+    process.exit(2);
+  }
+  names = only.split(",").map((s) => s.trim());
+  const unknown = names.filter((n) => !Object.hasOwn(all, n));
+  if (unknown.length > 0 || names.length === 0) {
+    console.error(`--only takes ${Object.keys(all).join(", ")}; got ${only}`);
+    process.exit(2);
+  }
+}
+
+const secrets = Object.fromEntries(names.map((n) => [n, all[n]]));
+process.stdout.write(`${JSON.stringify(secrets, null, 2)}\n`);
+if (names.includes("JWT_PRIVATE_JWK")) {
+  const { kid } = JSON.parse(secrets.JWT_PRIVATE_JWK);
+  console.error(`signing key id: ${kid}. Replacing the signing key of a running Worker ends every session (old tokens stop verifying).`);
+}
+if (names.includes("PHONE_DATA_KEY")) {
+  console.error(
+    "PHONE_DATA_KEY keys the phone blind index and encryption: putting a new one on a Worker that already has users orphans them. " +
+      "To replace only the signing key or the pepper, use --only JWT_PRIVATE_JWK or --only OTP_PEPPER.",
+  );
+}
