@@ -1,16 +1,19 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import { AuthError } from "./errors";
 import { errorResponse, handleError } from "./lib/http-error";
 import { validationHook } from "./lib/validation";
 import { configMiddleware } from "./middleware/config";
 import { corsFromConfig } from "./middleware/cors";
+import { methodNotAllowed } from "./middleware/method-not-allowed";
+import { noStore } from "./middleware/no-store";
+import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { services } from "./middleware/services";
 import { authRoutes } from "./routes/auth";
-import { devRoutes } from "./routes/dev";
+import { devOnly, devRoutes } from "./routes/dev";
+import { registerOpenApi } from "./routes/openapi";
 import { systemRoutes } from "./routes/system";
 import type { ServiceOptions } from "./services";
 import type { AppEnv } from "./types";
@@ -21,11 +24,17 @@ const MAX_BODY_BYTES = 16 * 1024;
 export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  app.use("*", requestId({ limitLength: 64 }));
+  app.use("*", requestId());
   app.use("*", requestLog({ skip: ["/healthz"] }));
   app.use("*", securityHeaders());
   app.use("*", configMiddleware({ allowWhenMisconfigured: ["/healthz"] }));
-  app.use("*", corsFromConfig());
+  // Answers every OPTIONS preflight, so OPTIONS is allowed on every path.
+  app.use("*", corsFromConfig({ allowMethods: ["GET", "POST", "OPTIONS"] }));
+  // Tokens, sessions and outbox messages are never cached (errors never are either).
+  app.use("/auth/*", noStore());
+  app.use("/dev/*", noStore());
+  app.use("/dev/*", devOnly());
+  app.use("*", methodNotAllowed({ routes: () => app.routes, alwaysAllowed: ["OPTIONS"] }));
   app.use(
     "*",
     bodyLimit({
@@ -39,15 +48,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", systemRoutes);
   app.route("/auth", authRoutes);
   app.route("/dev", devRoutes);
-
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "edge-phone-auth",
-      version: "0.1.0",
-      description: "Phone-number sign-in by SMS one-time code, with sessions, on Cloudflare Workers.",
-    },
-  });
+  registerOpenApi(app);
 
   app.notFound((c) => errorResponse(c, new AuthError("not_found")));
   app.onError(handleError);

@@ -7,11 +7,26 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId: string; attemptsRemaining?: number };
 }
 
+/** Realm named in `WWW-Authenticate` challenges. */
+export const AUTH_REALM = "edge-phone-auth";
+
+/**
+ * The RFC 6750 challenge for a 401. A request that presented a bearer token
+ * (malformed, forged, expired or revoked) gets `error="invalid_token"`; one
+ * that sent no bearer token at all (no header, or another scheme) gets the
+ * bare challenge, as section 3.1 asks.
+ */
+export function bearerChallenge(authorization: string | undefined): string {
+  const presented = /^\s*bearer\s+\S/i.test(authorization ?? "");
+  return presented ? `Bearer realm="${AUTH_REALM}", error="invalid_token"` : `Bearer realm="${AUTH_REALM}"`;
+}
+
 /** The one JSON error shape every failure takes. */
 export function errorResponse(c: Context, error: AuthError): Response {
   const requestId = (c.get("requestId") as string | undefined) ?? "unknown";
   const body: ErrorBody = { error: { code: error.code, message: error.message, requestId, ...error.details } };
   if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.retryAfterSeconds));
+  if (error.status === 401) c.header("WWW-Authenticate", bearerChallenge(c.req.header("authorization")));
   c.header("Cache-Control", "no-store");
   return c.json(body, error.status as 400);
 }

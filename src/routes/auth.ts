@@ -10,7 +10,9 @@ import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
 import {
   CheckSessionResponse,
+  commonHeaders,
   errorResponses,
+  jsonResponse,
   RequestOtpBody,
   RequestOtpResponse,
   VerifyOtpBody,
@@ -28,12 +30,18 @@ function publicUser(user: UserRecord, isNewUser: boolean) {
 
 const bearer = [{ bearerAuth: [] }];
 
+/** A JSON body: 413 over 16 KiB, 415 unless declared as JSON. */
+const jsonBodyErrors = { 413: ["payload_too_large"], 415: ["unsupported_media_type"] } as const;
+const storeErrors = { 503: ["service_unavailable", "service_misconfigured"] } as const;
+const sessionErrors = { 401: ["unauthorized", "session_revoked"], ...storeErrors } as const;
+
 export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 authRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
   scheme: "bearer",
   bearerFormat: "JWT",
+  description: "The token from verify-otp: `Authorization: Bearer <token>`",
 });
 
 authRoutes.use("*", clientIp());
@@ -44,12 +52,25 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/request-otp",
+    operationId: "requestOtp",
+    tags: ["auth"],
+    security: [],
     summary: "Send a sign-in code by SMS",
-    description: "Same answer whether or not the phone has an account.",
+    description:
+      "Sends a 6-digit code to the phone. The answer is the same whether or not the phone has an account. " +
+      "Limits: one code per phone per resend cooldown (60 s by default), 3 codes per phone per rolling hour, " +
+      "a per-IP budget (per /64 for IPv6); a phone locked out after too many wrong codes is sent nothing. " +
+      "Every limit fails closed (503 when its store does not answer). The code lives 5 minutes by default.",
     request: { body: { required: true, content: { "application/json": { schema: RequestOtpBody } } } },
     responses: {
-      200: { description: "Code sent", content: { "application/json": { schema: RequestOtpResponse } } },
-      ...errorResponses(400, 413, 415, 429, 502, 503),
+      200: jsonResponse("Code sent (or, for an unknown phone, the same answer)", RequestOtpResponse),
+      ...errorResponses({
+        400: ["invalid_request", "invalid_phone"],
+        ...jsonBodyErrors,
+        429: ["rate_limited", "too_many_attempts"],
+        502: ["sms_send_failed"],
+        ...storeErrors,
+      }),
     },
   }),
   async (c) => {
@@ -62,16 +83,31 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/verify-otp",
+    operationId: "verifyOtp",
+    tags: ["auth"],
+    security: [],
     summary: "Check a code and sign in",
+    description:
+      "Checks the code sent to the phone and, when it matches, signs in (creating the account on first use) and " +
+      "returns an access token and its server-side session. A code works once. After 3 wrong codes (by default) " +
+      "the phone is locked out for 15 minutes, and even the right code is refused. A verify with no live code is " +
+      "not counted. The per-IP verify budget also applies.",
     request: { body: { required: true, content: { "application/json": { schema: VerifyOtpBody } } } },
     responses: {
-      200: { description: "Signed in", content: { "application/json": { schema: VerifyOtpResponse } } },
-      ...errorResponses(400, 413, 415, 429, 503),
+      200: jsonResponse("Signed in", VerifyOtpResponse),
+      ...errorResponses(
+        {
+          400: ["invalid_request", "invalid_phone", "otp_invalid", "otp_expired"],
+          ...jsonBodyErrors,
+          429: ["rate_limited", "too_many_attempts"],
+          ...storeErrors,
+        },
+        { rate_limited: "per-IP verify limit; wait `Retry-After` seconds" },
+      ),
     },
   }),
   async (c) => {
     const signedIn = await verifyOtp(c.var.services, c.req.valid("json"), clientOf(c));
-    c.header("Cache-Control", "no-store");
     return c.json(
       {
         token: signedIn.token,
@@ -88,11 +124,16 @@ authRoutes.openapi(
   createRoute({
     method: "get",
     path: "/check-session",
-    summary: "Verify a token and its server-side session",
+    operationId: "checkSession",
+    tags: ["auth"],
     security: bearer,
+    summary: "Verify a token and its server-side session",
+    description:
+      "Checks the token's signature and expiry, then its server-side session, so a logged-out or revoked " +
+      "session is refused at once even though the token itself is still well signed.",
     responses: {
-      200: { description: "Session is live", content: { "application/json": { schema: CheckSessionResponse } } },
-      ...errorResponses(401, 503),
+      200: jsonResponse("Session is live", CheckSessionResponse),
+      ...errorResponses(sessionErrors),
     },
   }),
   (c) => {
@@ -118,9 +159,15 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/logout",
-    summary: "Revoke this session",
+    operationId: "logout",
+    tags: ["auth"],
     security: bearer,
-    responses: { 204: { description: "Signed out" }, ...errorResponses(401, 503) },
+    summary: "Revoke this session",
+    description: "Ends the session the token belongs to; the token gets 401 `session_revoked` from then on. Any body is ignored (up to 16 KiB).",
+    responses: {
+      204: { description: "Signed out", headers: commonHeaders },
+      ...errorResponses({ ...sessionErrors, 413: ["payload_too_large"] }),
+    },
   }),
   async (c) => {
     await logout(c.var.services, c.var.auth);

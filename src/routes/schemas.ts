@@ -1,14 +1,19 @@
 import { z } from "@hono/zod-openapi";
-import { ERROR_CODES } from "../errors";
+import { ERROR_CODES, type ErrorCode } from "../errors";
 
 /** Schemas shared by routes and the generated OpenAPI document. */
+
+export const EXAMPLE_PHONE = "+919876543210";
+const EXAMPLE_REQUEST_ID = "5f0c6a8e-2b7d-4c1e-9a3f-0d8b7e6c5a41";
 
 export const PhoneSchema = z
   .string()
   .max(32)
-  .openapi({ example: "+919876543210", description: "E.164 phone number" });
+  .openapi({ example: EXAMPLE_PHONE, description: "E.164 phone number: `+`, country code, national number." });
 
-export const RequestOtpBody = z.strictObject({ phone: PhoneSchema }).openapi("RequestOtpBody");
+export const RequestOtpBody = z
+  .strictObject({ phone: PhoneSchema })
+  .openapi("RequestOtpBody", { example: { phone: EXAMPLE_PHONE } });
 
 export const RequestOtpResponse = z
   .object({
@@ -16,31 +21,35 @@ export const RequestOtpResponse = z
     expiresIn: z.number().int().openapi({ description: "Seconds until the code expires" }),
     resendAfter: z.number().int().openapi({ description: "Seconds before another code may be requested" }),
   })
-  .openapi("RequestOtpResponse");
+  .openapi("RequestOtpResponse", { example: { status: "sent", expiresIn: 300, resendAfter: 60 } });
 
 export const VerifyOtpBody = z
   .strictObject({
     phone: PhoneSchema,
-    otp: z.string().regex(/^\d{6}$/, "must be 6 digits").openapi({ example: "123456" }),
+    otp: z.string().regex(/^\d{6}$/, "must be 6 digits").openapi({ example: "123456", description: "The 6-digit code from the SMS" }),
   })
-  .openapi("VerifyOtpBody");
+  .openapi("VerifyOtpBody", { example: { phone: EXAMPLE_PHONE, otp: "123456" } });
 
 export const UserSchema = z
   .object({
     id: z.string(),
-    isNewUser: z.boolean(),
+    isNewUser: z.boolean().openapi({ description: "True when this sign-in created the account" }),
     biometricEnabled: z.boolean(),
     pinEnabled: z.boolean(),
   })
   .openapi("User");
 
+const exampleUser = { id: "u_3kq9x2m7", isNewUser: true, biometricEnabled: false, pinEnabled: false };
+
 export const VerifyOtpResponse = z
   .object({
-    token: z.string().openapi({ description: "JWT access token (EdDSA/ES256, 30 days)" }),
+    token: z.string().openapi({ description: "JWT access token (EdDSA or ES256); send it as `Authorization: Bearer <token>`" }),
     expiresAt: z.iso.datetime(),
     user: UserSchema,
   })
-  .openapi("VerifyOtpResponse");
+  .openapi("VerifyOtpResponse", {
+    example: { token: "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.e30.c2ln", expiresAt: "2026-01-31T12:00:00.000Z", user: exampleUser },
+  });
 
 export const CheckSessionResponse = z
   .object({
@@ -49,32 +58,110 @@ export const CheckSessionResponse = z
     session: z.object({ id: z.string(), createdAt: z.iso.datetime(), lastAuthAt: z.iso.datetime() }),
     stepUp: z.object({ required: z.boolean(), methods: z.array(z.string()) }),
   })
-  .openapi("CheckSessionResponse");
+  .openapi("CheckSessionResponse", {
+    example: {
+      valid: true,
+      user: { ...exampleUser, isNewUser: false },
+      session: { id: "s_8d2f0a1c", createdAt: "2026-01-01T12:00:00.000Z", lastAuthAt: "2026-01-01T12:00:00.000Z" },
+      stepUp: { required: false, methods: [] },
+    },
+  });
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]),
-      message: z.string(),
-      requestId: z.string(),
-      attemptsRemaining: z.number().int().optional(),
-    }),
-  })
-  .openapi("Error");
+const ALL_CODES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
-const errorContent = { "application/json": { schema: ErrorSchema } };
+/** The error envelope narrowed to `codes`; `attemptsRemaining` only where otp_invalid can occur. */
+function errorSchema(codes: readonly [ErrorCode, ...ErrorCode[]]) {
+  const error = z.object({
+    code: z.enum(codes).openapi({ description: "Stable machine-readable code; switch on this, never on message" }),
+    message: z.string().openapi({ description: "Human-readable text; may change" }),
+    requestId: z.string().openapi({ description: "Same as the X-Request-Id response header" }),
+  });
+  const withAttempts = codes.includes("otp_invalid")
+    ? error.extend({ attemptsRemaining: z.number().int().optional().openapi({ description: "With otp_invalid: wrong codes left before lockout" }) })
+    : error;
+  return z.object({ error: withAttempts });
+}
 
-/** OpenAPI response entries for the given statuses, all with the error body. */
-export function errorResponses(...statuses: number[]): Record<number, { description: string; content: typeof errorContent }> {
-  const descriptions: Record<number, string> = {
-    400: "invalid_request, invalid_phone, otp_invalid or otp_expired",
-    401: "unauthorized or session_revoked",
-    404: "not_found",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited or too_many_attempts (with Retry-After)",
-    502: "sms_send_failed",
-    503: "service_unavailable or service_misconfigured",
-  };
-  return Object.fromEntries(statuses.map((s) => [s, { description: descriptions[s] ?? "error", content: errorContent }]));
+/**
+ * The envelope every error takes, with every code. Each operation's
+ * responses carry their own copy narrowed to the codes they can return.
+ */
+export const ErrorSchema = errorSchema(ALL_CODES).openapi("Error");
+
+/** When each code is returned, for response descriptions (falls back to the message). */
+const WHEN: Partial<Record<ErrorCode, string>> = {
+  invalid_request: "the body or query fails its schema (wrong types, extra fields, malformed JSON)",
+  invalid_phone: "not an E.164 number, or not a valid number for its country",
+  otp_invalid: "wrong code; `attemptsRemaining` says how many tries are left",
+  otp_expired: "no live code for this phone (expired, used, or never sent)",
+  unauthorized: "no bearer token, or it is malformed, forged or expired",
+  session_revoked: "the token is genuine but its session ended (logout, rotation, user deleted)",
+  not_found: "not found",
+  payload_too_large: "the body is over 16 KiB",
+  unsupported_media_type: "the body is not declared as `application/json`",
+  rate_limited: "resend cooldown, hourly per-phone cap, or per-IP limit; wait `Retry-After` seconds",
+  too_many_attempts: "the phone is locked out after too many wrong codes; wait `Retry-After` seconds",
+  sms_send_failed: "the SMS provider failed or timed out; nothing was charged",
+  service_unavailable: "a store did not answer in time; nothing was sent or accepted; retry after `Retry-After` seconds",
+  service_misconfigured: "the service settings are invalid (the log says which)",
+};
+
+export type ErrorStatus = 400 | 401 | 404 | 413 | 415 | 429 | 502 | 503;
+/** Per status, exactly the codes an operation can answer with. */
+export type ErrorSpec = Partial<Record<ErrorStatus, readonly ErrorCode[]>>;
+
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** Response header components, registered once on the app (see routes/openapi.ts). */
+export const HEADER_COMPONENTS = {
+  RequestId: {
+    description: "The request id: the caller's X-Request-Id when well formed (1-64 of `A-Za-z0-9._-`), else a fresh one",
+    required: true,
+    schema: { type: "string" as const, pattern: "^[A-Za-z0-9._-]{1,64}$" },
+    example: EXAMPLE_REQUEST_ID,
+  },
+  RetryAfter: {
+    description: "Seconds to wait before retrying",
+    schema: { type: "integer" as const, minimum: 0 },
+    example: 60,
+  },
+  WwwAuthenticate: {
+    description: 'RFC 6750 challenge: `Bearer realm="edge-phone-auth"`, with `error="invalid_token"` when a token was sent',
+    required: true,
+    schema: { type: "string" as const },
+    example: 'Bearer realm="edge-phone-auth", error="invalid_token"',
+  },
+};
+
+/** Headers every response carries. */
+export const commonHeaders = { "X-Request-Id": headerRef("RequestId") };
+
+/** A 2xx JSON response with the common headers. */
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
+  return { description, headers: commonHeaders, content: { "application/json": { schema } } };
+}
+
+function exampleError(code: ErrorCode) {
+  const error: Record<string, unknown> = { code, message: ERROR_CODES[code].message, requestId: EXAMPLE_REQUEST_ID };
+  if (code === "otp_invalid") error.attemptsRemaining = 2;
+  return { error };
+}
+
+/**
+ * OpenAPI error responses: per status, a schema whose `code` enum is exactly
+ * the listed codes, one example per code, and the headers that come with it.
+ * `when` overrides the default explanation of a code for this operation.
+ */
+export function errorResponses(spec: ErrorSpec, when: Partial<Record<ErrorCode, string>> = {}) {
+  const entries = (Object.entries(spec) as [string, readonly ErrorCode[]][]).map(([statusText, codes]) => {
+    const status = Number(statusText);
+    const headers: Record<string, { $ref: string }> = { ...commonHeaders };
+    if (status === 429 || status === 503) headers["Retry-After"] = headerRef("RetryAfter");
+    if (status === 401) headers["WWW-Authenticate"] = headerRef("WwwAuthenticate");
+    const description = codes.map((code) => `\`${code}\`: ${when[code] ?? WHEN[code] ?? ERROR_CODES[code].message}`).join("; ");
+    const schema = errorSchema(codes as [ErrorCode, ...ErrorCode[]]);
+    const examples = Object.fromEntries(codes.map((code) => [code, { value: exampleError(code) }]));
+    return [status, { description, headers, content: { "application/json": { schema, examples } } }] as const;
+  });
+  return Object.fromEntries(entries);
 }

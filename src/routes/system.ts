@@ -3,20 +3,38 @@ import { AuthError } from "../errors";
 import { loadSigningKey } from "../lib/jwt";
 import { validationHook } from "../lib/validation";
 import type { AppEnv } from "../types";
-import { errorResponses } from "./schemas";
+import { errorResponses, jsonResponse } from "./schemas";
 
 export const systemRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-systemRoutes.get("/healthz", (c) => c.json({ status: "ok" }));
+systemRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/healthz",
+    operationId: "getHealth",
+    tags: ["system"],
+    security: [],
+    summary: "Liveness: 200 while the Worker runs",
+    description: "Never touches storage or settings: it answers 200 even when the configuration is invalid. Not logged.",
+    responses: {
+      200: jsonResponse("Alive", z.object({ status: z.literal("ok") }).openapi({ example: { status: "ok" } })),
+    },
+  }),
+  (c) => c.json({ status: "ok" as const }, 200),
+);
 
 systemRoutes.openapi(
   createRoute({
     method: "get",
     path: "/readyz",
+    operationId: "getReadiness",
+    tags: ["system"],
+    security: [],
     summary: "Readiness: 200 only when storage answers",
+    description: "Pings the user store and the code store; 503 when either does not answer within the storage deadline.",
     responses: {
-      200: { description: "Ready", content: { "application/json": { schema: z.object({ status: z.literal("ready") }) } } },
-      ...errorResponses(503),
+      200: jsonResponse("Ready", z.object({ status: z.literal("ready") }).openapi({ example: { status: "ready" } })),
+      ...errorResponses({ 503: ["service_unavailable", "service_misconfigured"] }),
     },
   }),
   async (c) => {
@@ -27,16 +45,25 @@ systemRoutes.openapi(
   },
 );
 
-const JwkSchema = z.record(z.string(), z.unknown());
+const JwkSchema = z.record(z.string(), z.unknown()).openapi({ description: "A public JWK (kty, crv, x[, y], kid, alg, use)" });
 
 systemRoutes.openapi(
   createRoute({
     method: "get",
     path: "/.well-known/jwks.json",
+    operationId: "getJwks",
+    tags: ["system"],
+    security: [],
     summary: "Public keys that verify access tokens",
+    description: "The JWK set of the token signing key (EdDSA/Ed25519 or ES256/P-256). Cacheable for 5 minutes.",
     responses: {
-      200: { description: "JWK set", content: { "application/json": { schema: z.object({ keys: z.array(JwkSchema) }) } } },
-      ...errorResponses(503),
+      200: jsonResponse(
+        "JWK set",
+        z.object({ keys: z.array(JwkSchema) }).openapi({
+          example: { keys: [{ kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "k1", alg: "EdDSA", use: "sig" }] },
+        }),
+      ),
+      ...errorResponses({ 503: ["service_misconfigured"] }, { service_misconfigured: "the signing key setting is missing or invalid" }),
     },
   }),
   async (c) => {
