@@ -85,6 +85,16 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
 
 const STABLE_CODES = new Set(Object.keys(ERROR_CODES));
 
+/** A header's `;`-separated directives: lower-cased name → its values (split on spaces or "="). */
+function directives(header: string | null): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const part of (header ?? "").split(";")) {
+    const [name, ...values] = part.trim().split(/[\s=]+/);
+    if (name) out.set(name.toLowerCase(), values);
+  }
+  return out;
+}
+
 describe.each(PROFILES)("input ($name profile)", (profile) => {
   beforeEach(() => useProfile(profile));
 
@@ -155,37 +165,81 @@ describe.each(PROFILES)("input ($name profile)", (profile) => {
     }
   });
 
-  it("IN-02: security headers on every response, and CORS only for configured origins", async () => {
-    const responses = [
-      await call("/healthz"),
-      await call("/auth/request-otp", { body: { phone: "bad" } }),
-      await call("/nope"),
-      await call("/auth/check-session"),
-      await call("/openapi.json"),
-      await call("/healthz", { settings: { JWT_PRIVATE_JWK: undefined } }),
+  it("IN-02: security headers with exact values on every response: HSTS of at least a year, CSP default-src/frame-ancestors/base-uri 'none'", async () => {
+    const token = (await signIn()).token;
+    const responses: [string, Response][] = [
+      ["healthz", await call("/healthz")],
+      ["400", await call("/auth/request-otp", { body: { phone: "bad" } })],
+      ["404", await call("/nope")],
+      ["401", await call("/auth/check-session")],
+      ["200 authenticated", await call("/auth/check-session", { token })],
+      ["openapi", await call("/openapi.json")],
+      ["jwks", await call("/.well-known/jwks.json")],
+      ["503 misconfigured", await call("/auth/request-otp", { body: { phone: "+919876543210" }, settings: { JWT_PRIVATE_JWK: undefined } })],
+      ["preflight", await call("/auth/request-otp", { method: "OPTIONS", headers: { origin: "https://app.example.com", "access-control-request-method": "POST" }, settings: { CORS_ORIGINS: "https://app.example.com" } })],
     ];
-    for (const res of responses) {
-      expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
-      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(res.headers.get("x-frame-options")).toBe("DENY");
-      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
-      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    for (const [name, res] of responses) {
+      const h = (header: string): string | null => res.headers.get(header);
+      const hsts = directives(h("strict-transport-security"));
+      expect(Number(hsts.get("max-age")?.[0]), name).toBeGreaterThanOrEqual(31_536_000);
+      expect(hsts.has("includesubdomains"), name).toBe(true);
+      const csp = directives(h("content-security-policy"));
+      expect(csp.get("default-src"), name).toEqual(["'none'"]);
+      expect(csp.get("frame-ancestors"), name).toEqual(["'none'"]);
+      expect(csp.get("base-uri"), name).toEqual(["'none'"]);
+      expect(
+        [h("x-content-type-options"), h("x-frame-options"), h("referrer-policy"), h("cross-origin-resource-policy")],
+        name,
+      ).toEqual(["nosniff", "DENY", "no-referrer", "same-site"]);
+    }
+    // The parsers are strict enough to refuse weaker values.
+    expect(Number(directives("max-age=86400; includeSubDomains").get("max-age")?.[0])).toBeLessThan(31_536_000);
+    expect(directives("default-src 'self'; frame-ancestors 'none'").get("default-src")).toEqual(["'self'"]);
+    expect(directives("frame-ancestors 'none'").get("default-src")).toBeUndefined();
+  });
+
+  it("IN-02: CORS answers only the configured origins, exactly; look-alike origins get no Access-Control-Allow-Origin", async () => {
+    const settings = { CORS_ORIGINS: "https://app.example.com, https://admin.example.com" };
+    const preflight = (origin: string, path = "/auth/request-otp"): Promise<Response> =>
+      call(path, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" }, settings });
+    const simple = (origin: string): Promise<Response> =>
+      call("/auth/request-otp", { body: { phone: "bad" }, headers: { origin }, settings, ip: uniqueIp() });
+    const get = (origin: string): Promise<Response> => call("/healthz", { headers: { origin }, settings });
+
+    for (const origin of ["https://app.example.com", "https://admin.example.com"]) {
+      for (const res of [await preflight(origin), await simple(origin), await get(origin)]) {
+        expect(res.headers.get("access-control-allow-origin")).toBe(origin);
+        expect(res.headers.get("vary") ?? "").toMatch(/\borigin\b/i);
+        expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+      }
+      const ok = await preflight(origin);
+      expect(ok.status).toBeLessThan(300);
+      expect(ok.headers.get("access-control-allow-methods")).toContain("POST");
     }
 
-    const settings = { CORS_ORIGINS: "https://app.example.com, https://admin.example.com" };
-    const allowed = await call("/auth/request-otp", {
-      method: "OPTIONS",
-      headers: { origin: "https://app.example.com", "access-control-request-method": "POST" },
-      settings,
-    });
-    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
-    const refused = await call("/auth/request-otp", {
-      method: "OPTIONS",
-      headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" },
-      settings,
-    });
-    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+    const lookAlikes = [
+      "https://app.example.com.evil.com",
+      "https://evil-app.example.com",
+      "https://sub.app.example.com",
+      "https://app.example.com:8443",
+      "http://app.example.com",
+      "https://app.example.com/",
+      "https://app.example",
+      "https://app.example.co",
+      "https://app.example.com, https://admin.example.com",
+      "null",
+      "https://evil.example.com",
+    ];
+    for (const origin of lookAlikes) {
+      for (const [kind, res] of [["preflight", await preflight(origin)], ["simple", await simple(origin)], ["get", await get(origin)]] as const) {
+        expect(res.headers.get("access-control-allow-origin"), `${kind} ${origin}`).toBeNull();
+        expect(res.headers.get("access-control-allow-credentials"), `${kind} ${origin}`).toBeNull();
+      }
+    }
+    // With no CORS_ORIGINS at all, no origin is answered.
     const none = await call("/healthz", { headers: { origin: "https://app.example.com" } });
     expect(none.headers.get("access-control-allow-origin")).toBeNull();
+    const nonePreflight = await call("/auth/request-otp", { method: "OPTIONS", headers: { origin: "https://app.example.com", "access-control-request-method": "POST" } });
+    expect(nonePreflight.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
