@@ -1,7 +1,9 @@
 // Starts a private redis-server on a free loopback port (never the shared
-// 6379), keeping nothing on disk. Test and dev tooling only.
+// 6379). By default it keeps nothing on disk (tests, benchmarks); with
+// `dataDir` (`npm run dev:redis`) it keeps an append-only file there, so the
+// data survives a restart. Test and dev tooling only.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,14 +27,20 @@ export function freePort() {
   });
 }
 
-export async function startRedisServer() {
+/**
+ * @param {{ dataDir?: string }} [options] dataDir: keep the data in an
+ *   append-only file in this folder (created if missing, never removed).
+ */
+export async function startRedisServer({ dataDir } = {}) {
   const bin = findRedisServer();
   if (!bin) throw new Error("redis-server is not installed");
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "edge-auth-redis-"));
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "edge-auth-redis-"));
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const persistence = dataDir ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"];
   const child = spawn(
     bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--dir", dir, "--protected-mode", "yes"],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const deadline = Date.now() + 10_000;
@@ -58,7 +66,7 @@ export async function startRedisServer() {
         child.kill("SIGTERM");
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
