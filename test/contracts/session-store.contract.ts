@@ -23,12 +23,14 @@ export function sessionStoreContract(name: string, make: () => SessionStore | Pr
     it("creates, reads, lists and expires sessions per user", async () => {
       const store = await make();
       const user = rid();
-      const a = session(user);
-      const b = session(user, { expiresAt: Date.now() + 1000 });
+      const now = Date.now();
+      // b ends before a, but both live for minutes in real time: expiry is
+      // moved through the `now` parameter, never by waiting.
+      const a = session(user, { createdAt: now, lastAuthAt: now, expiresAt: now + 3_600_000 });
+      const b = session(user, { createdAt: now, lastAuthAt: now, expiresAt: now + 120_000 });
       await store.create(a);
       await store.create(b);
       await store.create(session(rid()));
-      const now = Date.now();
       expect(await store.get(user, a.id, now)).toEqual(a);
       expect((await store.list(user, now)).map((s) => s.id).sort()).toEqual([a.id, b.id].sort());
       expect(await store.get(user, b.id, b.expiresAt)).toBeNull();
