@@ -89,7 +89,7 @@ describe("WWW-Authenticate on 401 (RFC 6750)", () => {
   it("no bearer token sent (no header, or another scheme): a bare Bearer challenge, no error parameter", async () => {
     for (const path of ["/auth/check-session", "/auth/logout"]) {
       const method = path === "/auth/logout" ? "POST" : "GET";
-      for (const headers of [{}, { authorization: "" }, { authorization: "Basic dXNlcjpwYXNz" }, { authorization: "Bearer" }, { authorization: "Bearer   " }]) {
+      for (const headers of [{} as Record<string, string>, { authorization: "" }, { authorization: "Basic dXNlcjpwYXNz" }, { authorization: "Bearer" }, { authorization: "Bearer   " }]) {
         const res = await call(path, { method, headers });
         await expectError(res, 401, "unauthorized");
         expect(res.headers.get("www-authenticate"), JSON.stringify(headers)).toBe(bare);
