@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, message: "A valid bearer token is required." },
   session_revoked: { status: 401, message: "This session has ended. Sign in again." },
   not_found: { status: 404, message: "Not found." },
-  method_not_allowed: { status: 405, message: "Method not allowed on this path." },
+  method_not_allowed: { status: 405, message: "This path does not take this method; the Allow header lists those it does." },
   service_unavailable: { status: 503, message: "A backing service is unavailable. Try again later." },
   service_misconfigured: { status: 503, message: "The service is not configured correctly." },
   internal_error: { status: 500, message: "Unexpected error." },
