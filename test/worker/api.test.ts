@@ -70,7 +70,8 @@ describe.each(PROFILES)("sign-in API ($name profile)", (profile) => {
     await expectError(await call("/auth/logout", { method: "POST" }), 401, "unauthorized");
     await expectError(await call("/nope"), 404, "not_found");
     const wrongMethod = await call("/auth/request-otp");
-    expect([404, 405]).toContain(wrongMethod.status);
+    await expectError(wrongMethod, 405, "method_not_allowed");
+    expect(wrongMethod.headers.get("allow")).toBe("POST, OPTIONS");
   });
 
   it("healthz, readyz, jwks and openapi.json are served", async () => {
