@@ -5,7 +5,7 @@
  * black-box test can tell them apart: this one watches the call. (workerd's
  * test pool cannot mock modules, hence a Node-side test on in-memory stores.)
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { otpDigest } from "../../../src/domain/otp";
 import { verifyOtp } from "../../../src/domain/sign-in";
 import { AuthError } from "../../../src/errors";
@@ -24,32 +24,30 @@ afterEach(() => {
   compare.mockClear();
 });
 
-describe("code comparison on the verify path", () => {
-  it("OTP-12: verify compares the guess's digest with the stored digest through constantTimeEqual, and its answer decides", async () => {
-    const deps = await memoryDeps();
-    const phone = "+919876543210";
-    const client = { ip: "203.0.113.1", userAgent: null };
-    const hash = await phoneHash(deps.keys, phone);
-    const code = "314159";
-    const stored = await otpDigest(deps.keys.otp, "sign_in", phone, code);
-    await deps.otps.put(hash, "sign_in", { digest: stored, expiresAt: deps.clock.t + 300_000 });
+it("OTP-12: verify compares the guess's digest with the stored digest through constantTimeEqual, and its answer decides", async () => {
+  const deps = await memoryDeps();
+  const phone = "+919876543210";
+  const client = { ip: "203.0.113.1", userAgent: null };
+  const hash = await phoneHash(deps.keys, phone);
+  const code = "314159";
+  const stored = await otpDigest(deps.keys.otp, "sign_in", phone, code);
+  await deps.otps.put(hash, "sign_in", { digest: stored, expiresAt: deps.clock.t + 300_000 });
 
-    const wrong = await verifyOtp(deps, { phone, otp: "271828" }, client).catch((e: unknown) => e);
-    expect((wrong as AuthError).code).toBe("otp_invalid");
-    expect(compare.mock.calls).toEqual([[await otpDigest(deps.keys.otp, "sign_in", phone, "271828"), stored]]);
+  const wrong = await verifyOtp(deps, { phone, otp: "271828" }, client).catch((e: unknown) => e);
+  expect((wrong as AuthError).code).toBe("otp_invalid");
+  expect(compare.mock.calls).toEqual([[await otpDigest(deps.keys.otp, "sign_in", phone, "271828"), stored]]);
 
-    // The right code is refused when the constant-time check says "different"...
-    compare.mockClear();
-    compare.mockReturnValueOnce(false);
-    const refused = await verifyOtp(deps, { phone, otp: code }, client).catch((e: unknown) => e);
-    expect((refused as AuthError).code).toBe("otp_invalid");
-    expect(compare.mock.calls).toEqual([[stored, stored]]);
+  // The right code is refused when the constant-time check says "different"...
+  compare.mockClear();
+  compare.mockReturnValueOnce(false);
+  const refused = await verifyOtp(deps, { phone, otp: code }, client).catch((e: unknown) => e);
+  expect((refused as AuthError).code).toBe("otp_invalid");
+  expect(compare.mock.calls).toEqual([[stored, stored]]);
 
-    // ...and accepted when it says "equal", with the code consumed.
-    compare.mockClear();
-    const signedIn = await verifyOtp(deps, { phone, otp: code }, client);
-    expect(signedIn.token).toEqual(expect.any(String));
-    expect(compare.mock.calls[0]).toEqual([stored, stored]);
-    expect(await deps.otps.get(hash, "sign_in", deps.clock.t)).toBeNull();
-  });
+  // ...and accepted when it says "equal", with the code consumed.
+  compare.mockClear();
+  const signedIn = await verifyOtp(deps, { phone, otp: code }, client);
+  expect(signedIn.token).toEqual(expect.any(String));
+  expect(compare.mock.calls[0]).toEqual([stored, stored]);
+  expect(await deps.otps.get(hash, "sign_in", deps.clock.t)).toBeNull();
 });
