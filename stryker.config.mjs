@@ -1,6 +1,9 @@
 // StrykerJS mutation testing for the pure modules (`npm run test:mutation`,
 // not part of `npm test` or CI). Their unit tests run in Node through
 // vitest.mutation.config.ts; see docs/testing.md for what is and is not covered.
+// Stryker 9.6's Vitest runner filters tests by a name that no longer matches
+// Vitest 5's "suite > test" names, so the unit tests it runs are top-level
+// it() calls (no describe) and build their fixtures inside each test.
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
