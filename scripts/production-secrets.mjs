@@ -7,15 +7,33 @@
 //   node scripts/production-secrets.mjs | npx wrangler secret bulk --env mongo
 //   node scripts/production-secrets.mjs --only JWT_PRIVATE_JWK | npx wrangler secret bulk --env=""
 //
+// or one secret at a time, as the bare value `wrangler secret put` reads:
+//
+//   node scripts/production-secrets.mjs --value OTP_PEPPER | npx wrangler secret put OTP_PEPPER --env=""
+//
 // JWT_PRIVATE_JWK: a new Ed25519 key whose kid is `k-<date>-<random>` (dev
 // keys are `dev-…`). OTP_PEPPER, PHONE_DATA_KEY: 32 random bytes, base64url.
 // Only the JSON goes to stdout; notes go to stderr.
 import { generateProductionSecrets } from "./secrets.mjs";
 
-const usage = "usage: node scripts/production-secrets.mjs [--only NAME[,NAME…]]";
+const usage = "usage: node scripts/production-secrets.mjs [--only NAME[,NAME…] | --value NAME]";
 const all = generateProductionSecrets();
 let names = Object.keys(all);
 const args = process.argv.slice(2);
+
+// --value NAME: the bare value of one fresh secret, no newline, for `| wrangler secret put NAME`.
+const valueAt = args.findIndex((a) => a === "--value" || a.startsWith("--value="));
+if (valueAt !== -1) {
+  const arg = args[valueAt];
+  const name = arg === "--value" ? args[valueAt + 1] : arg.slice("--value=".length);
+  if (!name || !Object.hasOwn(all, name) || args.length !== (arg === "--value" ? 2 : 1)) {
+    console.error(`--value takes one of ${Object.keys(all).join(", ")}, alone\n${usage}`);
+    process.exit(2);
+  }
+  process.stdout.write(all[name]);
+  if (name === "JWT_PRIVATE_JWK") console.error(`signing key id: ${JSON.parse(all[name]).kid}`);
+  process.exit(0);
+}
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
   const only = arg === "--only" ? args[++i] : arg.startsWith("--only=") ? arg.slice("--only=".length) : null;

@@ -143,11 +143,18 @@ export class SmsSendError extends Error {
 }
 
 /**
- * No answer from the provider (timeout, connection lost, gateway timeout):
- * the message may have left, so it must be treated as sent.
+ * No answer from the provider: the message may have left, so nothing is
+ * refunded and the code stays valid. `timedOut` when the provider (or a
+ * gateway in front of it) was still working on the request when we stopped
+ * waiting; false when the connection failed (refused, lost, DNS), which
+ * cannot rule out a send either but usually means the provider is not
+ * reachable.
  */
 export class SmsSendUnconfirmed extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly timedOut: boolean,
+  ) {
     super(`sms send unconfirmed: ${reason}`);
     this.name = "SmsSendUnconfirmed";
   }

@@ -160,10 +160,13 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
     if (err instanceof SmsSendUnconfirmed) {
       // No answer from the provider (SEND-08): the message may have left and
       // may still arrive. Refunding here would let anyone get unlimited
-      // messages sent by making the provider slow, so the slots stay
-      // charged, the code stays valid, and the client is told it was sent.
+      // messages sent by making the provider slow, so the slots stay charged
+      // and the code stays valid. A timeout is answered as a send; a failed
+      // connection (the provider is likely unreachable) is reported as a
+      // failure, so an outage shows, but still refunds nothing.
       events.emit({ event: "otp.send_unconfirmed", outcome: "failure", reason: err.reason, ...base });
-      return sent;
+      if (err.timedOut) return sent;
+      throw new AuthError("sms_send_failed", { cause: err });
     }
     if (!(err instanceof SmsSendError)) {
       // An unexpected failure says nothing about whether the message left:

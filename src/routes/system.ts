@@ -30,15 +30,18 @@ systemRoutes.openapi(
     operationId: "getReadiness",
     tags: ["system"],
     security: [],
-    summary: "Readiness: 200 only when storage answers",
-    description: "Pings the user store and the code store; 503 when either does not answer within the storage deadline.",
+    summary: "Readiness: 200 only when a sign-in can run",
+    description:
+      "Checks that the user store answers and holds the schema a sign-in needs (D1: the users columns and the unique phone index; " +
+      "MongoDB: the unique phone index), and that the code store answers; 503 when either fails or does not answer within the storage deadline.",
     responses: {
       200: jsonResponse("Ready", z.object({ status: z.literal("ready") }).openapi({ example: { status: "ready" } })),
       ...errorResponses({ 503: ["service_unavailable", "service_misconfigured"] }),
     },
   }),
   async (c) => {
-    // Throws DependencyError (503) when the user store or code store is down.
+    // Throws DependencyError (503) when the user store or code store is down,
+    // or the user store's schema is missing (migrations not applied).
     const { users, otps, now } = c.var.services;
     await Promise.all([users.ping(), otps.get("readyz-probe", "sign_in", now())]);
     return c.json({ status: "ready" as const }, 200);

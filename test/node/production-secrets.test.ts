@@ -52,6 +52,18 @@ describe("node scripts/production-secrets.mjs", () => {
     expect(verify(null, Buffer.from("x"), createPublicKey(privateKey), signature)).toBe(true);
   });
 
+  it("--value NAME prints one bare value, as `wrangler secret put NAME` reads it from a pipe", async () => {
+    const pepper = await run("--value", "OTP_PEPPER");
+    expect(pepper.code).toBe(0);
+    expect(pepper.stdout).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    const key = await run("--value=JWT_PRIVATE_JWK");
+    const jwk = JSON.parse(key.stdout) as Record<string, string>;
+    expect(jwk.kid).toMatch(/^k-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$/);
+    expect(parseConfig({ ...generateDevSecrets(), JWT_PRIVATE_JWK: key.stdout, OTP_PEPPER: pepper.stdout, ...twilio, ENVIRONMENT: "production" })).toMatchObject({ ok: true });
+    expect((await run("--value", "NOPE")).code).toBe(2);
+    expect((await run("--value", "OTP_PEPPER", "--only", "OTP_PEPPER")).code).toBe(2);
+  });
+
   it("fresh values on every run", async () => {
     const [a, b] = await Promise.all([run(), run()]);
     const [sa, sb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)] as Record<string, string>[];

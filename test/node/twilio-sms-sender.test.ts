@@ -54,7 +54,7 @@ describe("Twilio SMS adapter against the local wire-format fake", () => {
     expect((await received("+919876500002"))[0]).toMatchObject({ From: null, MessagingServiceSid: "MG00000000000000000000000000000001" });
   });
 
-  it("maps wrong credentials, Twilio error bodies, 5xx and timeouts to SmsSendError", async () => {
+  it("maps wrong credentials, Twilio error bodies and 5xx answers to SmsSendError (a definite refusal)", async () => {
     const auth = await failure(sender({ authToken: "wrong" }).send({ to: "+919876500003", body: "x" }));
     expect([auth.reason, auth.providerStatus, auth.providerCode]).toEqual(["provider_401", 401, 20003]);
 
@@ -74,10 +74,14 @@ describe("Twilio SMS adapter against the local wire-format fake", () => {
     // The fake had queued it: the message may well arrive.
     expect(await received("+919876500006")).toHaveLength(1);
 
-    expect((await unconfirmed(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x" }))).reason).toBe("network");
+    expect(slow.timedOut).toBe(true);
+
+    const refused = await unconfirmed(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x" }));
+    expect([refused.reason, refused.timedOut]).toEqual(["network", false]);
 
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500009", status: 504, code: 0 }) });
-    expect((await unconfirmed(sender().send({ to: "+919876500009", body: "x" }))).reason).toBe("provider_504");
+    const gateway = await unconfirmed(sender().send({ to: "+919876500009", body: "x" }));
+    expect([gateway.reason, gateway.timedOut]).toEqual(["provider_504", true]);
   });
 
   it("the fake refuses what Twilio refuses: missing From/MessagingServiceSid", async () => {

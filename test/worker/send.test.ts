@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { requestOtp } from "../../src/domain/sign-in";
-import type { SmsMessage, SmsSender, UserStore } from "../../src/domain/ports";
+import { SmsSendError, SmsSendUnconfirmed, type SmsMessage, type SmsSender, type UserStore } from "../../src/domain/ports";
 import { AuthError, DependencyError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
 import { ipLimitSubject } from "../../src/domain/client-ip";
@@ -198,6 +198,48 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
   });
 
+  it("SEND-05: a refused message's code is discarded: it cannot be used even if it somehow arrived", async () => {
+    const refusing: SmsSender & { last?: SmsMessage } = {
+      async send(message) {
+        refusing.last = message;
+        throw new SmsSendError("provider_400", 400, 21211);
+      },
+    };
+    const deps = await services({ sms: refusing });
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    const err = await requestOtp(deps, { phone }, { ip, userAgent: null }).catch((e: unknown) => e);
+    expect((err as AuthError).code).toBe("sms_send_failed");
+    const code = /\b(\d{6})\b/.exec(refusing.last!.body)![1]!;
+    await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip }), 400, "otp_expired");
+  });
+
+  it("SEND-08: a provider that cannot be reached gives 502, but refunds nothing and keeps the code, which may still arrive", async () => {
+    const unreachable: SmsSender & { last?: SmsMessage } = {
+      async send(message) {
+        unreachable.last = message;
+        throw new SmsSendUnconfirmed("network", false);
+      },
+    };
+    const settings = { OTP_MAX_SENDS_PER_HOUR: "1" };
+    const deps = await services({ sms: unreachable }, settings);
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    const err = await requestOtp(deps, { phone }, { ip, userAgent: null }).catch((e: unknown) => e);
+    expect((err as AuthError).code).toBe("sms_send_failed");
+    // Slots stay charged: asking again is refused, not sent.
+    const again = await requestOtp(await services({ sms: new CountingSender() }, settings), { phone }, { ip, userAgent: null }).catch((e: unknown) => e);
+    expect((again as AuthError).code).toBe("rate_limited");
+    const code = /\b(\d{6})\b/.exec(unreachable.last!.body)![1]!;
+    expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
+
+    // Over HTTP against a closed port: 502, and the follow-up is held by the cooldown.
+    const closed = { ...twilioSettings(), TWILIO_API_BASE: "http://127.0.0.1:9" };
+    const other = uniquePhone();
+    await expectError(await call("/auth/request-otp", { body: { phone: other }, ip: uniqueIp(), settings: closed }), 502, "sms_send_failed");
+    await expectError(await call("/auth/request-otp", { body: { phone: other }, ip: uniqueIp(), settings: twilioSettings() }), 429, "rate_limited");
+  });
+
   it("SEND-08: a locked-out phone is sent no new code: 429 too_many_attempts with Retry-After at the lockout's end", async () => {
     const settings = twilioSettings();
     const phone = uniquePhone();
@@ -221,6 +263,9 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     const deps = await services({ sms, now: () => clock.t });
     const denied = await requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null }).catch((e: unknown) => e);
     expect((denied as AuthError).code).toBe("too_many_attempts");
+    // Retry-After is the lockout's remaining time (900 s less the 61 s moved), not its full length.
+    expect((denied as AuthError).retryAfterSeconds).toBeGreaterThanOrEqual(836);
+    expect((denied as AuthError).retryAfterSeconds).toBeLessThanOrEqual(839);
     expect(sms.sent).toHaveLength(0);
     clock.t = Date.now() + 901_000;
     await expect(requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null })).resolves.toMatchObject({ status: "sent" });
@@ -246,6 +291,14 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings: limiterDown("reject") }), 503, "service_unavailable");
     const noCounter = { ATTEMPT_COUNTER: downNamespace("reject") };
     await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings: noCounter }), 503, "service_unavailable");
+    // The lockout read of request-otp fails closed too: a counter that cannot say
+    // whether the phone is locked out sends nothing.
+    const fresh = uniquePhone();
+    for (const mode of ["reject", "hang"] as const) {
+      const counterDown = { ...twilioSettings(), ATTEMPT_COUNTER: downNamespace(mode), STORAGE_TIMEOUT_MS: "200" };
+      await expectError(await call("/auth/request-otp", { body: { phone: fresh }, ip: uniqueIp(), settings: counterDown }), 503, "service_unavailable");
+    }
+    expect(await twilioReceived(fresh)).toHaveLength(0);
     // The code was not consumed by the refused attempts: with the stores back it still works.
     expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
   });

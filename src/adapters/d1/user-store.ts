@@ -63,13 +63,21 @@ export class D1UserStore implements UserStore {
   }
 
   /**
-   * Readiness: the schema a sign-in needs is there. Selecting every column
-   * it reads or writes (no rows) fails with "no such table/column" when the
-   * migrations were not applied, instead of the first verify failing.
+   * Readiness: the schema a sign-in needs is there, checked without touching
+   * a row. The SELECT names every column a sign-in reads; the INSERT is the
+   * sign-in's own upsert over no rows (`WHERE 0`), which SQLite refuses to
+   * prepare unless every column it writes exists and phone_hash carries the
+   * UNIQUE constraint its ON CONFLICT needs (the race guard of first
+   * sign-ins). Missing migrations fail here instead of at the first verify.
    */
   ping(): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
-      await this.db.prepare(`SELECT ${COLUMNS}, phone_ciphertext FROM users LIMIT 0`).all();
+      await this.db.batch([
+        this.db.prepare(`SELECT ${COLUMNS}, phone_ciphertext FROM users LIMIT 0`),
+        this.db.prepare(
+          "INSERT INTO users (id, phone_hash, phone_ciphertext, created_at) SELECT '', '', '', 0 WHERE 0 ON CONFLICT(phone_hash) DO NOTHING",
+        ),
+      ]);
     });
   }
 }

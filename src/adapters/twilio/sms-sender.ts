@@ -57,7 +57,7 @@ export class TwilioSmsSender implements SmsSender {
       // No answer: the request may have reached Twilio and the message may
       // be on its way. Only an answer can say it was refused (SEND-08).
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new SmsSendUnconfirmed(timedOut ? "timeout" : "network");
+      throw new SmsSendUnconfirmed(timedOut ? "timeout" : "network", timedOut);
     }
     if (res.ok) {
       await res.body?.cancel();
@@ -65,7 +65,7 @@ export class TwilioSmsSender implements SmsSender {
     }
     if (UNCONFIRMED_STATUSES.has(res.status)) {
       await res.body?.cancel();
-      throw new SmsSendUnconfirmed(`provider_${res.status}`);
+      throw new SmsSendUnconfirmed(`provider_${res.status}`, true);
     }
     let body: TwilioErrorBody = {};
     try {
