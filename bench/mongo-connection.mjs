@@ -15,7 +15,7 @@
 // unexpected one stops the run with the step, status and error code, and no
 // figures are printed. Figures are printed only after both strategies ran.
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
-import { expectAnswer, runBenchmark } from "./check.mjs";
+import { expectAnswer, readOutboxCode, runBenchmark } from "./check.mjs";
 
 const uri = process.env.MONGODB_URI;
 if (!uri) {
@@ -33,14 +33,7 @@ async function signIn(url) {
   const phone = `+9199${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
   const post = (path, body) => fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   await expectAnswer("POST /auth/request-otp", await post("/auth/request-otp", { phone }), 200, (b) => b?.status === "sent", 'status "sent"');
-  const outbox = await expectAnswer(
-    "GET /dev/sms-outbox",
-    await fetch(`${url}/dev/sms-outbox?phone=${encodeURIComponent(phone)}`),
-    200,
-    (b) => typeof b?.messages?.[0]?.body === "string" && /\b\d{6}\b/.test(b.messages[0].body),
-    "a 6-digit code in the newest message",
-  );
-  const code = /\b(\d{6})\b/.exec(outbox.messages[0].body)[1];
+  const code = await readOutboxCode(url, phone);
   const verified = await expectAnswer(
     "POST /auth/verify-otp",
     await post("/auth/verify-otp", { phone, otp: code }),

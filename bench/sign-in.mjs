@@ -15,7 +15,7 @@
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
 import { startBridge } from "../tools/upstash-bridge/server.mjs";
 import { findRedisServer, startRedisServer } from "../tools/upstash-bridge/redis-server.mjs";
-import { expectAnswer, runBenchmark } from "./check.mjs";
+import { expectAnswer, readOutboxCode, runBenchmark } from "./check.mjs";
 
 const i = process.argv.indexOf("--n");
 const N = i === -1 ? 40 : Number(process.argv[i + 1]);
@@ -49,14 +49,7 @@ async function signIn(url) {
     () => fetch(`${url}/auth/request-otp`, { method: "POST", headers: json, body: JSON.stringify({ phone }) }),
     (res) => expectAnswer("POST /auth/request-otp", res, 200, (b) => b?.status === "sent", 'status "sent"'),
   );
-  const outbox = await expectAnswer(
-    "GET /dev/sms-outbox",
-    await fetch(`${url}/dev/sms-outbox?phone=${encodeURIComponent(phone)}`),
-    200,
-    (b) => typeof b?.messages?.[0]?.body === "string" && /\b\d{6}\b/.test(b.messages[0].body),
-    "a 6-digit code in the newest message",
-  );
-  const code = /\b(\d{6})\b/.exec(outbox.messages[0].body)[1];
+  const code = await readOutboxCode(url, phone);
   const [b, verified] = await timed(
     () => fetch(`${url}/auth/verify-otp`, { method: "POST", headers: json, body: JSON.stringify({ phone, otp: code }) }),
     (res) => expectAnswer("POST /auth/verify-otp", res, 200, (v) => typeof v?.token === "string" && v.token.split(".").length === 3, "a token"),

@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { loadConfig, type Config } from "../../src/config";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
@@ -178,4 +178,15 @@ export async function twilioReceived(to: string): Promise<{ Body: string }[]> {
 /** Tells the fake Twilio how to answer messages to `to` (error status/code, delay). */
 export async function twilioScenario(to: string, scenario: { status?: number; code?: number; delayMs?: number }): Promise<void> {
   await fetch(`${testEnv.FAKE_TWILIO_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to, ...scenario }) });
+}
+
+/** Captures every console line until vi.restoreAllMocks(). */
+export function captureLogs(): string[] {
+  const lines: string[] = [];
+  for (const method of ["log", "warn", "error", "info", "debug"] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    });
+  }
+  return lines;
 }

@@ -1,16 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../../src/errors";
-import { call, expectError, latestCode, PROFILES, signIn, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
+import { call, expectError, latestCode, PROFILES, signIn, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode, captureLogs } from "./helpers";
 
-function captureLogs(): string[] {
-  const lines: string[] = [];
-  for (const method of ["log", "warn", "error", "info", "debug"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(" "));
-    });
-  }
-  return lines;
-}
 
 afterEach(() => {
   vi.restoreAllMocks();

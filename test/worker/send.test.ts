@@ -4,18 +4,8 @@ import { SmsSendError, SmsSendUnconfirmed, type SmsMessage, type SmsSender, type
 import { AuthError, DependencyError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
 import { ipLimitSubject } from "../../src/domain/client-ip";
-import { call, currentProfile, expectError, PROFILES, services, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode } from "./helpers";
+import { call, currentProfile, expectError, PROFILES, services, testEnv, twilioReceived, twilioScenario, useProfile, twilioSettings, uniqueIp, uniquePhone, wrongCode, captureLogs } from "./helpers";
 
-/** Captures every console line until vi.restoreAllMocks(). */
-function captureLogs(): string[] {
-  const lines: string[] = [];
-  for (const method of ["log", "warn", "error", "info", "debug"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(" "));
-    });
-  }
-  return lines;
-}
 
 /** The auth_event records among captured log lines. */
 function authEvents(lines: string[]): Record<string, unknown>[] {
