@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * @param {{ env?: string, vars?: Record<string, string>, timeoutMs?: number }} [options]
- * @returns {Promise<{ url: string, log: () => string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, pid: number, log: () => string, stop: () => Promise<void> }>}
  */
 export async function startWranglerDev({ env, vars = {}, timeoutMs = 90_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "edge-auth-wrangler-"));
@@ -58,6 +58,7 @@ export async function startWranglerDev({ env, vars = {}, timeoutMs = 90_000 } = 
   }
   return {
     url,
+    pid: child.pid,
     log: () => output,
     async stop() {
       if (child.exitCode === null) {
