@@ -17,7 +17,7 @@ import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
 import { secretKeys } from "./lib/keys";
 import { loadSigningKey } from "./lib/jwt";
-import { LogAuthEvents, logJson } from "./lib/log";
+import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
 export type Services = SignInDeps;
 
@@ -108,7 +108,13 @@ function announceProfile(env: Env, config: Config): void {
  * Wires ports to adapters for one request. Adapters are thin objects over
  * bindings or REST clients; keys, config and clients are cached per isolate.
  */
-export async function buildServices(env: Env, config: Config, requestId: string, options: ServiceOptions = {}): Promise<Services> {
+export async function buildServices(
+  env: Env,
+  config: Config,
+  requestId: string,
+  options: ServiceOptions = {},
+  waitUntil: (work: Promise<unknown>) => void = () => undefined,
+): Promise<Services> {
   announceProfile(env, config);
   const [keys, signingKey, users] = await Promise.all([
     secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey),
@@ -139,5 +145,11 @@ export async function buildServices(env: Env, config: Config, requestId: string,
     verificationKeys: [signingKey],
     token: { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
     now: () => Date.now(),
+    background: (task, work) => {
+      const done = Promise.resolve()
+        .then(work)
+        .catch((err: unknown) => logJson("warn", { type: "background_failed", requestId, task, ...describeError(err) }));
+      waitUntil(done);
+    },
   };
 }

@@ -42,6 +42,11 @@ export interface SignInDeps extends SessionDeps {
   users: UserStore;
   events: AuthEventSink;
   now: () => number;
+  /**
+   * Runs work the answer does not depend on after the response (Workers'
+   * `waitUntil`); a failure is logged, never surfaced.
+   */
+  background: (task: string, work: () => Promise<unknown>) => void;
 }
 
 export interface ClientContext {
@@ -208,15 +213,23 @@ export async function verifyOtp(
   const now = deps.now();
   const base = { phoneHash: hash, country: phone.country ?? undefined };
 
-  const ip = await deps.ipLimiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now);
-  if (!ip.allowed) {
+  // The IP limit and the read of the pending code are independent (the read
+  // changes nothing), so they share one round trip.
+  const [ip, pending] = await Promise.allSettled([
+    deps.ipLimiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
+    deps.otps.get(hash, PURPOSE, now),
+  ]);
+  // A limiter or store that cannot answer fails closed (SEND-06).
+  if (ip.status === "rejected") throw ip.reason;
+  if (!ip.value.allowed) {
     events.emit({ event: "otp.failed", outcome: "denied", reason: "ip_limit", ...base });
-    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.retryAfterMs) });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.value.retryAfterMs) });
   }
+  if (pending.status === "rejected") throw pending.reason;
 
   // Without a pending code there is nothing to guess, and the attempt is not
   // counted: otherwise anyone could keep any phone locked out for free.
-  const record = await deps.otps.get(hash, PURPOSE, now);
+  const record = pending.value;
   if (!record) {
     events.emit({ event: "otp.failed", outcome: "failure", reason: "no_live_code", ...base });
     throw new AuthError("otp_expired");
@@ -242,23 +255,32 @@ export async function verifyOtp(
     throw new AuthError("otp_invalid", { details: { attemptsRemaining: attempt.attemptsRemaining } });
   }
   // Compare-and-delete: of concurrent right answers only one consumes the
-  // code; the others find it gone (OTP-04, OTP-05).
-  if (!(await deps.otps.consume(hash, PURPOSE, record.digest, now))) {
+  // code; the others find it gone (OTP-04, OTP-05). The user is found or
+  // created in the same round trip: only someone who knows the right code
+  // gets here, the upsert is idempotent under races (one user per phone),
+  // and no session is issued unless the consume won.
+  const ciphertext = await encryptPhone(deps.keys, phone.e164);
+  const [consumed, found] = await Promise.allSettled([
+    deps.otps.consume(hash, PURPOSE, record.digest, now),
+    deps.users.findOrCreateByPhone(hash, ciphertext, now),
+  ]);
+  if (consumed.status === "rejected") throw consumed.reason;
+  if (!consumed.value) {
     events.emit({ event: "otp.failed", outcome: "failure", reason: "already_used", ...base });
     throw new AuthError("otp_expired");
   }
-  // Best effort: if the reset fails, earlier failures stay counted, which
-  // errs on the safe side and must not cost the user a sign-in they earned.
-  await deps.attempts.reset(hash).catch(() => undefined);
+  // Not on the critical path (the answer does not depend on them). If the
+  // reset fails, earlier failures stay counted: the safe side, and nobody
+  // can use the gap, since no code is pending any more to guess against.
+  deps.background("attempts.reset", () => deps.attempts.reset(hash));
 
   let issued: IssuedSession;
-  let created: boolean;
   try {
-    const found = await deps.users.findOrCreateByPhone(hash, await encryptPhone(deps.keys, phone.e164), now);
-    created = found.created;
-    await deps.users.recordLogin(found.user.id, now).catch(() => undefined);
-    events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...base });
-    issued = await issueSession(deps, found.user, client, phone.country, now);
+    if (found.status === "rejected") throw found.reason;
+    const user = found.value.user;
+    deps.background("users.recordLogin", () => deps.users.recordLogin(user.id, now));
+    events.emit({ event: "otp.verified", outcome: "success", userId: user.id, ...base });
+    issued = await issueSession(deps, user, client, phone.country, now);
   } catch (err) {
     // The code was right but the sign-in could not be completed (a store is
     // down): put the code back so the person can retry it instead of
@@ -266,5 +288,5 @@ export async function verifyOtp(
     await deps.otps.put(hash, PURPOSE, record).catch(() => undefined);
     throw err;
   }
-  return { ...issued, isNewUser: created };
+  return { ...issued, isNewUser: found.value.created };
 }

@@ -11,7 +11,7 @@ import type { AppEnv } from "../types";
 export function services(options: ServiceOptions = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     try {
-      c.set("services", await buildServices(c.env, c.var.config, c.var.requestId, options));
+      c.set("services", await buildServices(c.env, c.var.config, c.var.requestId, options, (work) => c.executionCtx.waitUntil(work)));
     } catch (err) {
       logJson("error", { type: "config_invalid", requestId: c.var.requestId, ...describeError(err) });
       throw new AuthError("service_misconfigured", { cause: err });

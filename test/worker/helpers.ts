@@ -160,13 +160,24 @@ export function wrongCode(code: string): string {
   return code === "000000" ? "111111" : "000000";
 }
 
-/** The real services (real Durable Objects and D1) with overridable parts. */
-export async function services(overrides: Partial<Services> = {}, settings: Record<string, unknown> = {}): Promise<Services & { config: Config }> {
+/**
+ * The real services (real Durable Objects and D1) with overridable parts.
+ * `settle()` waits for the work a use-case left running after its answer
+ * (what `waitUntil` holds in the Worker).
+ */
+export async function services(
+  overrides: Partial<Services> = {},
+  settings: Record<string, unknown> = {},
+): Promise<Services & { config: Config; settle: () => Promise<void> }> {
   const bindings = { ...testEnv, ...current.settings, ...settings } as Env;
   const result = loadConfig(bindings);
   if (!result.ok) throw new Error(result.problems.join("; "));
-  const built = await buildServices(bindings, result.config, "test");
-  return { ...built, ...overrides, config: result.config };
+  const pending: Promise<unknown>[] = [];
+  const built = await buildServices(bindings, result.config, "test", {}, (work) => void pending.push(work));
+  const settle = async (): Promise<void> => {
+    while (pending.length > 0) await Promise.all(pending.splice(0));
+  };
+  return { ...built, ...overrides, config: result.config, settle };
 }
 
 /** Messages the fake Twilio accepted for `to`, oldest first. */

@@ -240,6 +240,8 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(code) }, c));
     await authErrorOf(verifyOtp(deps, { phone, otp: wrongCode(code) }, c));
     await verifyOtp(deps, { phone, otp: code }, c);
+    // The reset runs after the answer (waitUntil in the Worker).
+    await deps.settle();
     clock.t += 61_000;
     await requestOtp(deps, { phone }, c);
     const next = await latestCode(phone);

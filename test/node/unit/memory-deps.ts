@@ -161,6 +161,7 @@ export async function memoryDeps(): Promise<SignInDeps & { sent: SmsMessage[]; e
     verificationKeys: [signingKey],
     token: { issuer: "iss", audience: "aud", ttlSeconds: 3600 },
     now: () => clock.t,
+    background: (_task, work) => void work().catch(() => undefined),
     sent,
     emitted,
     clock,
