@@ -1,6 +1,5 @@
 import type { SmsMessage, SmsSender } from "../../domain/ports";
 import type { DevOutbox } from "../../durable-objects/dev-outbox";
-import { logJson } from "../../lib/log";
 
 /**
  * Development SMS provider: prints the message and keeps it in the dev
@@ -16,6 +15,5 @@ export class ConsoleSmsSender implements SmsSender {
     // Deliberately outside the structured log stream: this line is the
     // developer's phone screen, and exists only with the console provider.
     console.log(`[dev sms] to ${message.to}: ${message.body}`);
-    logJson("info", { type: "dev_sms", provider: "console" });
   }
 }
