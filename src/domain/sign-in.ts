@@ -82,10 +82,9 @@ function firstRefusal(
   return null;
 }
 
-/** The lockout read's outcome: its error, its remaining time, or null when not locked. */
-function firstLockout(result: PromiseSettledResult<number>): { error: unknown } | { retryAfterMs: number } | null {
-  if (result.status === "rejected") return { error: result.reason };
-  return result.value > 0 ? { retryAfterMs: result.value } : null;
+/** A lockout read as a limit decision: refused while locked (it holds no slot to refund). */
+function lockoutDecision(lockedForMs: number): RateDecision {
+  return lockedForMs > 0 ? { allowed: false, retryAfterMs: lockedForMs } : { allowed: true, remaining: 0, token: "" };
 }
 
 function requirePhone(input: string): Phone {
@@ -107,24 +106,23 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
 
   const cooldownKey = `phone:cooldown:${hash}`;
   const hourlyKey = `phone:hourly:${hash}`;
-  // The three limits are independent, so they are asked at once (one round
-  // trip instead of three). Phone slots taken by a request that another limit
-  // refuses are given back; the IP slot stays charged, since the request did
-  // come from that address.
-  // The lockout is read in the same round trip: a locked-out phone is sent
-  // nothing (SEND-08), since its code could not be used before it expired.
-  const [ip, cooldown, hourly, lockout] = await Promise.allSettled([
+  // The limits and the phone's lockout are independent, so they are asked at
+  // once (one round trip). A locked-out phone is sent nothing (SEND-08): its
+  // code could not be used before it expired. Phone slots taken by a request
+  // that something else refuses are given back; the IP slot stays charged,
+  // since the request did come from that address.
+  const [ip, lockout, cooldown, hourly] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
+    deps.attempts.lockedFor(hash, now).then(lockoutDecision),
     limiter.hit(cooldownKey, { limit: 1, windowMs: policy.resendCooldownSeconds * 1000 }, now),
     limiter.hit(hourlyKey, { limit: policy.maxSendsPerHour, windowMs: 3_600_000 }, now),
-    deps.attempts.lockedFor(hash, now),
   ]);
   const verdict = firstRefusal([
     ["ip_limit", ip],
+    ["locked_out", lockout],
     ["resend_cooldown", cooldown],
     ["hourly_limit", hourly],
   ]);
-  const locked = firstLockout(lockout);
   const cooldownToken = grantedToken(cooldown);
   const hourlyToken = grantedToken(hourly);
   const refundPhoneSlots = (): Promise<unknown> =>
@@ -132,17 +130,13 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
       cooldownToken && limiter.refund(cooldownKey, cooldownToken),
       hourlyToken && limiter.refund(hourlyKey, hourlyToken),
     ]);
-  if (verdict || locked) {
+  if (verdict) {
     await refundPhoneSlots();
     // A limiter or counter that cannot answer fails closed (SEND-06).
-    if (verdict && "error" in verdict) throw verdict.error;
-    if (locked && "error" in locked) throw locked.error;
-    if (verdict?.reason === "ip_limit" || !locked) {
-      events.emit({ event: "otp.requested", outcome: "denied", reason: verdict!.reason, ...base });
-      throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(verdict!.retryAfterMs) });
-    }
-    events.emit({ event: "otp.requested", outcome: "denied", reason: "locked_out", ...base });
-    throw new AuthError("too_many_attempts", { retryAfterSeconds: retryAfter(locked.retryAfterMs) });
+    if ("error" in verdict) throw verdict.error;
+    events.emit({ event: "otp.requested", outcome: "denied", reason: verdict.reason, ...base });
+    const code = verdict.reason === "locked_out" ? "too_many_attempts" : "rate_limited";
+    throw new AuthError(code, { retryAfterSeconds: retryAfter(verdict.retryAfterMs) });
   }
   events.emit({ event: "otp.requested", outcome: "success", ...base });
 

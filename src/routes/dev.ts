@@ -10,9 +10,9 @@ export const DEV_OUTBOX_PATH = "/dev/sms-outbox";
 
 /**
  * Development-only routes. They exist only while SMS_PROVIDER=console, which
- * config refuses in production; with any other provider they are 404 (the
- * app mounts this guard before its 405 check too, so a disabled route does
- * not even reveal its methods).
+ * config refuses in production; with any other provider they are 404. The
+ * app mounts this guard on /dev/* before its 405 check, so a disabled route
+ * does not even reveal its methods.
  */
 export const devOnly = () =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -20,9 +20,8 @@ export const devOnly = () =>
     return next();
   });
 
+/** Mounted at /dev behind devOnly() (src/app.ts). */
 export const devRoutes = new OpenAPIHono<AppEnv>();
-
-devRoutes.use("*", devOnly());
 
 const OutboxMessage = z.object({
   to: z.string().openapi({ example: EXAMPLE_PHONE }),

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES, type ErrorCode } from "../errors";
+import { bearerChallenge } from "../lib/http-error";
+import { REQUEST_ID_PATTERN } from "../middleware/request-id";
 
 /** Schemas shared by routes and the generated OpenAPI document. */
 
@@ -101,7 +103,8 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: "the body is not declared as `application/json`",
   rate_limited: "resend cooldown, hourly per-phone cap, or per-IP limit; wait `Retry-After` seconds",
   too_many_attempts: "the phone is locked out after too many wrong codes; wait `Retry-After` seconds",
-  sms_send_failed: "the SMS provider failed or timed out; nothing was charged",
+  sms_send_failed:
+    "the SMS provider refused the message (its slots are given back) or could not be reached (nothing is given back; the code stays valid in case it arrives); a provider that answers late is not an error",
   service_unavailable: "a store did not answer in time; nothing was sent or accepted; retry after `Retry-After` seconds",
   service_misconfigured: "the service settings are invalid (the log says which)",
 };
@@ -117,7 +120,7 @@ export const HEADER_COMPONENTS = {
   RequestId: {
     description: "The request id: the caller's X-Request-Id when well formed (1-64 of `A-Za-z0-9._-`), else a fresh one",
     required: true,
-    schema: { type: "string" as const, pattern: "^[A-Za-z0-9._-]{1,64}$" },
+    schema: { type: "string" as const, pattern: REQUEST_ID_PATTERN.source },
     example: EXAMPLE_REQUEST_ID,
   },
   RetryAfter: {
@@ -126,10 +129,10 @@ export const HEADER_COMPONENTS = {
     example: 60,
   },
   WwwAuthenticate: {
-    description: 'RFC 6750 challenge: `Bearer realm="edge-phone-auth"`, with `error="invalid_token"` when a token was sent',
+    description: `RFC 6750 challenge: \`${bearerChallenge(undefined)}\`, with \`error="invalid_token"\` when a token was sent`,
     required: true,
     schema: { type: "string" as const },
-    example: 'Bearer realm="edge-phone-auth", error="invalid_token"',
+    example: bearerChallenge("Bearer x"),
   },
 };
 

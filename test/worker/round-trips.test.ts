@@ -85,7 +85,7 @@ describe.each(PROFILES)("storage round trips on the critical path ($name profile
     await requestOtp(deps, { phone }, client);
     // 1: the per-IP limit, the phone's cooldown and hourly quota and its
     //    lockout, in parallel; 2: store the code. Then the SMS.
-    expect(recorder.trips).toEqual([["ipLimiter.hit", "limiter.hit", "limiter.hit", "attempts.lockedFor"], ["otps.put"]]);
+    expect(recorder.trips).toEqual([["ipLimiter.hit", "attempts.lockedFor", "limiter.hit", "limiter.hit"], ["otps.put"]]);
     expect(recorder.beforeSms).toBe(2);
 
     recorder.reset();
