@@ -45,20 +45,3 @@ export async function runBenchmark(main) {
   }
 }
 
-/**
- * The code of the newest message to `phone` in the dev outbox (console SMS
- * provider), checked like any other answer.
- * @param {string} url the Worker's origin
- * @param {string} phone E.164
- * @returns {Promise<string>} the 6-digit code
- */
-export async function readOutboxCode(url, phone) {
-  const outbox = await expectAnswer(
-    "GET /dev/sms-outbox",
-    await fetch(`${url}/dev/sms-outbox?phone=${encodeURIComponent(phone)}`),
-    200,
-    (b) => typeof b?.messages?.[0]?.body === "string" && /\b\d{6}\b/.test(b.messages[0].body),
-    "a 6-digit code in the newest message",
-  );
-  return /\b(\d{6})\b/.exec(outbox.messages[0].body)[1];
-}

@@ -23,24 +23,23 @@
 // Every answer is checked (status and essential body field, bench/check.mjs
 // for ours; the peer's client throws likewise); the first unexpected one
 // stops the run with no figures. Figures are printed only once every server
-// has been measured. If the peer is missing or does not start, the report
+// has been measured. If the peer does not start, the report
 // says "peer not measured: <reason>" and still prints ours.
 //
 //   npm run bench:load [-- --n 300 --c 10 --only ours|peer]
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { loadavg } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parsePhoneNumberWithError } from "libphonenumber-js/max";
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
-import { startBridge } from "../tools/upstash-bridge/server.mjs";
-import { findRedisServer, startRedisServer } from "../tools/upstash-bridge/redis-server.mjs";
-import { expectAnswer, readOutboxCode, runBenchmark } from "./check.mjs";
+import { runBenchmark } from "./check.mjs";
+import { BENCH_LIMITS, forEachProfile, ourClient } from "./our-server.mjs";
+import { startBetterAuthPeer } from "./peers/better-auth-worker/peer.mjs";
+import { CLK_TCK, readStat, redisServerPid, treeCpu } from "./proc-cpu.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const PEER_PATH = join(here, "peers", "better-auth-worker", "peer.mjs");
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,10 +62,7 @@ const WARM_UP = Math.min(N, 20);
 const BATCH = 100;
 /** Pause after a phase's last answer before reading the CPU, so trailing work (waitUntil, log lines) counts. */
 const SETTLE_MS = 300;
-const LIMITS = { IP_SEND_LIMIT: "10000", IP_VERIFY_LIMIT: "10000" };
 const STEPS = ["request-otp", "read code (dev outbox)", "verify-otp", "check-session"];
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-if (!Number.isInteger(CLK_TCK) || CLK_TCK < 1) throw new Error("getconf CLK_TCK did not answer a tick rate");
 
 // ---------------------------------------------------------------- phones
 
@@ -90,63 +86,6 @@ function freshPhone() {
     return phone;
   }
   throw new Error("no fresh valid +9198 number found in 10000 tries");
-}
-
-// ------------------------------------------------------------ process CPU
-
-function readStat(pid) {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name is in parentheses and may hold spaces: split after it.
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  // f[0] state, f[1] ppid, f[11] utime, f[12] stime, f[13] cutime, f[14] cstime (clock ticks)
-  return { comm: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
-}
-
-function allStats() {
-  const stats = new Map();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      stats.set(Number(name), readStat(name));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return stats;
-}
-
-/**
- * CPU ms spent so far by `rootPid` and all its descendants: utime + stime,
- * plus cutime + cstime (children that exited and were reaped move their time
- * there, so a process ending mid-phase is not lost).
- */
-function treeCpu(rootPid) {
-  const stats = allStats();
-  if (!stats.has(rootPid)) throw new Error(`server process ${rootPid} is gone`);
-  const children = new Map();
-  for (const [pid, s] of stats) {
-    if (!children.has(s.ppid)) children.set(s.ppid, []);
-    children.get(s.ppid).push(pid);
-  }
-  let ticks = 0;
-  let processes = 0;
-  const stack = [rootPid];
-  const seen = new Set();
-  while (stack.length) {
-    const pid = stack.pop();
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    ticks += stats.get(pid).ticks;
-    processes++;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return { ms: (ticks * 1000) / CLK_TCK, processes };
-}
-
-/** Our own redis-server child (upstash profile), outside the Worker's tree. */
-function redisServerPid() {
-  for (const [pid, s] of allStats()) if (s.ppid === process.pid && s.comm === "redis-server") return pid;
-  return null;
 }
 
 // ------------------------------------------------------------- load driver
@@ -281,34 +220,11 @@ function percentile(xs, q) {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 }
 
-// ------------------------------------------------------------ our client
+// ------------------------------------------------------------ our server
 
-/** Our API as the benchmark's client; every answer checked with expectAnswer. */
-function ourClient(url) {
-  const json = { "content-type": "application/json" };
-  return {
-    async healthz() {
-      await expectAnswer("GET /healthz", await fetch(`${url}/healthz`), 200, (b) => b?.status === "ok", 'status "ok"');
-    },
-    async requestOtp(phone) {
-      const res = await fetch(`${url}/auth/request-otp`, { method: "POST", headers: json, body: JSON.stringify({ phone }) });
-      await expectAnswer("POST /auth/request-otp", res, 200, (b) => b?.status === "sent", 'status "sent"');
-    },
-    readCode: (phone) => readOutboxCode(url, phone),
-    async verifyOtp(phone, code) {
-      const res = await fetch(`${url}/auth/verify-otp`, { method: "POST", headers: json, body: JSON.stringify({ phone, otp: code }) });
-      const body = await expectAnswer("POST /auth/verify-otp", res, 200, (b) => typeof b?.token === "string" && b.token.split(".").length === 3, "a token");
-      return body.token;
-    },
-    async checkSession(token) {
-      const res = await fetch(`${url}/auth/check-session`, { headers: { authorization: `Bearer ${token}` } });
-      await expectAnswer("GET /auth/check-session", res, 200, (b) => b?.valid === true, "valid: true");
-    },
-  };
-}
-
-async function measureOurs(label, vars) {
-  const server = await startWranglerDev({ vars: { ...LIMITS, ...vars } });
+async function measureOurs({ label: profileLabel, vars }) {
+  const label = `ours, ${profileLabel} (wrangler dev)`;
+  const server = await startWranglerDev({ vars: { ...BENCH_LIMITS, ...vars } });
   try {
     return await measure({ label, pid: server.pid, baselineName: "/healthz", client: ourClient(server.url), redisPid: vars.UPSTASH_REDIS_REST_URL ? redisServerPid() : null });
   } finally {
@@ -318,33 +234,20 @@ async function measureOurs(label, vars) {
 
 // ------------------------------------------------------------------ peer
 
-const CLIENT_METHODS = ["healthz", "requestOtp", "readCode", "verifyOtp", "checkSession"];
 const firstLine = (err) => String(err?.message ?? err).split("\n").find((l) => l.trim()) ?? String(err);
 
 /** Returns { result } or { notMeasured: reason }. Failing to start is a reason; a wrong answer once started fails the run. */
 async function measurePeer() {
-  const rel = "bench/peers/better-auth-worker/peer.mjs";
-  if (!existsSync(PEER_PATH)) return { notMeasured: `${rel} does not exist` };
-  let mod;
-  try {
-    mod = await import(pathToFileURL(PEER_PATH).href);
-  } catch (err) {
-    return { notMeasured: `${rel} failed to load: ${firstLine(err)}` };
-  }
-  if (typeof mod.startBetterAuthPeer !== "function") return { notMeasured: `${rel} does not export startBetterAuthPeer` };
   let peer;
   try {
-    peer = await mod.startBetterAuthPeer();
+    peer = await startBetterAuthPeer();
   } catch (err) {
     return { notMeasured: `startBetterAuthPeer() failed: ${firstLine(err)}` };
   }
   try {
-    const missing = CLIENT_METHODS.filter((m) => typeof peer?.client?.[m] !== "function");
-    if (!Number.isInteger(peer?.pid) || peer.pid <= 0) return { notMeasured: "startBetterAuthPeer() returned no process id" };
-    if (missing.length) return { notMeasured: `the peer's client lacks ${missing.join(", ")}` };
     return { result: await measure({ label: "peer: better-auth phone-number plugin, Worker on D1 (wrangler dev)", pid: peer.pid, baselineName: "/api/auth/ok", client: peer.client }) };
   } finally {
-    await peer?.stop?.();
+    await peer.stop();
   }
 }
 
@@ -399,22 +302,7 @@ await runBenchmark(async () => {
   let peer = null;
   let peerNote;
   if (ONLY !== "peer") {
-    ours.push({ profile: "embedded", r: await measureOurs("ours, embedded profile: Durable Objects + D1 (wrangler dev)", {}) });
-    if (findRedisServer()) {
-      const redis = await startRedisServer();
-      const bridge = await startBridge({ redisPort: redis.port, token: "bench-token" });
-      try {
-        ours.push({
-          profile: "upstash",
-          r: await measureOurs("ours, upstash profile: local redis-server via REST bridge (wrangler dev)", { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: "bench-token" }),
-        });
-      } finally {
-        await bridge.close();
-        await redis.stop();
-      }
-    } else {
-      ours.push({ profile: "upstash", note: "upstash profile not measured: redis-server is not installed" });
-    }
+    for (const p of await forEachProfile(measureOurs)) ours.push("result" in p ? { profile: p.name, r: p.result } : { profile: p.name, note: p.note });
   }
   if (ONLY !== "ours") {
     const outcome = await measurePeer();

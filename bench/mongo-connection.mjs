@@ -15,7 +15,8 @@
 // unexpected one stops the run with the step, status and error code, and no
 // figures are printed. Figures are printed only after both strategies ran.
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
-import { expectAnswer, readOutboxCode, runBenchmark } from "./check.mjs";
+import { runBenchmark } from "./check.mjs";
+import { ourClient } from "./our-server.mjs";
 
 const uri = process.env.MONGODB_URI;
 if (!uri) {
@@ -29,19 +30,11 @@ if (!Number.isInteger(N) || N < 1) {
   process.exit(2);
 }
 
-async function signIn(url) {
+/** A signed-in token on this server; every step checked. */
+async function signIn(client) {
   const phone = `+9199${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
-  const post = (path, body) => fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  await expectAnswer("POST /auth/request-otp", await post("/auth/request-otp", { phone }), 200, (b) => b?.status === "sent", 'status "sent"');
-  const code = await readOutboxCode(url, phone);
-  const verified = await expectAnswer(
-    "POST /auth/verify-otp",
-    await post("/auth/verify-otp", { phone, otp: code }),
-    200,
-    (v) => typeof v?.token === "string" && v.token.split(".").length === 3,
-    "a token",
-  );
-  return verified.token;
+  await client.requestOtp(phone);
+  return client.verifyOtp(phone, await client.readCode(phone));
 }
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -51,12 +44,15 @@ await runBenchmark(async () => {
   for (const mode of ["gateway", "per-request"]) {
     const server = await startWranglerDev({ env: "mongo", vars: { MONGODB_URI: uri, MONGODB_CONNECTION: mode, MONGODB_DB: process.env.MONGODB_DB ?? "edge_phone_auth_bench" } });
     try {
-      const token = await signIn(server.url);
+      const client = ourClient(server.url);
+      const token = await signIn(client);
       const times = [];
       for (let k = 0; k < N; k++) {
         const t = performance.now();
-        const res = await fetch(`${server.url}/auth/check-session`, { headers: { authorization: `Bearer ${token}` } });
-        await expectAnswer(`${mode}: GET /auth/check-session ${k + 1}`, res, 200, (b) => b?.valid === true, "valid: true");
+        await client.checkSession(token).catch((err) => {
+          err.message = `${mode}: check-session ${k + 1}: ${err.message}`;
+          throw err;
+        });
         times.push(performance.now() - t);
       }
       times.sort((a, b) => a - b);

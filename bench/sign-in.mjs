@@ -13,9 +13,8 @@
 //
 //   npm run bench:sign-in [-- --n 40]
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
-import { startBridge } from "../tools/upstash-bridge/server.mjs";
-import { findRedisServer, startRedisServer } from "../tools/upstash-bridge/redis-server.mjs";
-import { expectAnswer, readOutboxCode, runBenchmark } from "./check.mjs";
+import { runBenchmark } from "./check.mjs";
+import { BENCH_LIMITS, forEachProfile, ourClient } from "./our-server.mjs";
 
 const i = process.argv.indexOf("--n");
 const N = i === -1 ? 40 : Number(process.argv[i + 1]);
@@ -24,14 +23,13 @@ if (!Number.isInteger(N) || N < 1) {
   process.exit(2);
 }
 const WARM_UP = 3;
-const LIMITS = { IP_SEND_LIMIT: "10000", IP_VERIFY_LIMIT: "10000" };
+const STEPS = ["POST /auth/request-otp", "POST /auth/verify-otp", "GET /auth/check-session", "POST /auth/logout"];
 
-/** Time until the whole answer is in, then check it. */
-async function timed(send, check) {
+/** Time until the whole answer is in and checked. */
+async function timed(fn) {
   const t = performance.now();
-  const res = await send();
-  const body = await check(res);
-  return [performance.now() - t, body];
+  const value = await fn();
+  return [performance.now() - t, value];
 }
 
 function summary(name, xs) {
@@ -42,62 +40,36 @@ function summary(name, xs) {
 }
 
 /** One complete sign-in; returns the four timings. Throws on any unexpected answer. */
-async function signIn(url) {
-  const json = { "content-type": "application/json" };
+async function signIn(client) {
   const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
-  const [a] = await timed(
-    () => fetch(`${url}/auth/request-otp`, { method: "POST", headers: json, body: JSON.stringify({ phone }) }),
-    (res) => expectAnswer("POST /auth/request-otp", res, 200, (b) => b?.status === "sent", 'status "sent"'),
-  );
-  const code = await readOutboxCode(url, phone);
-  const [b, verified] = await timed(
-    () => fetch(`${url}/auth/verify-otp`, { method: "POST", headers: json, body: JSON.stringify({ phone, otp: code }) }),
-    (res) => expectAnswer("POST /auth/verify-otp", res, 200, (v) => typeof v?.token === "string" && v.token.split(".").length === 3, "a token"),
-  );
-  const auth = { authorization: `Bearer ${verified.token}` };
-  const [c] = await timed(
-    () => fetch(`${url}/auth/check-session`, { headers: auth }),
-    (res) => expectAnswer("GET /auth/check-session", res, 200, (v) => v?.valid === true, "valid: true"),
-  );
-  const [d] = await timed(
-    () => fetch(`${url}/auth/logout`, { method: "POST", headers: auth }),
-    (res) => expectAnswer("POST /auth/logout", res, 204),
-  );
+  const [a] = await timed(() => client.requestOtp(phone));
+  const code = await client.readCode(phone);
+  const [b, token] = await timed(() => client.verifyOtp(phone, code));
+  const [c] = await timed(() => client.checkSession(token));
+  const [d] = await timed(() => client.logout(token));
   return [a, b, c, d];
 }
 
-async function run(label, vars) {
-  const server = await startWranglerDev({ vars: { ...LIMITS, ...vars } });
-  const t = { "POST /auth/request-otp": [], "POST /auth/verify-otp": [], "GET /auth/check-session": [], "POST /auth/logout": [] };
+async function run({ label, vars }) {
+  const server = await startWranglerDev({ vars: { ...BENCH_LIMITS, ...vars } });
+  const client = ourClient(server.url);
+  const t = STEPS.map(() => []);
   try {
     for (let k = 0; k < N + WARM_UP; k++) {
-      const timings = await signIn(server.url).catch((err) => {
+      const timings = await signIn(client).catch((err) => {
         err.message = `${label}, sign-in ${k + 1}: ${err.message}`;
         throw err;
       });
       // The first rounds warm the isolate and the objects.
-      if (k >= WARM_UP) Object.values(t).forEach((xs, j) => xs.push(timings[j]));
+      if (k >= WARM_UP) t.forEach((xs, j) => xs.push(timings[j]));
     }
   } finally {
     await server.stop();
   }
-  return [`${label} (n=${N} sequential sign-ins)`, ...Object.entries(t).map(([name, xs]) => summary(name, xs))];
+  return [`${label} (n=${N} sequential sign-ins)`, ...STEPS.map((name, j) => summary(name, t[j]))];
 }
 
 await runBenchmark(async () => {
-  const report = [];
-  report.push(...(await run("embedded profile: Durable Objects + D1", {})));
-  if (findRedisServer()) {
-    const redis = await startRedisServer();
-    const bridge = await startBridge({ redisPort: redis.port, token: "bench-token" });
-    try {
-      report.push(...(await run("upstash profile: local redis-server via REST bridge", { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: "bench-token" })));
-    } finally {
-      await bridge.close();
-      await redis.stop();
-    }
-  } else {
-    report.push("redis-server not installed: Upstash profile not measured");
-  }
-  console.log(report.join("\n"));
+  const profiles = await forEachProfile(run);
+  console.log(profiles.flatMap((p) => ("result" in p ? p.result : [p.note])).join("\n"));
 });

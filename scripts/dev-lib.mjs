@@ -2,7 +2,7 @@
 // (tests and benchmarks) and their tests. Importing this file has no side
 // effects; everything that spawns a process takes its paths as arguments.
 import { spawn } from "node:child_process";
-import { isAbsolute, join } from "node:path";
+import { delimiter, isAbsolute, join } from "node:path";
 
 export const DEFAULT_DEV_PORT = 8787;
 
@@ -83,6 +83,22 @@ export function migrationArgs({ persistTo, env, config } = {}) {
 }
 
 /**
+ * How to run the project's wrangler on the project's Node 22 (the `node`
+ * devDependency), whatever `node` started the caller: wrangler refuses
+ * Node 20, which is what a plain `node script.mjs` may be.
+ * @param {string} root the project folder
+ * @returns {{ command: string, prefix: string[], env: NodeJS.ProcessEnv }}
+ */
+export function wranglerRunner(root) {
+  const bin = join(root, "node_modules", ".bin");
+  return {
+    command: join(bin, "node"),
+    prefix: [join(root, "node_modules", "wrangler", "bin", "wrangler.js")],
+    env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`, CI: "true", WRANGLER_SEND_METRICS: "false" },
+  };
+}
+
+/**
  * Applies the D1 migrations to the local database (non-interactively).
  * Rejects with wrangler's output when it fails.
  * @param {{ root: string, persistTo?: string, env?: string, config?: string, quiet?: boolean }} options
@@ -90,11 +106,12 @@ export function migrationArgs({ persistTo, env, config } = {}) {
  */
 export function applyD1Migrations({ root, quiet = false, ...target }) {
   const args = migrationArgs(target);
+  const wrangler = wranglerRunner(root);
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, "node_modules", ".bin", "wrangler"), args, {
+    const child = spawn(wrangler.command, [...wrangler.prefix, ...args], {
       cwd: root,
       stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
-      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+      env: wrangler.env,
     });
     let output = "";
     child.stdout?.on("data", (d) => (output += d));

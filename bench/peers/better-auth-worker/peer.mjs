@@ -5,34 +5,19 @@
 // sign-in step by step, checking every answer like bench/check.mjs does for
 // ours.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expectAnswer } from "../../check.mjs";
-import { migrationArgs } from "../../../scripts/dev-lib.mjs";
-import { freePort } from "../../../tools/upstash-bridge/redis-server.mjs";
+import { runWranglerDev } from "../../../tools/wrangler-dev.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..", "..");
-// The root project's Node 22 (the `node` devDependency) and wrangler, so the
-// peer runs on exactly the runtime our server runs on, whatever `node` the
-// caller was started with.
-const rootBin = join(root, "node_modules", ".bin");
-const node = join(rootBin, "node");
-const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const config = join(here, "wrangler.toml");
-const childEnv = () => ({
-  ...process.env,
-  PATH: `${rootBin}${delimiter}${process.env.PATH ?? ""}`,
-  WRANGLER_SEND_METRICS: "false",
-  CI: "true",
-});
 
 /** Runs a command to its end; rejects with its output when it fails. */
 function run(command, args, cwd, what) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -64,61 +49,13 @@ export async function ensurePeerInstalled() {
  */
 export async function startBetterAuthPeer({ timeoutMs = 90_000 } = {}) {
   await ensurePeerInstalled();
-  const dir = mkdtempSync(join(tmpdir(), "better-auth-peer-"));
-  const state = join(dir, "state");
-  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
-  try {
-    await run(node, [wrangler, ...migrationArgs({ persistTo: state, config })], here, "applying the peer's D1 migrations");
-  } catch (err) {
-    cleanUp();
-    throw err;
-  }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const args = [
-    wrangler, "dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
-    "--inspector-port", String(await freePort()), "--var", `BETTER_AUTH_URL:${url}`,
-  ];
-  let output = "";
-  const child = spawn(node, args, { cwd: here, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.on("data", (d) => (output += d.toString()));
-  child.stderr.on("data", (d) => (output += d.toString()));
-  // If the caller dies without stop(), do not leave wrangler (and workerd) behind.
-  const onExit = () => child.kill("SIGTERM");
-  process.once("exit", onExit);
-  const client = peerClient(url);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await client.healthz();
-      break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      process.off("exit", onExit);
-      cleanUp();
-      throw new Error(`the better-auth peer (wrangler dev) did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    url,
-    pid: child.pid,
-    log: () => output,
-    client,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      }
-      process.off("exit", onExit);
-      cleanUp();
-    },
-  };
+  const server = await runWranglerDev({
+    config,
+    timeoutMs,
+    args: (_dir, url) => ["--var", `BETTER_AUTH_URL:${url}`],
+    ready: (url) => peerClient(url).healthz().then(() => true),
+  });
+  return { ...server, client: peerClient(server.url) };
 }
 
 const json = { "content-type": "application/json" };
