@@ -9,7 +9,7 @@ export default {
   testRunner: "vitest",
   plugins: ["@stryker-mutator/vitest-runner"],
   vitest: { configFile: "vitest.mutation.config.ts", related: false },
-  mutate: ["src/domain/otp.ts", "src/lib/crypto.ts", "src/lib/jwt.ts"],
+  mutate: ["src/domain/otp.ts", "src/domain/phone-ledger.ts", "src/lib/crypto.ts", "src/lib/jwt.ts"],
   coverageAnalysis: "perTest",
   concurrency: 2,
   timeoutMS: 20_000,

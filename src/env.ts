@@ -1,15 +1,16 @@
 import type { AttemptCounter } from "./durable-objects/attempt-counter";
 import type { DevOutbox } from "./durable-objects/dev-outbox";
 import type { MongoGateway } from "./durable-objects/mongo-gateway";
-import type { OtpVault } from "./durable-objects/otp-vault";
+import type { PhoneLedger } from "./durable-objects/phone-ledger";
 import type { RateLimiter } from "./durable-objects/rate-limiter";
 import type { SessionVault } from "./durable-objects/session-vault";
 
 /** Worker bindings (wrangler.toml) plus string settings (vars and secrets). */
 export interface Env {
   DB: D1Database;
+  /** The production profile's strict attempt counter (the embedded one counts in PHONE_LEDGER). */
   ATTEMPT_COUNTER: DurableObjectNamespace<AttemptCounter>;
-  OTP_VAULT: DurableObjectNamespace<OtpVault>;
+  PHONE_LEDGER: DurableObjectNamespace<PhoneLedger>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   SESSION_VAULT: DurableObjectNamespace<SessionVault>;
   DEV_OUTBOX: DurableObjectNamespace<DevOutbox>;

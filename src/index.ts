@@ -3,7 +3,7 @@ import type { Env } from "./env";
 
 export { AttemptCounter } from "./durable-objects/attempt-counter";
 export { DevOutbox } from "./durable-objects/dev-outbox";
-export { OtpVault } from "./durable-objects/otp-vault";
+export { PhoneLedger } from "./durable-objects/phone-ledger";
 export { RateLimiter } from "./durable-objects/rate-limiter";
 export { SessionVault } from "./durable-objects/session-vault";
 

@@ -2,17 +2,16 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1UserStore } from "./adapters/d1/user-store";
 import { DurableAttemptCounter } from "./adapters/durable-object/attempt-counter";
-import { DurableOtpStore } from "./adapters/durable-object/otp-store";
+import { DurableOtpLedger } from "./adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "./adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "./adapters/durable-object/session-store";
 import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
 import { createUpstashClient } from "./adapters/upstash/client";
 import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
-import { UpstashOtpStore } from "./adapters/upstash/otp-store";
-import { UpstashRateLimiter } from "./adapters/upstash/rate-limiter";
+import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
 import type { Config } from "./config";
-import type { OtpStore, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
+import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
 import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
 import { secretKeys } from "./lib/keys";
@@ -53,8 +52,7 @@ function redisFor(config: Config): Redis {
 }
 
 interface Stores {
-  otps: OtpStore;
-  limiter: RateLimiter;
+  ledger: OtpLedger;
   ipLimiter: RateLimiter;
   sessions: SessionStore;
 }
@@ -64,17 +62,16 @@ function stores(env: Env, config: Config): Stores {
   if (config.upstash) {
     const redis = redisFor(config);
     return {
-      otps: new UpstashOtpStore(redis, t),
-      limiter: new UpstashRateLimiter(redis, t),
+      // The design keeps the strict attempt counter in a Durable Object in
+      // this profile too; the ledger reads it beside its Redis scripts.
+      ledger: new UpstashOtpLedger(redis, new DurableAttemptCounter(env.ATTEMPT_COUNTER, t), t),
       ipLimiter: new UpstashIpRateLimiter(redis, t),
       sessions: new UpstashSessionStore(redis, t),
     };
   }
-  const limiter = new DurableRateLimiter(env.RATE_LIMITER, t);
   return {
-    otps: new DurableOtpStore(env.OTP_VAULT, t),
-    limiter,
-    ipLimiter: limiter,
+    ledger: new DurableOtpLedger(env.PHONE_LEDGER, t),
+    ipLimiter: new DurableRateLimiter(env.RATE_LIMITER, t),
     sessions: new DurableSessionStore(env.SESSION_VAULT, t),
   };
 }
@@ -95,10 +92,10 @@ function announceProfile(env: Env, config: Config): void {
   announced.add(env);
   logJson("info", {
     type: "profile",
-    codes: config.upstash ? "upstash-redis" : "durable-object",
+    codes: config.upstash ? "upstash-redis" : "durable-object (PhoneLedger)",
     sessions: config.upstash ? "upstash-redis" : "durable-object",
     rateLimits: config.upstash ? "upstash-redis" : "durable-object",
-    attemptCounter: "durable-object",
+    attemptCounter: config.upstash ? "durable-object (AttemptCounter)" : "durable-object (PhoneLedger)",
     users: config.mongo ? `mongodb (${config.mongo.connection})` : "d1",
     sms: config.sms.provider,
   });
@@ -136,8 +133,6 @@ export async function buildServices(
     },
     keys,
     ...stores(env, config),
-    // The strict per-phone counter is a Durable Object in both profiles.
-    attempts: new DurableAttemptCounter(env.ATTEMPT_COUNTER, config.storageTimeoutMs),
     users,
     sms: smsSender(env, config),
     events: new LogAuthEvents(requestId),

@@ -11,20 +11,74 @@ export interface OtpRecord {
   /** base64url HMAC-SHA-256 over purpose, phone and code (never the code). */
   digest: string;
   expiresAt: number;
+  /** Names the issue that stored it, so only that issue can withdraw it. */
+  ticket: string;
 }
 
-export interface OtpStore {
-  /** Stores a code for phone+purpose, replacing any earlier one (OTP-11). */
-  put(phoneHash: string, purpose: OtpPurpose, record: OtpRecord): Promise<void>;
-  /** The live record, or null when none exists or it expired at `now`. */
-  get(phoneHash: string, purpose: OtpPurpose, now: number): Promise<OtpRecord | null>;
+export interface IssuePolicy {
+  ttlMs: number;
+  /** Minimum time between two sends to one phone. */
+  cooldownMs: number;
+  /** Sends per phone in any 60-minute window. */
+  maxSendsPerHour: number;
+}
+
+export type IssueRefusal = "locked_out" | "resend_cooldown" | "hourly_limit";
+
+export type IssueOutcome = { issued: true; ticket: string } | { issued: false; reason: IssueRefusal; retryAfterMs: number };
+
+export type CheckOutcome<T> =
+  | {
+      status: "verified";
+      /** The consumed code, for `restore` if the sign-in cannot complete. */
+      record: OtpRecord;
+      /** The result of `onMatch`, started as soon as the guess was known right. */
+      matched: Promise<T>;
+      /** Tidying the answer does not wait for (run after the response), or null. */
+      followUp: (() => Promise<void>) | null;
+    }
+  /** No live code: none was issued, it expired, or it was already used. */
+  | { status: "no_code"; reason: "no_live_code" | "already_used" }
+  | { status: "locked"; retryAfterMs: number }
+  | { status: "wrong"; attemptsRemaining: number };
+
+/**
+ * The per-phone state machine of codes, one method per step (see
+ * src/domain/phone-ledger.ts for the rules), so each adapter decides how few
+ * round trips a step takes and every step is atomic.
+ */
+export interface OtpLedger {
   /**
-   * Deletes the record only if it still holds `digest` and is live: an atomic
-   * compare-and-delete, so of many concurrent verifies one wins (OTP-04/05).
+   * Stores a code for phone+purpose (replacing any earlier one, OTP-11) and
+   * takes a send slot, unless the phone is locked out, in its resend
+   * cooldown or out of its hourly quota.
    */
-  consume(phoneHash: string, purpose: OtpPurpose, digest: string, now: number): Promise<boolean>;
-  /** Removes every pending code for the phone. */
-  clear(phoneHash: string): Promise<void>;
+  issue(phoneHash: string, purpose: OtpPurpose, digest: string, policy: IssuePolicy, now: number): Promise<IssueOutcome>;
+  /**
+   * Undoes an issue whose code never left: frees its slot and takes its code
+   * back (unless replaced since), making the code it replaced pending again.
+   */
+  withdraw(phoneHash: string, purpose: OtpPurpose, ticket: string, now: number): Promise<void>;
+  /**
+   * Checks a guess digest with attempt counting and single-use consumption.
+   * `onMatch` is work the caller needs only when the guess is right (finding
+   * the user); the adapter starts it as soon as it knows the guess matched,
+   * in parallel with its own last hop. Its result is dropped when the check
+   * ends otherwise, so it must be safe to run for a right guess that is then
+   * refused (a lockout).
+   */
+  check<T>(
+    phoneHash: string,
+    purpose: OtpPurpose,
+    guessDigest: string,
+    policy: AttemptPolicy,
+    now: number,
+    onMatch: () => Promise<T>,
+  ): Promise<CheckOutcome<T>>;
+  /** Puts back a consumed code unless it expired or a newer one is pending. */
+  restore(phoneHash: string, purpose: OtpPurpose, record: OtpRecord, now: number): Promise<void>;
+  /** One cheap round trip to the code storage, for /readyz. */
+  ping(): Promise<void>;
 }
 
 export interface AttemptPolicy {

@@ -1,14 +1,12 @@
 import { AuthError } from "../errors";
-import { constantTimeEqual } from "../lib/crypto";
 import { encryptPhone, phoneHash, type SecretKeys } from "../lib/keys";
 import { generateOtp, otpDigest, renderSms } from "./otp";
 import { parseE164, type Phone } from "./phone";
 import {
   SmsSendError,
   SmsSendUnconfirmed,
-  type AttemptCounter,
   type AuthEventSink,
-  type OtpStore,
+  type OtpLedger,
   type RateDecision,
   type RateLimiter,
   type SmsSender,
@@ -32,10 +30,8 @@ export interface OtpPolicy {
 export interface SignInDeps extends SessionDeps {
   policy: OtpPolicy;
   keys: SecretKeys;
-  otps: OtpStore;
-  attempts: AttemptCounter;
-  /** Strict per-phone quotas (exact, refundable). */
-  limiter: RateLimiter;
+  /** Per-phone codes, send quotas and attempt counting (one port per step). */
+  ledger: OtpLedger;
   /** High-volume per-IP limits. */
   ipLimiter: RateLimiter;
   sms: SmsSender;
@@ -64,33 +60,16 @@ export interface OtpSent {
 const PURPOSE = "sign_in";
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
-type Settled = PromiseSettledResult<RateDecision>;
-
-/** The token of a granted hit, or null. */
-function grantedToken(result: Settled): string | null {
-  return result.status === "fulfilled" && result.value.allowed ? result.value.token : null;
-}
-
-/** The first limiter that failed or refused, in the order given; null when all granted. */
-function firstRefusal(
-  checks: [reason: string, result: Settled][],
-): { error: unknown } | { reason: string; retryAfterMs: number } | null {
-  for (const [, result] of checks) if (result.status === "rejected") return { error: result.reason };
-  for (const [reason, result] of checks) {
-    if (result.status === "fulfilled" && !result.value.allowed) return { reason, retryAfterMs: result.value.retryAfterMs };
-  }
-  return null;
-}
-
-/** A lockout read as a limit decision: refused while locked (it holds no slot to refund). */
-function lockoutDecision(lockedForMs: number): RateDecision {
-  return lockedForMs > 0 ? { allowed: false, retryAfterMs: lockedForMs } : { allowed: true, remaining: 0, token: "" };
-}
-
 function requirePhone(input: string): Phone {
   const phone = parseE164(input);
   if (!phone) throw new AuthError("invalid_phone");
   return phone;
+}
+
+/** A granted IP hit, or the refusal/failure to answer with. */
+function ipVerdict(result: PromiseSettledResult<RateDecision>): { error: unknown } | { retryAfterMs: number } | null {
+  if (result.status === "rejected") return { error: result.reason };
+  return result.value.allowed ? null : { retryAfterMs: result.value.retryAfterMs };
 }
 
 /**
@@ -98,59 +77,40 @@ function requirePhone(input: string): Phone {
  * an account (SEND-03): this use-case never reads the user store.
  */
 export async function requestOtp(deps: SignInDeps, input: { phone: string }, client: ClientContext): Promise<OtpSent> {
-  const { policy, limiter, events } = deps;
+  const { policy, ledger, events } = deps;
   const phone = requirePhone(input.phone);
   const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
   const base = { phoneHash: hash, country: phone.country ?? undefined };
-
-  const cooldownKey = `phone:cooldown:${hash}`;
-  const hourlyKey = `phone:hourly:${hash}`;
-  // The limits and the phone's lockout are independent, so they are asked at
-  // once (one round trip). A locked-out phone is sent nothing (SEND-08): its
-  // code could not be used before it expired. Phone slots taken by a request
-  // that something else refuses are given back; the IP slot stays charged,
-  // since the request did come from that address.
-  const [ip, lockout, cooldown, hourly] = await Promise.allSettled([
-    deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
-    deps.attempts.lockedFor(hash, now).then(lockoutDecision),
-    limiter.hit(cooldownKey, { limit: 1, windowMs: policy.resendCooldownSeconds * 1000 }, now),
-    limiter.hit(hourlyKey, { limit: policy.maxSendsPerHour, windowMs: 3_600_000 }, now),
-  ]);
-  const verdict = firstRefusal([
-    ["ip_limit", ip],
-    ["locked_out", lockout],
-    ["resend_cooldown", cooldown],
-    ["hourly_limit", hourly],
-  ]);
-  const cooldownToken = grantedToken(cooldown);
-  const hourlyToken = grantedToken(hourly);
-  const refundPhoneSlots = (): Promise<unknown> =>
-    Promise.allSettled([
-      cooldownToken && limiter.refund(cooldownKey, cooldownToken),
-      hourlyToken && limiter.refund(hourlyKey, hourlyToken),
-    ]);
-  if (verdict) {
-    await refundPhoneSlots();
-    // A limiter or counter that cannot answer fails closed (SEND-06).
-    if ("error" in verdict) throw verdict.error;
-    events.emit({ event: "otp.requested", outcome: "denied", reason: verdict.reason, ...base });
-    const code = verdict.reason === "locked_out" ? "too_many_attempts" : "rate_limited";
-    throw new AuthError(code, { retryAfterSeconds: retryAfter(verdict.retryAfterMs) });
-  }
-  events.emit({ event: "otp.requested", outcome: "success", ...base });
-
   const code = generateOtp();
   const digest = await otpDigest(deps.keys.otp, PURPOSE, phone.e164, code);
-  // A new code replaces the old one (OTP-11); the failure count lives in the
-  // attempt counter and is deliberately left alone (OTP-07).
-  try {
-    await deps.otps.put(hash, PURPOSE, { digest, expiresAt: now + policy.ttlSeconds * 1000 });
-  } catch (err) {
-    // Nothing was sent: the phone keeps its slots, and the outage is a 503.
-    await refundPhoneSlots();
-    throw err;
+
+  // The per-IP limit and the phone's ledger step (lockout, cooldown, hourly
+  // quota, store the code: atomic) are independent, so they share one round
+  // trip. A locked-out phone is sent nothing (SEND-08). When the IP limit
+  // refuses (or cannot answer) the ledger's issue is withdrawn, giving the
+  // phone its slot back; the IP slot stays charged, since the request did
+  // come from that address.
+  const [ip, issued] = await Promise.allSettled([
+    deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
+    ledger.issue(hash, PURPOSE, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
+  ]);
+  const ticket = issued.status === "fulfilled" && issued.value.issued ? issued.value.ticket : null;
+  const ipRefusal = ipVerdict(ip);
+  if (ipRefusal && ticket) await ledger.withdraw(hash, PURPOSE, ticket, now).catch(() => undefined);
+  // A limiter or ledger that cannot answer fails closed (SEND-06).
+  if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
+  if (ipRefusal) {
+    events.emit({ event: "otp.requested", outcome: "denied", reason: "ip_limit", ...base });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ipRefusal.retryAfterMs) });
   }
+  if (issued.status === "rejected") throw issued.reason;
+  if (!issued.value.issued) {
+    const { reason, retryAfterMs } = issued.value;
+    events.emit({ event: "otp.requested", outcome: "denied", reason, ...base });
+    throw new AuthError(reason === "locked_out" ? "too_many_attempts" : "rate_limited", { retryAfterSeconds: retryAfter(retryAfterMs) });
+  }
+  events.emit({ event: "otp.requested", outcome: "success", ...base });
 
   const sent: OtpSent = { status: "sent", expiresIn: policy.ttlSeconds, resendAfter: policy.resendCooldownSeconds };
   try {
@@ -159,7 +119,7 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
     if (err instanceof SmsSendUnconfirmed) {
       // No answer from the provider (SEND-08): the message may have left and
       // may still arrive. Refunding here would let anyone get unlimited
-      // messages sent by making the provider slow, so the slots stay charged
+      // messages sent by making the provider slow, so the slot stays charged
       // and the code stays valid. A timeout is answered as a send; a failed
       // connection (the provider is likely unreachable) is reported as a
       // failure, so an outage shows, but still refunds nothing.
@@ -173,10 +133,11 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
       events.emit({ event: "otp.send_failed", outcome: "failure", reason: "unexpected", ...base });
       throw new AuthError("sms_send_failed", { cause: err });
     }
-    // The provider refused it: the message never left, the code is useless
-    // and the phone keeps its request slots (SEND-05). Best effort; the
+    // The provider refused it: the message never left, so the code is
+    // withdrawn (an earlier code still live is pending again) and the phone
+    // gets its slot back (SEND-05). Best effort; the
     // send error wins.
-    await Promise.allSettled([deps.otps.consume(hash, PURPOSE, digest, now), refundPhoneSlots()]);
+    await ledger.withdraw(hash, PURPOSE, issued.value.ticket, now).catch(() => undefined);
     events.emit({
       event: "otp.send_failed",
       outcome: "failure",
@@ -201,86 +162,74 @@ export async function verifyOtp(
   input: { phone: string; otp: string },
   client: ClientContext,
 ): Promise<SignedIn> {
-  const { policy, events } = deps;
+  const { policy, ledger, events } = deps;
   const phone = requirePhone(input.phone);
   const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
   const base = { phoneHash: hash, country: phone.country ?? undefined };
+  const [digest, ciphertext] = await Promise.all([otpDigest(deps.keys.otp, PURPOSE, phone.e164, input.otp), encryptPhone(deps.keys, phone.e164)]);
 
-  // The IP limit and the read of the pending code are independent (the read
-  // changes nothing), so they share one round trip.
-  const [ip, pending] = await Promise.allSettled([
+  // The IP limit and the ledger's check (count the attempt before comparing,
+  // OTP-06; refuse even the right code during a lockout, OTP-09; consume it
+  // once, OTP-04/05) share one round trip. The user is found or created only
+  // once the guess is known right (`onMatch`), idempotently under races.
+  const [ip, checked] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
-    deps.otps.get(hash, PURPOSE, now),
+    ledger.check(
+      hash,
+      PURPOSE,
+      digest,
+      { maxAttempts: policy.maxAttempts, lockoutMs: policy.lockoutSeconds * 1000, windowMs: policy.failureWindowSeconds * 1000 },
+      now,
+      () => deps.users.findOrCreateByPhone(hash, ciphertext, now),
+    ),
   ]);
-  // A limiter or store that cannot answer fails closed (SEND-06).
-  if (ip.status === "rejected") throw ip.reason;
-  if (!ip.value.allowed) {
+  const outcome = checked.status === "fulfilled" ? checked.value : null;
+  const ipRefusal = ipVerdict(ip);
+  if (ipRefusal && outcome?.status === "verified") {
+    // Refused by its address after the code was taken: the code goes back,
+    // so the answer (the same for every guess) reveals nothing and the
+    // person can still use it. A wrong guess stays counted.
+    outcome.matched.catch(() => undefined);
+    await ledger.restore(hash, PURPOSE, outcome.record, now).catch(() => undefined);
+  }
+  // A limiter or ledger that cannot answer fails closed (SEND-06).
+  if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
+  if (ipRefusal) {
     events.emit({ event: "otp.failed", outcome: "denied", reason: "ip_limit", ...base });
-    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ip.value.retryAfterMs) });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ipRefusal.retryAfterMs) });
   }
-  if (pending.status === "rejected") throw pending.reason;
-
-  // Without a pending code there is nothing to guess, and the attempt is not
-  // counted: otherwise anyone could keep any phone locked out for free.
-  const record = pending.value;
-  if (!record) {
-    events.emit({ event: "otp.failed", outcome: "failure", reason: "no_live_code", ...base });
+  if (checked.status === "rejected") throw checked.reason;
+  const result = checked.value;
+  if (result.status === "no_code") {
+    events.emit({ event: "otp.failed", outcome: "failure", reason: result.reason, ...base });
     throw new AuthError("otp_expired");
   }
-
-  // The attempt is counted before the guess is compared, so concurrent
-  // guesses cannot all pass a read-then-write check (OTP-06). During a
-  // lockout the right code gets this same answer (OTP-09).
-  const attempt = await deps.attempts.acquire(
-    hash,
-    { maxAttempts: policy.maxAttempts, lockoutMs: policy.lockoutSeconds * 1000, windowMs: policy.failureWindowSeconds * 1000 },
-    now,
-  );
-  if (!attempt.allowed) {
+  if (result.status === "locked") {
     events.emit({ event: "otp.locked", outcome: "denied", ...base });
-    throw new AuthError("too_many_attempts", { retryAfterSeconds: retryAfter(attempt.retryAfterMs) });
+    throw new AuthError("too_many_attempts", { retryAfterSeconds: retryAfter(result.retryAfterMs) });
   }
-
-  const digest = await otpDigest(deps.keys.otp, PURPOSE, phone.e164, input.otp);
-  if (!constantTimeEqual(digest, record.digest)) {
-    const locked = attempt.attemptsRemaining === 0;
+  if (result.status === "wrong") {
+    const locked = result.attemptsRemaining === 0;
     events.emit({ event: locked ? "otp.locked" : "otp.failed", outcome: "failure", reason: "wrong_code", ...base });
-    throw new AuthError("otp_invalid", { details: { attemptsRemaining: attempt.attemptsRemaining } });
+    throw new AuthError("otp_invalid", { details: { attemptsRemaining: result.attemptsRemaining } });
   }
-  // Compare-and-delete: of concurrent right answers only one consumes the
-  // code; the others find it gone (OTP-04, OTP-05). The user is found or
-  // created in the same round trip: only someone who knows the right code
-  // gets here, the upsert is idempotent under races (one user per phone),
-  // and no session is issued unless the consume won.
-  const ciphertext = await encryptPhone(deps.keys, phone.e164);
-  const [consumed, found] = await Promise.allSettled([
-    deps.otps.consume(hash, PURPOSE, record.digest, now),
-    deps.users.findOrCreateByPhone(hash, ciphertext, now),
-  ]);
-  if (consumed.status === "rejected") throw consumed.reason;
-  if (!consumed.value) {
-    events.emit({ event: "otp.failed", outcome: "failure", reason: "already_used", ...base });
-    throw new AuthError("otp_expired");
-  }
-  // Not on the critical path (the answer does not depend on them). If the
-  // reset fails, earlier failures stay counted: the safe side, and nobody
-  // can use the gap, since no code is pending any more to guess against.
-  deps.background("attempts.reset", () => deps.attempts.reset(hash));
+  if (result.followUp) deps.background("ledger.followUp", result.followUp);
 
   let issued: IssuedSession;
+  let created: boolean;
   try {
-    if (found.status === "rejected") throw found.reason;
-    const user = found.value.user;
-    deps.background("users.recordLogin", () => deps.users.recordLogin(user.id, now));
-    events.emit({ event: "otp.verified", outcome: "success", userId: user.id, ...base });
-    issued = await issueSession(deps, user, client, phone.country, now);
+    const found = await result.matched;
+    created = found.created;
+    deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
+    events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...base });
+    issued = await issueSession(deps, found.user, client, phone.country, now);
   } catch (err) {
     // The code was right but the sign-in could not be completed (a store is
     // down): put the code back so the person can retry it instead of
     // spending one of their few sends per hour.
-    await deps.otps.put(hash, PURPOSE, record).catch(() => undefined);
+    await ledger.restore(hash, PURPOSE, result.record, now).catch(() => undefined);
     throw err;
   }
-  return { ...issued, isNewUser: found.value.created };
+  return { ...issued, isNewUser: created };
 }

@@ -42,8 +42,8 @@ systemRoutes.openapi(
   async (c) => {
     // Throws DependencyError (503) when the user store or code store is down,
     // or the user store's schema is missing (migrations not applied).
-    const { users, otps, now } = c.var.services;
-    await Promise.all([users.ping(), otps.get("readyz-probe", "sign_in", now())]);
+    const { users, ledger } = c.var.services;
+    await Promise.all([users.ping(), ledger.ping()]);
     return c.json({ status: "ready" as const }, 200);
   },
 );

@@ -93,7 +93,7 @@ describe.each(PROFILES)("sign-in API ($name profile)", (profile) => {
 
   it("readyz is 503 when storage does not answer", async () => {
     const down = { get: () => new Proxy({}, { get: () => () => Promise.reject(new Error("down")) }), idFromName: () => ({}) };
-    const settings = currentProfile().name === "upstash" ? { UPSTASH_REDIS_REST_URL: testEnv.BLACKHOLE_URL, STORAGE_TIMEOUT_MS: "200" } : { OTP_VAULT: down };
+    const settings = currentProfile().name === "upstash" ? { UPSTASH_REDIS_REST_URL: testEnv.BLACKHOLE_URL, STORAGE_TIMEOUT_MS: "200" } : { PHONE_LEDGER: down };
     await expectError(await call("/readyz", { settings }), 503, "service_unavailable");
   });
 

@@ -1,7 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { loadConfig, type Config } from "../../src/config";
+import { emptyLedger, type LedgerState } from "../../src/domain/phone-ledger";
+import type { OtpPurpose, OtpRecord } from "../../src/domain/ports";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { buildServices, type Services } from "../../src/services";
@@ -200,4 +202,38 @@ export function captureLogs(): string[] {
     });
   }
   return lines;
+}
+
+/** The phone's PhoneLedger Durable Object (embedded profile). */
+export function ledgerStub(hash: string): DurableObjectStub<import("../../src/durable-objects/phone-ledger").PhoneLedger> {
+  return testEnv.PHONE_LEDGER.get(testEnv.PHONE_LEDGER.idFromName(hash));
+}
+
+/** Test-only: writes a code straight into the current profile's storage, bypassing every quota. */
+export async function plantCode(hash: string, purpose: OtpPurpose, code: { digest: string; expiresAt: number }): Promise<void> {
+  const record: OtpRecord = { ...code, ticket: "planted" };
+  if (current.name === "upstash") {
+    await redisCommand(["SET", `otp:{${hash}}:${purpose}`, JSON.stringify(record), "PXAT", String(record.expiresAt)]);
+    return;
+  }
+  await runInDurableObject(ledgerStub(hash), (_o, state) => {
+    const ledger: LedgerState = { ...emptyLedger(), ...state.storage.kv.get<LedgerState>("state") };
+    ledger.codes[purpose] = record;
+    state.storage.kv.put("state", ledger);
+  });
+}
+
+/** The stored code record of a phone in the current profile, or null (expired or not). */
+export async function storedCode(hash: string, purpose: OtpPurpose): Promise<OtpRecord | null> {
+  if (current.name === "upstash") {
+    const raw = await redisCommand(["GET", `otp:{${hash}}:${purpose}`]);
+    return typeof raw === "string" ? (JSON.parse(raw) as OtpRecord) : null;
+  }
+  return (await ledgerStub(hash).peek())?.codes[purpose] ?? null;
+}
+
+/** Failures counted against the phone in the current profile (0 when none). */
+export async function failureCount(hash: string): Promise<number> {
+  if (current.name === "upstash") return (await testEnv.ATTEMPT_COUNTER.get(testEnv.ATTEMPT_COUNTER.idFromName(hash)).peek())?.count ?? 0;
+  return (await ledgerStub(hash).peek())?.attempts.count ?? 0;
 }

@@ -161,7 +161,7 @@ describe("OpenAPI document", () => {
       ["POST /auth/verify-otp", call("/auth/verify-otp", { body: { phone: uniquePhone(), otp: "123456" } })],
       ["GET /auth/check-session", call("/auth/check-session")],
       ["POST /auth/logout", call("/auth/logout", { method: "POST", token })],
-      ["GET /readyz", call("/readyz", { settings: { OTP_VAULT: down } })],
+      ["GET /readyz", call("/readyz", { settings: { PHONE_LEDGER: down } })],
       ["GET /.well-known/jwks.json", call("/.well-known/jwks.json", { settings: { JWT_PRIVATE_JWK: '{"kty":"OKP","crv":"Ed25519","kid":"k","x":"AAAA","d":"bad"}' } })],
       ["GET /dev/sms-outbox", call("/dev/sms-outbox?phone=abc")],
       ["GET /dev/sms-outbox", call("/dev/sms-outbox")],

@@ -23,13 +23,13 @@ describe("profile selection", () => {
   it("logs the embedded profile once per isolate when no external settings are given", async () => {
     const lines = await profileLines({ ...testEnv } as Env);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ codes: "durable-object", sessions: "durable-object", attemptCounter: "durable-object", users: "d1" });
+    expect(lines[0]).toMatchObject({ codes: "durable-object (PhoneLedger)", sessions: "durable-object", attemptCounter: "durable-object (PhoneLedger)", users: "d1" });
   });
 
   it.runIf(hasRedis)("logs the Upstash profile when both UPSTASH_* settings are set", async () => {
     const lines = await profileLines({ ...testEnv, ...upstashSettings() } as Env);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ codes: "upstash-redis", sessions: "upstash-redis", rateLimits: "upstash-redis", attemptCounter: "durable-object", users: "d1" });
+    expect(lines[0]).toMatchObject({ codes: "upstash-redis", sessions: "upstash-redis", rateLimits: "upstash-redis", attemptCounter: "durable-object (AttemptCounter)", users: "d1" });
   });
 
   it("refuses half an Upstash configuration, and MONGODB_URI on a build without the driver", async () => {

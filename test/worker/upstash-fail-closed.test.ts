@@ -2,15 +2,19 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { describe, expect, it } from "vitest";
 import { createUpstashClient } from "../../src/adapters/upstash/client";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
-import { UpstashOtpStore } from "../../src/adapters/upstash/otp-store";
-import { UpstashRateLimiter } from "../../src/adapters/upstash/rate-limiter";
+import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
+import { DurableAttemptCounter } from "../../src/adapters/durable-object/attempt-counter";
 import type { RateLimiter, SmsMessage, SmsSender } from "../../src/domain/ports";
 import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
 import { DependencyError } from "../../src/errors";
 import { toAuthError } from "../../src/lib/http-error";
 import type { Services } from "../../src/services";
 import { phoneHash } from "../../src/lib/keys";
-import { hasRedis, services, testEnv, uniqueIp, uniquePhone, upstashSettings } from "./helpers";
+import { hasRedis, redisCommand, services, testEnv, uniqueIp, uniquePhone, upstashSettings } from "./helpers";
+
+const counter = (timeoutMs = 2000) => new DurableAttemptCounter(testEnv.ATTEMPT_COUNTER, timeoutMs);
+/** The raw stored code of a phone in Redis, or null. */
+const redisCode = async (hash: string): Promise<unknown> => redisCommand(["GET", `otp:{${hash}}:sign_in`]);
 
 // A Redis that accepts the connection and never answers (global setup).
 const silentRedis = (timeoutMs = 5000) => createUpstashClient({ url: testEnv.BLACKHOLE_URL, token: "t", timeoutMs });
@@ -30,11 +34,12 @@ describe("Upstash limits fail closed (SEND-06)", () => {
     expect(err).toBeInstanceOf(DependencyError);
   });
 
-  it("SEND-06: a store call past its deadline is a DependencyError, and so is a refused connection", async () => {
-    const hang = new UpstashOtpStore(createUpstashClient({ url: testEnv.BLACKHOLE_URL, token: "t", timeoutMs: 200 }), 5000);
-    expect(await hang.get("h", "sign_in", Date.now()).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
-    const closed = new UpstashOtpStore(refusingRedis(), 2000);
-    expect(await closed.get("h", "sign_in", Date.now()).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
+  it("SEND-06: a ledger call past its deadline is a DependencyError, and so is a refused connection", async () => {
+    const policy = { maxAttempts: 3, lockoutMs: 1000, windowMs: 1000 };
+    const hang = new UpstashOtpLedger(createUpstashClient({ url: testEnv.BLACKHOLE_URL, token: "t", timeoutMs: 200 }), counter(), 5000);
+    expect(await hang.check("h", "sign_in", "d", policy, Date.now(), async () => 1).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
+    const closed = new UpstashOtpLedger(refusingRedis(), counter(), 2000);
+    expect(await closed.issue("h", "sign_in", "d", { ttlMs: 1000, cooldownMs: 0, maxSendsPerHour: 1 }, Date.now()).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
   });
 });
 
@@ -54,10 +59,11 @@ function answer(err: unknown): { status: number; code: string } {
 const client = () => ({ ip: uniqueIp(), userAgent: null });
 
 /**
- * With the whole of Redis down, the code store's failure would also give a
- * 503, hiding a limiter that fails open. Here only the limiter is down: the
- * code store, sessions and SMS sender work, so a limiter that let the
- * request through would store and send a code, and the test would see it.
+ * With the whole of Redis down, every store's failure would give a 503,
+ * hiding a limit that fails open. Here only one limit is down (the per-IP
+ * limiter, or the ledger that holds the per-phone quotas): everything else
+ * works, so a limit that let the request through would send a code (or
+ * leave one stored), and the test would see it.
  */
 describe.skipIf(!hasRedis)("Upstash profile: only a limiter down, everything else up (SEND-06)", () => {
   const ipLimiterDown: [string, () => RateLimiter][] = [
@@ -65,26 +71,26 @@ describe.skipIf(!hasRedis)("Upstash profile: only a limiter down, everything els
     ["per-IP limiter refusing connections", () => new UpstashIpRateLimiter(refusingRedis(), 1000)],
   ];
   const oneLimiterDown: [string, () => Partial<Services>][] = [
-    ["exact per-phone limiter hanging", () => ({ limiter: new UpstashRateLimiter(silentRedis(200), 300) })],
-    ["exact per-phone limiter refusing connections", () => ({ limiter: new UpstashRateLimiter(refusingRedis(), 2000) })],
+    ["per-phone ledger (cooldown, hourly quota) hanging", () => ({ ledger: new UpstashOtpLedger(silentRedis(200), counter(), 300) })],
+    ["per-phone ledger refusing connections", () => ({ ledger: new UpstashOtpLedger(refusingRedis(), counter(), 2000) })],
     ...ipLimiterDown.map(([name, make]): [string, () => Partial<Services>] => [name, () => ({ ipLimiter: make() })]),
   ];
 
   it("control: the same services with working limiters store and send a code", async () => {
     const sms = new RecordingSender();
     const deps = await services({ sms }, upstashSettings());
-    expect(deps.otps).toBeInstanceOf(UpstashOtpStore);
+    expect(deps.ledger).toBeInstanceOf(UpstashOtpLedger);
     const phone = uniquePhone();
     await expect(requestOtp(deps, { phone }, client())).resolves.toMatchObject({ status: "sent" });
     expect(sms.sent.map((m) => m.to)).toEqual([phone]);
-    expect(await deps.otps.get(await phoneHash(deps.keys, phone), "sign_in", Date.now())).not.toBeNull();
+    expect(await redisCode(await phoneHash(deps.keys, phone))).not.toBeNull();
   });
 
   for (const [name, down] of oneLimiterDown) {
     it(`SEND-06: request-otp with the ${name} is 503 service_unavailable, and no code is sent or stored`, async () => {
       const sms = new RecordingSender();
       const deps = await services({ sms, ...down() }, upstashSettings());
-      expect(deps.otps).toBeInstanceOf(UpstashOtpStore);
+      expect(deps.ledger).toBeInstanceOf(UpstashOtpLedger);
       const phone = uniquePhone();
       const err = await requestOtp(deps, { phone }, client()).then(
         () => null,
@@ -93,7 +99,7 @@ describe.skipIf(!hasRedis)("Upstash profile: only a limiter down, everything els
       expect(err).toBeInstanceOf(DependencyError);
       expect(answer(err)).toEqual({ status: 503, code: "service_unavailable" });
       expect(sms.sent).toHaveLength(0);
-      expect(await deps.otps.get(await phoneHash(deps.keys, phone), "sign_in", Date.now())).toBeNull();
+      expect(await redisCode(await phoneHash(deps.keys, phone))).toBeNull();
     });
   }
 

@@ -6,14 +6,16 @@
  */
 import { exportJWK, generateKeyPair } from "jose";
 import type { SignInDeps } from "../../../src/domain/sign-in";
+import { checkCode, emptyLedger, issueCode, restoreCode, withdrawCode, type LedgerState } from "../../../src/domain/phone-ledger";
 import type {
-  AttemptCounter,
-  AttemptDecision,
   AttemptPolicy,
   AuthEvent,
+  CheckOutcome,
+  IssueOutcome,
+  IssuePolicy,
+  OtpLedger,
   OtpPurpose,
   OtpRecord,
-  OtpStore,
   RateDecision,
   RateLimiter,
   SessionRecord,
@@ -26,44 +28,30 @@ import { randomId, toBase64url } from "../../../src/lib/crypto";
 import { loadSigningKey } from "../../../src/lib/jwt";
 import { secretKeys } from "../../../src/lib/keys";
 
-export class MemoryOtpStore implements OtpStore {
-  readonly records = new Map<string, OtpRecord>();
-  async put(phoneHash: string, purpose: OtpPurpose, record: OtpRecord): Promise<void> {
-    this.records.set(`${phoneHash}:${purpose}`, { ...record });
+/** The ledger's pure state machine over a Map: the same rules as the PhoneLedger Durable Object. */
+export class MemoryOtpLedger implements OtpLedger {
+  readonly states = new Map<string, LedgerState>();
+  state(phoneHash: string): LedgerState {
+    let s = this.states.get(phoneHash);
+    if (!s) this.states.set(phoneHash, (s = emptyLedger()));
+    return s;
   }
-  async get(phoneHash: string, purpose: OtpPurpose, now: number): Promise<OtpRecord | null> {
-    const r = this.records.get(`${phoneHash}:${purpose}`);
-    return r && r.expiresAt > now ? { ...r } : null;
+  async issue(phoneHash: string, purpose: OtpPurpose, digest: string, policy: IssuePolicy, now: number): Promise<IssueOutcome> {
+    return issueCode(this.state(phoneHash), purpose, digest, randomId(8), policy, now);
   }
-  async consume(phoneHash: string, purpose: OtpPurpose, digest: string, now: number): Promise<boolean> {
-    const r = await this.get(phoneHash, purpose, now);
-    if (!r || r.digest !== digest) return false;
-    this.records.delete(`${phoneHash}:${purpose}`);
-    return true;
+  async withdraw(phoneHash: string, purpose: OtpPurpose, ticket: string, now: number): Promise<void> {
+    withdrawCode(this.state(phoneHash), purpose, ticket, now);
   }
-  async clear(phoneHash: string): Promise<void> {
-    for (const k of [...this.records.keys()]) if (k.startsWith(`${phoneHash}:`)) this.records.delete(k);
+  async check<T>(phoneHash: string, purpose: OtpPurpose, guess: string, policy: AttemptPolicy, now: number, onMatch: () => Promise<T>): Promise<CheckOutcome<T>> {
+    const step = checkCode(this.state(phoneHash), purpose, guess, policy, now);
+    if (step.status === "no_code") return { status: "no_code", reason: "no_live_code" };
+    if (step.status !== "verified") return step;
+    return { status: "verified", record: step.record, matched: onMatch(), followUp: null };
   }
-}
-
-export class MemoryAttemptCounter implements AttemptCounter {
-  private readonly state = new Map<string, { count: number; lockedUntil: number }>();
-  async acquire(phoneHash: string, policy: AttemptPolicy, now: number): Promise<AttemptDecision> {
-    const s = this.state.get(phoneHash) ?? { count: 0, lockedUntil: 0 };
-    if (s.lockedUntil > now) return { allowed: false, retryAfterMs: s.lockedUntil - now };
-    if (s.lockedUntil !== 0) Object.assign(s, { count: 0, lockedUntil: 0 });
-    s.count++;
-    if (s.count >= policy.maxAttempts) s.lockedUntil = now + policy.lockoutMs;
-    this.state.set(phoneHash, s);
-    return { allowed: true, attemptsRemaining: policy.maxAttempts - s.count };
+  async restore(phoneHash: string, purpose: OtpPurpose, record: OtpRecord, now: number): Promise<void> {
+    restoreCode(this.state(phoneHash), purpose, record, now);
   }
-  async reset(phoneHash: string): Promise<void> {
-    this.state.delete(phoneHash);
-  }
-  async lockedFor(phoneHash: string, now: number): Promise<number> {
-    const s = this.state.get(phoneHash);
-    return s && s.lockedUntil > now ? s.lockedUntil - now : 0;
-  }
+  async ping(): Promise<void> {}
 }
 
 /** Grants everything (limits are not what these unit tests are about). */
@@ -130,7 +118,7 @@ export async function freshPrivateJwk(alg: "EdDSA" | "ES256" = "EdDSA"): Promise
 }
 
 /** Sign-in dependencies on in-memory stores, fresh secrets and a movable clock. */
-export async function memoryDeps(): Promise<SignInDeps & { sent: SmsMessage[]; emitted: AuthEvent[]; clock: { t: number } }> {
+export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedger; sent: SmsMessage[]; emitted: AuthEvent[]; clock: { t: number } }> {
   const sent: SmsMessage[] = [];
   const emitted: AuthEvent[] = [];
   const clock = { t: Date.now() };
@@ -149,9 +137,7 @@ export async function memoryDeps(): Promise<SignInDeps & { sent: SmsMessage[]; e
       ipWindowSeconds: 300,
     },
     keys: await secretKeys(secret(), secret()),
-    otps: new MemoryOtpStore(),
-    attempts: new MemoryAttemptCounter(),
-    limiter: new OpenLimiter(),
+    ledger: new MemoryOtpLedger(),
     ipLimiter: new OpenLimiter(),
     sms: { send: async (m) => void sent.push(m) },
     users: new MemoryUserStore(),

@@ -31,7 +31,7 @@ it("OTP-12: verify compares the guess's digest with the stored digest through co
   const hash = await phoneHash(deps.keys, phone);
   const code = "314159";
   const stored = await otpDigest(deps.keys.otp, "sign_in", phone, code);
-  await deps.otps.put(hash, "sign_in", { digest: stored, expiresAt: deps.clock.t + 300_000 });
+  deps.ledger.state(hash).codes.sign_in = { digest: stored, expiresAt: deps.clock.t + 300_000, ticket: "t" };
 
   const wrong = await verifyOtp(deps, { phone, otp: "271828" }, client).catch((e: unknown) => e);
   expect((wrong as AuthError).code).toBe("otp_invalid");
@@ -49,5 +49,5 @@ it("OTP-12: verify compares the guess's digest with the stored digest through co
   const signedIn = await verifyOtp(deps, { phone, otp: code }, client);
   expect(signedIn.token).toEqual(expect.any(String));
   expect(compare.mock.calls[0]).toEqual([stored, stored]);
-  expect(await deps.otps.get(hash, "sign_in", deps.clock.t)).toBeNull();
+  expect(deps.ledger.state(hash).codes.sign_in).toBeUndefined();
 });

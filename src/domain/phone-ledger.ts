@@ -1,0 +1,171 @@
+/**
+ * The per-phone state machine of sign-in codes, as pure functions over one
+ * state object: the pending code of each purpose, the sends of the last
+ * hour (resend cooldown and hourly quota) and the attempt counter. The
+ * embedded profile keeps this state in one Durable Object per phone and runs
+ * each step as one synchronous call, so every step is atomic by construction
+ * (OTP-05, OTP-06, OTP-13). The Upstash adapter implements the same rules in
+ * Redis scripts plus the attempt-counter Durable Object; one contract suite
+ * (test/contracts/otp-ledger.contract.ts) holds both to them.
+ *
+ * Functions mutate the state they are given (the caller loaded it and saves
+ * it after) and return the step's outcome.
+ */
+import { constantTimeEqual } from "../lib/crypto";
+import type { AttemptPolicy, IssueOutcome, IssuePolicy, OtpPurpose, OtpRecord } from "./ports";
+
+export const HOUR_MS = 3_600_000;
+
+export interface LedgerState {
+  codes: Partial<Record<OtpPurpose, OtpRecord>>;
+  /** The live code an issue replaced, kept so withdrawing that issue brings it back. */
+  replaced: Partial<Record<OtpPurpose, { by: string; record: OtpRecord }>>;
+  /** Sends inside the last hour: the resend cooldown and the hourly quota. */
+  sends: { ticket: string; at: number }[];
+  /** Attempts counted since the last success, lockout end or quiet window. */
+  attempts: { count: number; lastAt: number; lockedUntil: number; forgetAt: number };
+}
+
+export type CheckStep =
+  | { status: "verified"; record: OtpRecord }
+  | { status: "no_code" }
+  | { status: "locked"; retryAfterMs: number }
+  | { status: "wrong"; attemptsRemaining: number };
+
+const NO_ATTEMPTS = { count: 0, lastAt: 0, lockedUntil: 0, forgetAt: 0 } as const;
+
+export function emptyLedger(): LedgerState {
+  return { codes: {}, replaced: {}, sends: [], attempts: { ...NO_ATTEMPTS } };
+}
+
+/** Milliseconds until the phone's lockout ends; 0 when it is not locked out. */
+export function lockedForMs(state: LedgerState, now: number): number {
+  return state.attempts.lockedUntil > now ? state.attempts.lockedUntil - now : 0;
+}
+
+function liveCode(state: LedgerState, purpose: OtpPurpose, now: number): OtpRecord | null {
+  const code = state.codes[purpose];
+  return code && code.expiresAt > now ? code : null;
+}
+
+/**
+ * Issues a code unless the phone is locked out (SEND-08: a code it could not
+ * use before it expired), in its resend cooldown, or out of its hourly quota,
+ * in that order. A new code replaces the pending one (OTP-11); the attempt
+ * count is deliberately left alone, so asking for a new code never buys more
+ * guesses (OTP-07).
+ */
+export function issueCode(
+  state: LedgerState,
+  purpose: OtpPurpose,
+  digest: string,
+  ticket: string,
+  policy: IssuePolicy,
+  now: number,
+): IssueOutcome {
+  const locked = lockedForMs(state, now);
+  if (locked > 0) return { issued: false, reason: "locked_out", retryAfterMs: locked };
+  state.sends = state.sends.filter((s) => s.at > now - HOUR_MS);
+  const newest = Math.max(-Infinity, ...state.sends.map((s) => s.at));
+  if (newest + policy.cooldownMs > now) return { issued: false, reason: "resend_cooldown", retryAfterMs: newest + policy.cooldownMs - now };
+  if (state.sends.length >= policy.maxSendsPerHour) {
+    const oldest = Math.min(...state.sends.map((s) => s.at));
+    return { issued: false, reason: "hourly_limit", retryAfterMs: Math.max(1, oldest + HOUR_MS - now) };
+  }
+  state.sends.push({ ticket, at: now });
+  const previous = liveCode(state, purpose, now);
+  if (previous) state.replaced[purpose] = { by: ticket, record: previous };
+  else delete state.replaced[purpose];
+  state.codes[purpose] = { digest, expiresAt: now + policy.ttlMs, ticket };
+  return { issued: true, ticket };
+}
+
+/**
+ * Undoes an issue whose code was never sent: gives back its send slot and
+ * takes its code back, unless a newer code has replaced it since. The code
+ * it replaced, if still live, is pending again: a request refused after the
+ * issue (its address over the limit, the provider refusing the message)
+ * must not cost the person the code they already received.
+ */
+export function withdrawCode(state: LedgerState, purpose: OtpPurpose, ticket: string, now: number): void {
+  state.sends = state.sends.filter((s) => s.ticket !== ticket);
+  const replaced = state.replaced[purpose]?.by === ticket ? state.replaced[purpose] : undefined;
+  if (replaced) delete state.replaced[purpose];
+  if (state.codes[purpose]?.ticket !== ticket) return;
+  if (replaced && replaced.record.expiresAt > now) state.codes[purpose] = replaced.record;
+  else delete state.codes[purpose];
+}
+
+/**
+ * Checks a guess (the HMAC digest of the guessed code). Without a live code
+ * nothing is counted: there is nothing to guess, and counting would let
+ * anyone lock any phone out for free. Otherwise the attempt is counted in the
+ * same step as the comparison, so concurrent guesses cannot exceed the cap
+ * (OTP-06); during a lockout even the right code is refused (OTP-09); the
+ * right code is consumed (single use, OTP-04) and forgets the failures
+ * (OTP-08).
+ */
+export function checkCode(state: LedgerState, purpose: OtpPurpose, guess: string, policy: AttemptPolicy, now: number): CheckStep {
+  const code = liveCode(state, purpose, now);
+  if (!code) {
+    delete state.codes[purpose];
+    return { status: "no_code" };
+  }
+  const locked = lockedForMs(state, now);
+  // Refused attempts are not written: a lockout is never extended by knocking on it.
+  if (locked > 0) return { status: "locked", retryAfterMs: locked };
+  const a = state.attempts;
+  const fresh = a.lockedUntil !== 0 || now - a.lastAt > policy.windowMs;
+  const count = (fresh ? 0 : a.count) + 1;
+  // Digests are compared in constant time: the guess is attacker-chosen.
+  if (constantTimeEqual(guess, code.digest)) {
+    delete state.codes[purpose];
+    delete state.replaced[purpose];
+    state.attempts = { ...NO_ATTEMPTS };
+    return { status: "verified", record: code };
+  }
+  const lockedUntil = count >= policy.maxAttempts ? now + policy.lockoutMs : 0;
+  state.attempts = { count, lastAt: now, lockedUntil, forgetAt: Math.max(lockedUntil, now + policy.windowMs) };
+  return { status: "wrong", attemptsRemaining: Math.max(0, policy.maxAttempts - count) };
+}
+
+/**
+ * Puts back a code that was consumed by a sign-in that could not complete,
+ * unless it expired or a newer code is pending (which must not be replaced
+ * by an older one).
+ */
+export function restoreCode(state: LedgerState, purpose: OtpPurpose, record: OtpRecord, now: number): void {
+  if (record.expiresAt > now && !liveCode(state, purpose, now)) state.codes[purpose] = { ...record };
+}
+
+/** Drops what can no longer matter at `now`: expired codes, sends older than an hour, forgotten attempts. */
+export function sweepLedger(state: LedgerState, now: number): void {
+  for (const purpose of Object.keys(state.codes) as OtpPurpose[]) {
+    if (!liveCode(state, purpose, now)) delete state.codes[purpose];
+  }
+  for (const [purpose, replaced] of Object.entries(state.replaced) as [OtpPurpose, { record: OtpRecord }][]) {
+    if (replaced.record.expiresAt <= now) delete state.replaced[purpose];
+  }
+  state.sends = state.sends.filter((s) => s.at > now - HOUR_MS);
+  if (state.attempts.forgetAt <= now) state.attempts = { ...NO_ATTEMPTS };
+}
+
+/** True when the state holds nothing (it can be deleted). */
+export function isEmptyLedger(state: LedgerState): boolean {
+  return Object.keys(state.codes).length === 0 && Object.keys(state.replaced).length === 0 && state.sends.length === 0 && state.attempts.count === 0 && state.attempts.lockedUntil === 0;
+}
+
+/**
+ * When the state next changes by itself: the earliest code expiry (so no code
+ * outlives its TTL at rest, OTP-03), send slot release or attempt forgetting.
+ * null when nothing is held.
+ */
+export function nextWakeAt(state: LedgerState): number | null {
+  const times = [
+    ...Object.values(state.codes).map((c) => c.expiresAt),
+    ...Object.values(state.replaced).map((r) => r.record.expiresAt),
+    ...state.sends.map((s) => s.at + HOUR_MS),
+    ...(state.attempts.forgetAt > 0 ? [state.attempts.forgetAt] : []),
+  ];
+  return times.length > 0 ? Math.min(...times) : null;
+}
