@@ -81,6 +81,7 @@ const schema = z
     STORAGE_TIMEOUT_MS: int(3000, 100, 30000),
 
     CLIENT_IP_SOURCE: z.enum(["cf-connecting-ip", "x-forwarded-for"]).default("cf-connecting-ip"),
+    REQUEST_LOG: z.enum(["all", "errors", "server-errors"]).default("errors"),
     TRUSTED_PROXY_HOPS: int(1, 1, 10),
     PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   })
@@ -188,6 +189,8 @@ export interface Config {
   };
   /** Public origin of the API (OpenAPI `servers`); null: the request's own origin. */
   readonly publicUrl: string | null;
+  /** Which requests get a `type: "request"` line: every one, status ≥ 400, or status ≥ 500. */
+  readonly requestLog: Raw["REQUEST_LOG"];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -254,6 +257,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     corsOrigins: v.CORS_ORIGINS,
     storageTimeoutMs: v.STORAGE_TIMEOUT_MS,
     clientIp: { source: v.CLIENT_IP_SOURCE, trustedProxyHops: v.TRUSTED_PROXY_HOPS },
+    requestLog: v.REQUEST_LOG,
     publicUrl: v.PUBLIC_URL ? v.PUBLIC_URL.replace(/\/+$/, "") : null,
   };
   return { ok: true, config: deepFreeze(config) };

@@ -72,6 +72,25 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
     expect(leaking).toHaveLength(1);
     expect(leaking[0]).toMatch(/^\[dev sms\] /);
   });
+
+  it("request lines follow REQUEST_LOG: status ≥ 400 by default, every request with `all`, ≥ 500 with `server-errors`", async () => {
+    const down = { get: () => new Proxy({}, { get: () => () => Promise.reject(new Error("down")) }), idFromName: () => ({}) };
+    const logged = async (settings: Record<string, unknown>): Promise<number[]> => {
+      const lines = captureLogs();
+      expect((await call("/openapi.json", { settings })).status).toBe(200);
+      expect((await call("/auth/request-otp", { body: { phone: "bad" }, settings })).status).toBe(400);
+      expect((await call("/readyz", { settings: { ...settings, PHONE_LEDGER: down, UPSTASH_REDIS_REST_URL: undefined } })).status).toBe(503);
+      vi.restoreAllMocks();
+      return lines
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { type?: string; status?: number })
+        .filter((r) => r.type === "request")
+        .map((r) => r.status!);
+    };
+    expect(await logged({})).toEqual([400, 503]);
+    expect(await logged({ REQUEST_LOG: "all" })).toEqual([200, 400, 503]);
+    expect(await logged({ REQUEST_LOG: "server-errors" })).toEqual([503]);
+  });
 });
 
 const STABLE_CODES = new Set(Object.keys(ERROR_CODES));
