@@ -125,15 +125,15 @@ function withContext(where, err) {
 /** Runs one phase; returns its wall time and the CPU the server tree spent in it (ms). */
 async function measured(server, fn) {
   await sleep(SETTLE_MS);
-  const before = treeCpu(server.pid).ms;
+  const before = treeCpu(server.pid);
   const redisBefore = server.redisPid ? readStat(server.redisPid).ticks : 0;
   const t0 = performance.now();
   await fn();
   const wallMs = performance.now() - t0;
   await sleep(SETTLE_MS);
-  const cpuMs = treeCpu(server.pid).ms - before;
+  const after = treeCpu(server.pid);
   const redisMs = server.redisPid ? ((readStat(server.redisPid).ticks - redisBefore) * 1000) / CLK_TCK : 0;
-  return { wallMs, cpuMs, redisMs };
+  return { wallMs, cpuMs: after.ms - before.ms, workerdMs: after.workerdMs - before.workerdMs, redisMs };
 }
 
 async function timed(fn) {
@@ -173,6 +173,7 @@ async function measure(server) {
 
   // Each endpoint alone, batch by batch; CPU summed per endpoint.
   const endpointCpu = [0, 0, 0, 0];
+  const endpointWorkerd = [0, 0, 0, 0];
   let redisEndpoints = 0;
   for (let start = 0; start < N; start += BATCH) {
     const size = Math.min(BATCH, N - start);
@@ -188,6 +189,7 @@ async function measure(server) {
     for (const [k, task] of phases.entries()) {
       const m = await measured(server, () => pool(size, C, task));
       endpointCpu[k] += m.cpuMs;
+      endpointWorkerd[k] += m.workerdMs;
       redisEndpoints += m.redisMs;
     }
   }
@@ -209,6 +211,7 @@ async function measure(server) {
     flowsPerSecond: N / (flows.wallMs / 1000),
     flowWallMs: flows.wallMs,
     cpuPerFlow: flows.cpuMs / N,
+    workerd: { baseline: healthz.workerdMs / N, endpoints: endpointWorkerd.map((ms) => ms / N), perFlow: flows.workerdMs / N },
     latencies: latencies.map((xs) => ({ p50: percentile(xs, 0.5), p99: percentile(xs, 0.99) })),
     redisPerFlow: server.redisPid ? flows.redisMs / N : null,
     redisEndpoints: server.redisPid ? redisEndpoints / N : null,
@@ -269,6 +272,10 @@ function describe(r) {
   const sum = r.endpoints.reduce((a, b) => a + b, 0);
   lines.push(`    ${"sum of a flow's 4 requests".padEnd(27)} ${col(f2(sum), 9)} ${col(f2(sum - 4 * r.baseline), 8)}`);
   lines.push(`  server CPU per flow in the flow phase: ${f2(r.cpuPerFlow)} ms; app CPU per flow ${f2(appPerFlow(r))} ms (− 4 × /healthz)`);
+  const w = r.workerd;
+  lines.push(`  of which in workerd (the runtime running the Worker; the rest is wrangler's Node tooling), app ms per request:`);
+  lines.push(`    ${STEPS.map((name, j) => `${name} ${f2(w.endpoints[j] - w.baseline)}`).join(", ")}; /healthz ${f2(w.baseline)} total`);
+  lines.push(`    per flow in the flow phase: ${f2(w.perFlow)} ms; app ${f2(workerdAppPerFlow(r))} ms`);
   if (r.redisPerFlow !== null) {
     lines.push(`  outside the tree: redis-server ${f2(r.redisPerFlow)} ms CPU per flow (the REST bridge runs in the load generator)`);
   }
@@ -276,6 +283,7 @@ function describe(r) {
 }
 
 const appPerFlow = (r) => r.cpuPerFlow - 4 * r.baseline;
+const workerdAppPerFlow = (r) => r.workerd.perFlow - 4 * r.workerd.baseline;
 
 function machine() {
   const sh = (cmd, args) => {
@@ -320,7 +328,8 @@ await runBenchmark(async () => {
     report.push("ratios, ours ÷ peer, same run (issue 7 targets: flows/s ≥ 2, app CPU per flow ≤ 0.5)");
     for (const { profile, r } of measuredOurs) {
       const cpuRatio = appPerFlow(peer) > 0 ? `${f2(appPerFlow(r) / appPerFlow(peer))}×` : "n/a (peer's app CPU per flow ≤ 0)";
-      report.push(`  ${profile.padEnd(9)} flows/s ${f2(r.flowsPerSecond / peer.flowsPerSecond)}×   app CPU per flow ${cpuRatio}`);
+      const workerdRatio = workerdAppPerFlow(peer) > 0 ? `${f2(workerdAppPerFlow(r) / workerdAppPerFlow(peer))}×` : "n/a";
+      report.push(`  ${profile.padEnd(9)} flows/s ${f2(r.flowsPerSecond / peer.flowsPerSecond)}×   app CPU per flow ${cpuRatio}   (workerd alone ${workerdRatio})`);
     }
   }
   console.log(report.join("\n").trimEnd());

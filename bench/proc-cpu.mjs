@@ -27,7 +27,8 @@ function allStats() {
 }
 
 /**
- * CPU ms spent so far by `rootPid` and all its descendants: utime + stime,
+ * CPU ms spent so far by `rootPid` and all its descendants (and, of that,
+ * by the `workerd` processes among them): utime + stime,
  * plus cutime + cstime (children that exited and were reaped move their time
  * there, so a process ending mid-phase is not lost).
  */
@@ -40,6 +41,7 @@ export function treeCpu(rootPid) {
     children.get(s.ppid).push(pid);
   }
   let ticks = 0;
+  let workerdTicks = 0;
   let processes = 0;
   const stack = [rootPid];
   const seen = new Set();
@@ -48,10 +50,13 @@ export function treeCpu(rootPid) {
     if (seen.has(pid)) continue;
     seen.add(pid);
     ticks += stats.get(pid).ticks;
+    // workerd runs the Worker (and its Durable Objects and D1); the rest of
+    // the tree is wrangler's Node tooling (log forwarding, local proxies).
+    if (stats.get(pid).comm === "workerd") workerdTicks += stats.get(pid).ticks;
     processes++;
     stack.push(...(children.get(pid) ?? []));
   }
-  return { ms: (ticks * 1000) / CLK_TCK, processes };
+  return { ms: (ticks * 1000) / CLK_TCK, workerdMs: (workerdTicks * 1000) / CLK_TCK, processes };
 }
 
 /** Our own redis-server child (upstash profile), outside the Worker's tree. */

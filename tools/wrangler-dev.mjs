@@ -25,7 +25,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  *   ready: (url: string) => Promise<boolean>,        // true once the Worker answers as it should
  *   timeoutMs?: number,
  * }} options
- * @returns {Promise<{ url: string, pid: number, log: () => string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, inspectorPort: number, pid: number, log: () => string, stop: () => Promise<void> }>}
  */
 export async function runWranglerDev({ config, env, args = () => [], ready, timeoutMs = 90_000 }) {
   const dir = mkdtempSync(join(tmpdir(), "edge-auth-wrangler-"));
@@ -40,7 +40,8 @@ export async function runWranglerDev({ config, env, args = () => [], ready, time
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const wrangler = wranglerRunner(root);
-  const devArgs = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", String(await freePort())];
+  const inspectorPort = await freePort();
+  const devArgs = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", String(inspectorPort)];
   if (config) devArgs.push("--config", config);
   if (env) devArgs.push("--env", env);
   devArgs.push(...args(dir, url));
@@ -65,6 +66,7 @@ export async function runWranglerDev({ config, env, args = () => [], ready, time
   }
   return {
     url,
+    inspectorPort,
     pid: child.pid,
     log: () => output,
     async stop() {
