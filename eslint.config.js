@@ -20,7 +20,7 @@ export default tseslint.config(
     files: ["scripts/**/*.mjs", "tools/**/*.mjs", "bench/**/*.mjs", "migrations/**/*.mjs"],
     languageOptions: {
       globals: Object.fromEntries(
-        ["process", "console", "Buffer", "URL", "URLSearchParams", "setTimeout", "clearTimeout", "fetch", "AbortSignal", "performance"].map((g) => [g, "readonly"]),
+        ["process", "console", "Buffer", "URL", "URLSearchParams", "setTimeout", "clearTimeout", "fetch", "AbortSignal", "performance", "WebSocket"].map((g) => [g, "readonly"]),
       ),
     },
   },
