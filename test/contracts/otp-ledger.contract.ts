@@ -113,11 +113,14 @@ export function otpLedgerContract(name: string, make: () => OtpLedger | Promise<
       await issued(l, phone, "c1", t);
       expect(await l.issue(phone, "sign_in", "x", issuePolicy, t + 10_000)).toEqual({ issued: false, reason: "resend_cooldown", retryAfterMs: 20_000 });
       expect((await check(l, phone, "c1", t + 10_000)).status).toBe("verified");
+      // Exact boundaries: refused 1 ms before the cooldown ends, granted at its end.
+      expect(await l.issue(phone, "sign_in", "x", issuePolicy, t + 29_999)).toEqual({ issued: false, reason: "resend_cooldown", retryAfterMs: 1 });
       await issued(l, phone, "c2", t + 30_000);
       await issued(l, phone, "c3", t + 60_000);
       expect(await l.issue(phone, "sign_in", "x", issuePolicy, t + 100_000)).toEqual({ issued: false, reason: "hourly_limit", retryAfterMs: 3_600_000 - 100_000 });
-      // The oldest send leaves the window an hour after it was made.
-      expect((await l.issue(phone, "sign_in", "c4", issuePolicy, t + 3_600_001)).issued).toBe(true);
+      // The oldest send leaves the window exactly an hour after it was made.
+      expect(await l.issue(phone, "sign_in", "x", issuePolicy, t + 3_599_999)).toEqual({ issued: false, reason: "hourly_limit", retryAfterMs: 1 });
+      expect((await l.issue(phone, "sign_in", "c4", issuePolicy, t + 3_600_000)).issued).toBe(true);
 
       const locked = rid();
       await issued(l, locked, "right", t, { ...issuePolicy, ttlMs: 3_600_000 });
