@@ -181,7 +181,14 @@ export async function verifyOtp(
       digest,
       { maxAttempts: policy.maxAttempts, lockoutMs: policy.lockoutSeconds * 1000, windowMs: policy.failureWindowSeconds * 1000 },
       now,
-      () => deps.users.findOrCreateByPhone(hash, ciphertext, now),
+      () => {
+        const found = deps.users.findOrCreateByPhone(hash, ciphertext, now);
+        // Awaited below only once the IP limit has answered too; marked
+        // handled now so a store failing before then is not reported as an
+        // unhandled rejection (its error still reaches the await).
+        found.catch(() => undefined);
+        return found;
+      },
     ),
   ]);
   const outcome = checked.status === "fulfilled" ? checked.value : null;
