@@ -10,6 +10,7 @@ import {
   type RateDecision,
   type RateLimiter,
   type SmsSender,
+  type UserRecord,
   type UserStore,
 } from "./ports";
 import { issueSession, type IssuedSession, type SessionDeps } from "./sessions";
@@ -223,20 +224,19 @@ export async function verifyOtp(
   }
   if (result.followUp) deps.background("ledger.followUp", result.followUp);
 
-  let issued: IssuedSession;
-  let created: boolean;
+  let found: { user: UserRecord; created: boolean };
   try {
-    const found = await result.matched;
-    created = found.created;
-    deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
-    events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...base });
-    issued = await issueSession(deps, found.user, client, phone.country, now);
+    found = await result.matched;
   } catch (err) {
-    // The code was right but the sign-in could not be completed (a store is
-    // down): put the code back so the person can retry it instead of
-    // spending one of their few sends per hour.
+    // The code was right but the user store failed: put the code back so
+    // the person can retry it instead of spending one of their few sends
+    // per hour. Never after the session write has started: a write that
+    // landed and then reported a failure would let the code sign in twice.
     await ledger.restore(hash, PURPOSE, result.record, now).catch(() => undefined);
     throw err;
   }
-  return { ...issued, isNewUser: created };
+  deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
+  events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...base });
+  const issued = await issueSession(deps, found.user, client, phone.country, now);
+  return { ...issued, isNewUser: found.created };
 }

@@ -68,6 +68,12 @@ export function otpLedgerContract(name: string, make: () => OtpLedger | Promise<
       const p2 = rid();
       await issued(l, p2, "right", now, { ...issuePolicy, ttlMs: 120_000 });
       expect((await check(l, p2, "right", now + 119_999)).status).toBe("verified");
+      // A wrong guess at the expiry instant is not counted either.
+      const p3 = rid();
+      await issued(l, p3, "right", now, { ...issuePolicy, ttlMs: 120_000 });
+      expect((await check(l, p3, "wrong", now + 120_000)).status).toBe("no_code");
+      await issued(l, p3, "again", now + 120_000);
+      expect(await check(l, p3, "wrong", now + 120_000)).toEqual({ status: "wrong", attemptsRemaining: 2 });
     });
 
     it("locks after maxAttempts wrong guesses, refuses even the right code without extending the lockout, then counts afresh", async () => {
@@ -213,6 +219,19 @@ export function otpLedgerContract(name: string, make: () => OtpLedger | Promise<
       await issued(l, phone, "right", now);
       const outcomes = await Promise.all(Array.from({ length: 20 }, () => l.check(phone, "sign_in", "right", { ...attempts, maxAttempts: 50 }, now, found)));
       expect(outcomes.filter((o) => o.status === "verified")).toHaveLength(1);
+    });
+
+    it("after two wrong guesses, the right code sent twice at once signs in exactly once (never zero)", async () => {
+      const l = await make();
+      const now = Date.now();
+      for (let round = 0; round < 10; round++) {
+        const phone = rid();
+        await issued(l, phone, "right", now);
+        await check(l, phone, "wrong", now);
+        await check(l, phone, "wrong", now);
+        const outcomes = await Promise.all([check(l, phone, "right", now), check(l, phone, "right", now)]);
+        expect(outcomes.filter((o) => o.status === "verified")).toHaveLength(1);
+      }
     });
 
     it("of 10 concurrent issues within one cooldown exactly one stores a code", async () => {

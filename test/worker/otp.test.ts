@@ -418,6 +418,24 @@ describe.each(PROFILES)("one-time codes ($name profile)", (profile) => {
     expect((await verifyOtp(deps, { phone, otp: code }, c)).token).toBeTruthy();
   });
 
+  it("OTP-04: a session write that lands and then reports a failure does not put the code back (no second sign-in)", async () => {
+    const phone = uniquePhone();
+    const c = client();
+    const deps = await services();
+    await requestOtp(deps, { phone }, c);
+    const code = await latestCode(phone);
+    const real = deps.sessions;
+    const landsThenFails = Object.assign(Object.create(real) as typeof real, {
+      create: async (s: Parameters<typeof real.create>[0]) => {
+        await real.create(s);
+        throw new DependencyError("session-store");
+      },
+    });
+    const broken = await services({ sessions: landsThenFails });
+    expect(await verifyOtp(broken, { phone, otp: code }, c).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
+    expect((await authErrorOf(verifyOtp(deps, { phone, otp: code }, c))).code).toBe("otp_expired");
+  });
+
   it("OTP-13: the PhoneLedger Durable Object counts 10 concurrent wrong guesses as exactly 10", async () => {
     const hash = `otp13-${uniquePhone()}`;
     const stub = ledgerStub(hash);

@@ -156,9 +156,11 @@ const EXPECTED = {
     // 1: the per-IP limit (@upstash/ratelimit's script), the issue script and
     //    the lockout read of the attempt counter. Then the SMS.
     requestOtp: [["AttemptCounter.lockedFor", "redis.eval", "redis.evalsha"]],
-    // 1: per-IP limit and the pending code; 2: count the attempt, consume the
-    //    code and find or create the user; 3: create the session.
-    verifyOtp: [["redis.evalsha", "redis.get"], ["AttemptCounter.acquire", "D1.batch", "redis.eval"], ["redis.eval"]],
+    // 1: per-IP limit and the pending code; 2: count the attempt (before the
+    //    consume: the two stores cannot do both atomically); 3: consume the
+    //    code and find or create the user; 4: create the session. One over
+    //    the target of 3: see docs/benchmarks.md.
+    verifyOtp: [["redis.evalsha", "redis.get"], ["AttemptCounter.acquire"], ["D1.batch", "redis.eval"], ["redis.eval"]],
     checkSession: [["D1.first", "redis.get"]],
     logout: [["redis.del", "redis.zrem"]],
   },
@@ -168,7 +170,7 @@ describe.each(PROFILES)("network round trips on the critical path ($name profile
   beforeEach(() => useProfile(profile));
   afterEach(() => vi.restoreAllMocks());
 
-  it("request-otp ≤ 1 before the SMS, verify-otp ≤ 3, check-session 1, logout 1", async () => {
+  it("request-otp 1 before the SMS, verify-otp 3 (4 on Upstash), check-session 1, logout 1", async () => {
     const deps = await instrumented();
     const { recorder } = deps;
     const client = { ip: uniqueIp(), userAgent: null };

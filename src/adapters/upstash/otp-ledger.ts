@@ -96,9 +96,9 @@ return 1
 /**
  * Production OtpLedger: codes and send logs in Upstash Redis, attempts in the
  * strict per-phone counter (a Durable Object). Round trips per step:
- * issue 1 (the script and the lockout read in parallel); check 2 (read the
- * code; then count the attempt, consume the code and start `onMatch` in
- * parallel when the guess matched, or only count it when it did not).
+ * issue 1 (the script and the lockout read in parallel); check 2 for a
+ * wrong guess (read the code, count) and 3 for a right one (read, count,
+ * then consume with `onMatch` in parallel).
  */
 export class UpstashOtpLedger implements OtpLedger {
   constructor(
@@ -156,24 +156,23 @@ export class UpstashOtpLedger implements OtpLedger {
       const attempt = await this.attempts.acquire(phoneHash, policy, now);
       return attempt.allowed ? { status: "wrong", attemptsRemaining: attempt.attemptsRemaining } : { status: "locked", retryAfterMs: attempt.retryAfterMs };
     }
-    // A right guess is still counted (a lockout refuses even the right code,
-    // OTP-09), but the count, the consume and the caller's work run at once.
+    // A right guess is counted too (a lockout refuses even the right code,
+    // OTP-09), and before the code is consumed: with the count and the
+    // consume in parallel, two submissions of the right code could split the
+    // outcomes (one counted and locking, the other consuming, then putting
+    // the code back) and sign nobody in. During a lockout a right guess so
+    // costs the same requests as a wrong one, and starts nothing.
+    const attempt = await this.attempts.acquire(phoneHash, policy, now);
+    if (!attempt.allowed) return { status: "locked", retryAfterMs: attempt.retryAfterMs };
     const matched = onMatch();
-    matched.catch(() => undefined); // dropped when refused below; the caller sees its failure otherwise
-    const [attempt, consumed] = await Promise.allSettled([
-      this.attempts.acquire(phoneHash, policy, now),
-      withDeadline("otp-ledger", this.timeoutMs, async () => Number(await this.redis.eval(CONSUME, [codeKey(phoneHash, purpose)], [record.digest, String(now)])) === 1),
-    ]);
-    const refused = attempt.status === "rejected" || !attempt.value.allowed;
-    if (refused && consumed.status === "fulfilled" && consumed.value) {
-      // The code was taken in parallel with a count that refused it: put it back.
-      await this.restore(phoneHash, purpose, record, now).catch(() => undefined);
-    }
-    if (attempt.status === "rejected") throw attempt.reason;
-    if (!attempt.value.allowed) return { status: "locked", retryAfterMs: attempt.value.retryAfterMs };
-    if (consumed.status === "rejected") throw consumed.reason;
+    matched.catch(() => undefined); // the caller sees its failure when it awaits it
+    const consumed = await withDeadline(
+      "otp-ledger",
+      this.timeoutMs,
+      async () => Number(await this.redis.eval(CONSUME, [codeKey(phoneHash, purpose)], [record.digest, String(now)])) === 1,
+    );
     // A concurrent verify consumed it first (OTP-05).
-    if (!consumed.value) return { status: "no_code", reason: "already_used" };
+    if (!consumed) return { status: "no_code", reason: "already_used" };
     // The success forgets the failures (OTP-08) after the answer: if that
     // fails they stay counted, the safe side.
     return { status: "verified", record, matched, followUp: () => this.attempts.reset(phoneHash) };

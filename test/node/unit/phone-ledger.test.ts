@@ -46,6 +46,19 @@ describe("ledger housekeeping (alarms)", () => {
     expect(isEmptyLedger(s)).toBe(true);
   });
 
+  it("a lockout that ended, or failures older than the window, leave the full allowance", () => {
+    const long = { ...policy, ttlMs: 3 * HOUR_MS };
+    const s = emptyLedger();
+    issueCode(s, "sign_in", "d", "t1", long, 0);
+    for (let i = 0; i < 3; i++) checkCode(s, "sign_in", "w", attempts, 0);
+    expect(checkCode(s, "sign_in", "w", attempts, 900_000)).toEqual({ status: "wrong", attemptsRemaining: 2 });
+    const t = emptyLedger();
+    issueCode(t, "sign_in", "d", "t1", long, 0);
+    checkCode(t, "sign_in", "w", attempts, 0);
+    checkCode(t, "sign_in", "w", attempts, 0);
+    expect(checkCode(t, "sign_in", "w", attempts, attempts.windowMs + 1)).toEqual({ status: "wrong", attemptsRemaining: 2 });
+  });
+
   it("a code kept for a withdraw expires with the code it holds", () => {
     const s = emptyLedger();
     issueCode(s, "sign_in", "a", "t1", { ...policy, cooldownMs: 0, ttlMs: 100_000 }, 0);
