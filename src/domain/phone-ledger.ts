@@ -12,7 +12,7 @@
  * it after) and return the step's outcome.
  */
 import { constantTimeEqual } from "../lib/crypto";
-import type { AttemptPolicy, IssueOutcome, IssuePolicy, OtpPurpose, OtpRecord } from "./ports";
+import type { AttemptDecision, AttemptPolicy, IssueOutcome, IssuePolicy, OtpPurpose, OtpRecord } from "./ports";
 
 export const HOUR_MS = 3_600_000;
 
@@ -22,8 +22,18 @@ export interface LedgerState {
   replaced: Partial<Record<OtpPurpose, { by: string; record: OtpRecord }>>;
   /** Sends inside the last hour: the resend cooldown and the hourly quota. */
   sends: { ticket: string; at: number }[];
-  /** Attempts counted since the last success, lockout end or quiet window. */
-  attempts: { count: number; lastAt: number; lockedUntil: number; forgetAt: number };
+  attempts: Attempts;
+}
+
+/** Attempts counted since the last success, lockout end or quiet window. */
+export interface Attempts {
+  count: number;
+  /** When the latest attempt was counted. */
+  lastAt: number;
+  /** While now < lockedUntil every attempt is refused. 0 when not locked. */
+  lockedUntil: number;
+  /** When the count no longer matters (lockout end or quiet window); 0 when nothing is counted. */
+  forgetAt: number;
 }
 
 export type CheckStep =
@@ -32,15 +42,34 @@ export type CheckStep =
   | { status: "locked"; retryAfterMs: number }
   | { status: "wrong"; attemptsRemaining: number };
 
-const NO_ATTEMPTS = { count: 0, lastAt: 0, lockedUntil: 0, forgetAt: 0 } as const;
+export const NO_ATTEMPTS: Readonly<Attempts> = { count: 0, lastAt: 0, lockedUntil: 0, forgetAt: 0 };
 
 export function emptyLedger(): LedgerState {
   return { codes: {}, replaced: {}, sends: [], attempts: { ...NO_ATTEMPTS } };
 }
 
-/** Milliseconds until the phone's lockout ends; 0 when it is not locked out. */
-export function lockedForMs(state: LedgerState, now: number): number {
-  return state.attempts.lockedUntil > now ? state.attempts.lockedUntil - now : 0;
+/** Milliseconds until a lockout ends; 0 when not locked out. */
+export function lockoutLeft(attempts: Attempts, now: number): number {
+  return attempts.lockedUntil > now ? attempts.lockedUntil - now : 0;
+}
+
+/**
+ * Counts one attempt: refused while locked out (and then nothing changes: a
+ * lockout is never extended by knocking on it, OTP-09); otherwise the count
+ * starts afresh after a lockout ended or a quiet window, and reaching
+ * maxAttempts locks. The one attempt rule of both profiles: the PhoneLedger
+ * uses it inside checkCode, the production AttemptCounter on its own.
+ */
+export function countAttempt(attempts: Attempts, policy: AttemptPolicy, now: number): { decision: AttemptDecision; attempts: Attempts } {
+  const locked = lockoutLeft(attempts, now);
+  if (locked > 0) return { decision: { allowed: false, retryAfterMs: locked }, attempts };
+  const fresh = attempts.lockedUntil !== 0 || now - attempts.lastAt > policy.windowMs;
+  const count = (fresh ? 0 : attempts.count) + 1;
+  const lockedUntil = count >= policy.maxAttempts ? now + policy.lockoutMs : 0;
+  return {
+    decision: { allowed: true, attemptsRemaining: Math.max(0, policy.maxAttempts - count) },
+    attempts: { count, lastAt: now, lockedUntil, forgetAt: Math.max(lockedUntil, now + policy.windowMs) },
+  };
 }
 
 function liveCode(state: LedgerState, purpose: OtpPurpose, now: number): OtpRecord | null {
@@ -63,7 +92,7 @@ export function issueCode(
   policy: IssuePolicy,
   now: number,
 ): IssueOutcome {
-  const locked = lockedForMs(state, now);
+  const locked = lockoutLeft(state.attempts, now);
   if (locked > 0) return { issued: false, reason: "locked_out", retryAfterMs: locked };
   state.sends = state.sends.filter((s) => s.at > now - HOUR_MS);
   const newest = Math.max(-Infinity, ...state.sends.map((s) => s.at));
@@ -111,12 +140,8 @@ export function checkCode(state: LedgerState, purpose: OtpPurpose, guess: string
     delete state.codes[purpose];
     return { status: "no_code" };
   }
-  const locked = lockedForMs(state, now);
-  // Refused attempts are not written: a lockout is never extended by knocking on it.
-  if (locked > 0) return { status: "locked", retryAfterMs: locked };
-  const a = state.attempts;
-  const fresh = a.lockedUntil !== 0 || now - a.lastAt > policy.windowMs;
-  const count = (fresh ? 0 : a.count) + 1;
+  const counted = countAttempt(state.attempts, policy, now);
+  if (!counted.decision.allowed) return { status: "locked", retryAfterMs: counted.decision.retryAfterMs };
   // Digests are compared in constant time: the guess is attacker-chosen.
   if (constantTimeEqual(guess, code.digest)) {
     delete state.codes[purpose];
@@ -124,9 +149,8 @@ export function checkCode(state: LedgerState, purpose: OtpPurpose, guess: string
     state.attempts = { ...NO_ATTEMPTS };
     return { status: "verified", record: code };
   }
-  const lockedUntil = count >= policy.maxAttempts ? now + policy.lockoutMs : 0;
-  state.attempts = { count, lastAt: now, lockedUntil, forgetAt: Math.max(lockedUntil, now + policy.windowMs) };
-  return { status: "wrong", attemptsRemaining: Math.max(0, policy.maxAttempts - count) };
+  state.attempts = counted.attempts;
+  return { status: "wrong", attemptsRemaining: counted.decision.attemptsRemaining };
 }
 
 /**
@@ -150,15 +174,10 @@ export function sweepLedger(state: LedgerState, now: number): void {
   if (state.attempts.forgetAt <= now) state.attempts = { ...NO_ATTEMPTS };
 }
 
-/** True when the state holds nothing (it can be deleted). */
-export function isEmptyLedger(state: LedgerState): boolean {
-  return Object.keys(state.codes).length === 0 && Object.keys(state.replaced).length === 0 && state.sends.length === 0 && state.attempts.count === 0 && state.attempts.lockedUntil === 0;
-}
-
 /**
  * When the state next changes by itself: the earliest code expiry (so no code
  * outlives its TTL at rest, OTP-03), send slot release or attempt forgetting.
- * null when nothing is held.
+ * null when nothing is held: the state can then be deleted.
  */
 export function nextWakeAt(state: LedgerState): number | null {
   const times = [

@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import {
   checkCode,
   emptyLedger,
-  isEmptyLedger,
   issueCode,
   nextWakeAt,
   restoreCode,
@@ -32,10 +31,13 @@ export class PhoneLedger extends DurableObject {
   /** Writes the state (or deletes it when empty) and points the alarm at its next change. */
   private async save(state: LedgerState): Promise<void> {
     const wake = nextWakeAt(state);
-    if (isEmptyLedger(state)) this.ctx.storage.kv.delete(KEY);
-    else this.ctx.storage.kv.put(KEY, state);
-    if (wake === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(wake);
+    if (wake === null) {
+      this.ctx.storage.kv.delete(KEY);
+      await this.ctx.storage.deleteAlarm();
+    } else {
+      this.ctx.storage.kv.put(KEY, state);
+      await this.ctx.storage.setAlarm(wake);
+    }
   }
 
   async issue(purpose: OtpPurpose, digest: string, ticket: string, policy: IssuePolicy, now: number): Promise<IssueOutcome> {

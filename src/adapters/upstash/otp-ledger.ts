@@ -151,21 +151,18 @@ export class UpstashOtpLedger implements OtpLedger {
     );
     // Without a live code nothing is counted (see checkCode).
     if (!record || record.expiresAt <= now) return { status: "no_code", reason: "no_live_code" };
-    // Constant time: the guess is attacker-chosen.
-    if (!constantTimeEqual(guessDigest, record.digest)) {
-      const attempt = await this.attempts.acquire(phoneHash, policy, now);
-      return attempt.allowed ? { status: "wrong", attemptsRemaining: attempt.attemptsRemaining } : { status: "locked", retryAfterMs: attempt.retryAfterMs };
-    }
-    // A right guess is counted too (a lockout refuses even the right code,
-    // OTP-09), and before the code is consumed: with the count and the
-    // consume in parallel, two submissions of the right code could split the
-    // outcomes (one counted and locking, the other consuming, then putting
-    // the code back) and sign nobody in. During a lockout a right guess so
-    // costs the same requests as a wrong one, and starts nothing.
+    // Constant time: the guess is attacker-chosen. Right or wrong, the
+    // attempt is counted first (a lockout refuses even the right code,
+    // OTP-09), and only a counted right guess consumes the code: with the
+    // count and the consume in parallel, two submissions of the right code
+    // could split the outcomes (one counted and locking, the other consuming,
+    // then putting the code back) and sign nobody in. During a lockout a
+    // right guess so costs the same requests as a wrong one, and starts nothing.
+    const right = constantTimeEqual(guessDigest, record.digest);
     const attempt = await this.attempts.acquire(phoneHash, policy, now);
     if (!attempt.allowed) return { status: "locked", retryAfterMs: attempt.retryAfterMs };
+    if (!right) return { status: "wrong", attemptsRemaining: attempt.attemptsRemaining };
     const matched = onMatch();
-    matched.catch(() => undefined); // the caller sees its failure when it awaits it
     const consumed = await withDeadline(
       "otp-ledger",
       this.timeoutMs,

@@ -5,7 +5,7 @@
  * StrykerJS can mutate it.
  */
 import { describe, expect, it } from "vitest";
-import { checkCode, emptyLedger, HOUR_MS, isEmptyLedger, issueCode, nextWakeAt, sweepLedger } from "../../../src/domain/phone-ledger";
+import { checkCode, emptyLedger, HOUR_MS, issueCode, nextWakeAt, sweepLedger } from "../../../src/domain/phone-ledger";
 import { otpLedgerContract } from "../../contracts/otp-ledger.contract";
 import { MemoryOtpLedger } from "./memory-deps";
 
@@ -18,10 +18,10 @@ describe("ledger housekeeping (alarms)", () => {
   it("OTP-03: wakes at the earliest of code expiry, send release and attempt forgetting; empty state never wakes", () => {
     const s = emptyLedger();
     expect(nextWakeAt(s)).toBeNull();
-    expect(isEmptyLedger(s)).toBe(true);
+    expect(nextWakeAt(s)).toBeNull();
     issueCode(s, "sign_in", "d", "t1", policy, 1_000);
     expect(nextWakeAt(s)).toBe(301_000);
-    expect(isEmptyLedger(s)).toBe(false);
+    expect(nextWakeAt(s)).not.toBeNull();
     checkCode(s, "sign_in", "wrong", attempts, 2_000);
     sweepLedger(s, 301_000);
     // The code is gone; the send (until 1 h after it) and the failure (until the window ends) remain.
@@ -31,7 +31,7 @@ describe("ledger housekeeping (alarms)", () => {
     expect(s.sends).toEqual([]);
     expect(nextWakeAt(s)).toBe(2_000 + attempts.windowMs);
     sweepLedger(s, 2_000 + attempts.windowMs);
-    expect(isEmptyLedger(s)).toBe(true);
+    expect(nextWakeAt(s)).toBeNull();
     expect(nextWakeAt(s)).toBeNull();
   });
 
@@ -43,7 +43,7 @@ describe("ledger housekeeping (alarms)", () => {
     sweepLedger(s, HOUR_MS + 10);
     expect(s.attempts.lockedUntil).toBe(2 * HOUR_MS + 10);
     sweepLedger(s, 2 * HOUR_MS + 10);
-    expect(isEmptyLedger(s)).toBe(true);
+    expect(nextWakeAt(s)).toBeNull();
   });
 
   it("a lockout that ended, or failures older than the window, leave the full allowance", () => {
