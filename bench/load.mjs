@@ -31,10 +31,9 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { parsePhoneNumberWithError } from "libphonenumber-js/max";
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
 import { runBenchmark } from "./check.mjs";
-import { BENCH_LIMITS, forEachProfile, ourClient } from "./our-server.mjs";
+import { BENCH_LIMITS, forEachProfile, freshPhone, ourClient } from "./our-server.mjs";
 import { startBetterAuthPeer } from "./peers/better-auth-worker/peer.mjs";
 import { CLK_TCK, readStat, redisServerPid, treeCpu } from "./proc-cpu.mjs";
 
@@ -63,30 +62,6 @@ const BATCH = 100;
 /** Pause after a phase's last answer before reading the CPU, so trailing work (waitUntil, log lines) counts. */
 const SETTLE_MS = 300;
 const STEPS = ["request-otp", "read code (dev outbox)", "verify-otp", "check-session"];
-
-// ---------------------------------------------------------------- phones
-
-// Fresh, valid Indian mobile numbers (+91 98xxxxxxxx), unique over the whole
-// run, so no flow meets another's per-phone cooldown or hourly cap.
-const usedPhones = new Set();
-let nextPhone = Math.floor(Math.random() * 5e7);
-function freshPhone() {
-  for (let tries = 0; tries < 10_000; tries++) {
-    const phone = `+9198${String(nextPhone++ % 1e8).padStart(8, "0")}`;
-    if (usedPhones.has(phone)) continue;
-    let valid = false;
-    try {
-      const parsed = parsePhoneNumberWithError(phone);
-      valid = parsed.isValid() && parsed.number === phone;
-    } catch {
-      // not a number libphonenumber accepts: skip it
-    }
-    if (!valid) continue;
-    usedPhones.add(phone);
-    return phone;
-  }
-  throw new Error("no fresh valid +9198 number found in 10000 tries");
-}
 
 // ------------------------------------------------------------- load driver
 

@@ -3,6 +3,7 @@
 // after the other under `wrangler dev`.
 import { startBridge } from "../tools/upstash-bridge/server.mjs";
 import { findRedisServer, startRedisServer } from "../tools/upstash-bridge/redis-server.mjs";
+import { parsePhoneNumberWithError } from "libphonenumber-js/max";
 import { expectAnswer } from "./check.mjs";
 
 /** Per-IP limits out of the way: every benchmark request comes from one address. */
@@ -81,4 +82,26 @@ export async function forEachProfile(measure) {
     await bridge.close();
     await redis.stop();
   }
+}
+
+// Fresh, valid Indian mobile numbers (+91 98xxxxxxxx), unique over the whole
+// run, so no flow meets another's per-phone cooldown or hourly cap.
+const usedPhones = new Set();
+let nextPhone = Math.floor(Math.random() * 5e7);
+export function freshPhone() {
+  for (let tries = 0; tries < 10_000; tries++) {
+    const phone = `+9198${String(nextPhone++ % 1e8).padStart(8, "0")}`;
+    if (usedPhones.has(phone)) continue;
+    let valid = false;
+    try {
+      const parsed = parsePhoneNumberWithError(phone);
+      valid = parsed.isValid() && parsed.number === phone;
+    } catch {
+      // not a number libphonenumber accepts: skip it
+    }
+    if (!valid) continue;
+    usedPhones.add(phone);
+    return phone;
+  }
+  throw new Error("no fresh valid +9198 number found in 10000 tries");
 }

@@ -9,7 +9,7 @@
 //   node bench/profile.mjs [--n 200] [--top 25] [--redis]
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
 import { runBenchmark } from "./check.mjs";
-import { BENCH_LIMITS, forEachProfile, ourClient } from "./our-server.mjs";
+import { BENCH_LIMITS, forEachProfile, freshPhone, ourClient } from "./our-server.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -87,7 +87,7 @@ await runBenchmark(async () => {
     try {
       const client = ourClient(server.url);
       const flow = async () => {
-        const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+        const phone = freshPhone();
         await client.requestOtp(phone);
         const token = await client.verifyOtp(phone, await client.readCode(phone));
         await client.checkSession(token);

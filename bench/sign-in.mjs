@@ -14,7 +14,7 @@
 //   npm run bench:sign-in [-- --n 40]
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
 import { runBenchmark } from "./check.mjs";
-import { BENCH_LIMITS, forEachProfile, ourClient } from "./our-server.mjs";
+import { BENCH_LIMITS, forEachProfile, freshPhone, ourClient } from "./our-server.mjs";
 
 const i = process.argv.indexOf("--n");
 const N = i === -1 ? 40 : Number(process.argv[i + 1]);
@@ -41,7 +41,7 @@ function summary(name, xs) {
 
 /** One complete sign-in; returns the four timings. Throws on any unexpected answer. */
 async function signIn(client) {
-  const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+  const phone = freshPhone();
   const [a] = await timed(() => client.requestOtp(phone));
   const code = await client.readCode(phone);
   const [b, token] = await timed(() => client.verifyOtp(phone, code));
