@@ -10,10 +10,13 @@ import { latestCode, PROFILES, services, testEnv, uniqueIp, uniquePhone, useProf
  * on a Durable Object stub, every D1 statement or batch, and every Upstash
  * REST request. A call that starts while another is still in flight runs
  * in parallel with it and shares its round trip; a call that starts when
- * none is in flight begins a new one. Timing plays no part (only the order
- * in which calls start and settle), so the counts are deterministic: this
- * test guards the design, not the speed. Hops inside an adapter count the
- * same as hops between adapters, so an adapter cannot hide one.
+ * none is in flight begins a new one. The calls of each trip are also
+ * listed by name, so a call that merely overlapped an unrelated slow one
+ * (which would hide a trip) shows up as an unexpected list and fails the
+ * test rather than passing it: on these flows every trip's calls start
+ * before any of them has answered, and the lists matched in every run. This test guards
+ * the design, not the speed. Hops inside an adapter count the same as hops
+ * between adapters, so an adapter cannot hide one.
  */
 interface Recorder {
   trips: string[][];
