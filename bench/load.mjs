@@ -29,7 +29,7 @@
 //   npm run bench:load [-- --n 300 --c 10 --only ours|peer]
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startWranglerDev } from "../tools/wrangler-dev.mjs";
 import { runBenchmark } from "./check.mjs";
@@ -306,6 +306,17 @@ await runBenchmark(async () => {
       const workerdRatio = workerdAppPerFlow(peer) > 0 ? `${f2(workerdAppPerFlow(r) / workerdAppPerFlow(peer))}×` : "n/a";
       report.push(`  ${profile.padEnd(9)} flows/s ${f2(r.flowsPerSecond / peer.flowsPerSecond)}×   app CPU per flow ${cpuRatio}   (workerd alone ${workerdRatio})`);
     }
+    // Whether 2x the peer's flows/s is reachable at all on this runtime: when
+    // the servers are CPU-bound, flows/s goes as 1 / (CPU per flow), and no
+    // Worker's flow costs less than the runtime's own 4 x /healthz.
+    const cores = availableParallelism();
+    const busy = (r) => `${f1((100 * r.flowsPerSecond * r.cpuPerFlow) / 1000 / cores)} %`;
+    const floor = Math.min(4 * peer.baseline, ...measuredOurs.map(({ r }) => 4 * r.baseline));
+    report.push(
+      `  runtime floor: 4 × the lowest baseline = ${f2(floor)} ms of CPU per flow before any app code; the peer's whole flow costs ${f2(peer.cpuPerFlow)} ms,`,
+      `  so 2× its flows/s on a CPU-bound machine needs a whole flow in ≤ ${f2(peer.cpuPerFlow / 2)} ms: ${floor > peer.cpuPerFlow / 2 ? "below the floor, impossible for any Worker under this runtime" : "above the floor"}`,
+      `  (share of the ${cores} cores the server tree kept busy in the flow phase: ${measuredOurs.map(({ profile, r }) => `${profile} ${busy(r)}`).join(", ")}, peer ${busy(peer)})`,
+    );
   }
   console.log(report.join("\n").trimEnd());
 });

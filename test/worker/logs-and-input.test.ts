@@ -26,6 +26,8 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
     const locked = uniquePhone();
     await call("/auth/request-otp", { body: { phone: locked }, ip, settings });
     for (let i = 0; i < 4; i++) await call("/auth/verify-otp", { body: { phone: locked, otp: "000000" }, ip, settings });
+    // A refused request (the phone is locked out) logs otp.requested.
+    await call("/auth/request-otp", { body: { phone: locked }, ip, settings });
     // An error path: the provider fails, which logs the failure with its internal reason.
     const failing = uniquePhone();
     await twilioScenario(failing, { status: 500, code: 30008 });
