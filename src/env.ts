@@ -1,4 +1,5 @@
 import type { AttemptCounter } from "./durable-objects/attempt-counter";
+import type { ChallengeVault } from "./durable-objects/challenge-vault";
 import type { DevOutbox } from "./durable-objects/dev-outbox";
 import type { MongoGateway } from "./durable-objects/mongo-gateway";
 import type { PhoneLedger } from "./durable-objects/phone-ledger";
@@ -14,6 +15,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   SESSION_VAULT: DurableObjectNamespace<SessionVault>;
   DEV_OUTBOX: DurableObjectNamespace<DevOutbox>;
+  /** Passkey and device-key challenges in the embedded profile (Upstash holds them in the production one). */
+  CHALLENGE_VAULT: DurableObjectNamespace<ChallengeVault>;
   /** Only in the MongoDB build (wrangler --env mongo). */
   MONGO_GATEWAY?: DurableObjectNamespace<MongoGateway>;
   [setting: string]: unknown;

@@ -10,6 +10,7 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 
 export { AttemptCounter } from "./durable-objects/attempt-counter";
+export { ChallengeVault } from "./durable-objects/challenge-vault";
 export { DevOutbox } from "./durable-objects/dev-outbox";
 export { MongoGateway } from "./durable-objects/mongo-gateway";
 export { PhoneLedger } from "./durable-objects/phone-ledger";

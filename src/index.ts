@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 
 export { AttemptCounter } from "./durable-objects/attempt-counter";
+export { ChallengeVault } from "./durable-objects/challenge-vault";
 export { DevOutbox } from "./durable-objects/dev-outbox";
 export { PhoneLedger } from "./durable-objects/phone-ledger";
 export { RateLimiter } from "./durable-objects/rate-limiter";

@@ -5,15 +5,20 @@
  * the same user-store contract in test/node/mongo-user-store.test.ts.
  */
 import { describe } from "vitest";
+import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
+import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
 import { DurableAttemptCounter } from "../../src/adapters/durable-object/attempt-counter";
 import { DurableOtpLedger } from "../../src/adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "../../src/adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "../../src/adapters/durable-object/session-store";
 import { createUpstashClient } from "../../src/adapters/upstash/client";
+import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-store";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "../../src/adapters/upstash/session-store";
+import { challengeStoreContract } from "../contracts/challenge-store.contract";
+import { credentialStoreContract } from "../contracts/credential-store.contract";
 import { attemptCounterContract } from "../contracts/attempt-counter.contract";
 import { otpLedgerContract } from "../contracts/otp-ledger.contract";
 import { rateLimiterContract } from "../contracts/rate-limiter.contract";
@@ -40,6 +45,8 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   rateLimiterContract("Durable Object", () => new DurableRateLimiter(testEnv.RATE_LIMITER, T), { exactOnCallerClock: true });
   sessionStoreContract("Durable Object", () => new DurableSessionStore(testEnv.SESSION_VAULT, T));
   userStoreContract("D1", () => new D1UserStore(testEnv.DB, T));
+  credentialStoreContract("D1", () => ({ credentials: new D1CredentialStore(testEnv.DB, T), users: new D1UserStore(testEnv.DB, T) }));
+  challengeStoreContract("Durable Object (ChallengeVault)", () => new DurableChallengeStore(testEnv.CHALLENGE_VAULT, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -51,4 +58,5 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   otpLedgerContract("Upstash Redis + AttemptCounter, jittered counter latency", () => new UpstashOtpLedger(redis(), jittered(new DurableAttemptCounter(testEnv.ATTEMPT_COUNTER, T)), T));
   rateLimiterContract("@upstash/ratelimit sliding window", () => new UpstashIpRateLimiter(redis(), T), { exactOnCallerClock: false });
   sessionStoreContract("Upstash Redis", () => new UpstashSessionStore(redis(), T));
+  challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
 });
