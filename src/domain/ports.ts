@@ -164,6 +164,8 @@ export interface UserStore {
   ): Promise<{ user: UserRecord; created: boolean }>;
   getById(id: string): Promise<UserRecord | null>;
   recordLogin(id: string, now: number): Promise<void>;
+  /** The user's encrypted phone number (for what a passkey manager shows), or null when there is no such user. */
+  phoneCiphertext(id: string): Promise<string | null>;
   /** Cheap round-trip used by /readyz. */
   ping(): Promise<void>;
   /** Releases per-request resources (a per-request database client), if any. */

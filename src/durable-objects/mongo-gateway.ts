@@ -41,6 +41,10 @@ export class MongoGateway extends DurableObject<Env> {
     await (await this.users()).recordLogin(id, now);
   }
 
+  async phoneCiphertext(id: string): Promise<string | null> {
+    return (await this.users()).phoneCiphertext(id);
+  }
+
   async ping(): Promise<void> {
     await (await this.users()).ping();
   }

@@ -16,6 +16,8 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       expect(again).toEqual({ user: first.user, created: false });
       expect(await store.getById(first.user.id)).toEqual(first.user);
       expect(await store.getById(rid())).toBeNull();
+      expect(await store.phoneCiphertext(first.user.id)).toBe(CIPHERTEXT_LIKE);
+      expect(await store.phoneCiphertext(rid())).toBeNull();
     });
 
     it("gives one user for 10 concurrent first sign-ins of the same phone", async () => {

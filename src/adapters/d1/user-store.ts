@@ -62,6 +62,13 @@ export class D1UserStore implements UserStore {
     });
   }
 
+  phoneCiphertext(id: string): Promise<string | null> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      const row = await this.db.prepare("SELECT phone_ciphertext FROM users WHERE id = ?1").bind(id).first<{ phone_ciphertext: string }>();
+      return row?.phone_ciphertext ?? null;
+    });
+  }
+
   /**
    * Readiness: the schema a sign-in needs is there, checked without touching
    * a row. The SELECT names every column a sign-in reads; the INSERT is the

@@ -25,6 +25,10 @@ export class GatewayUserStore implements UserStore {
     return withDeadline("user-store", this.timeoutMs, () => this.stub().recordLogin(id, now));
   }
 
+  phoneCiphertext(id: string): Promise<string | null> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().phoneCiphertext(id));
+  }
+
   ping(): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, () => this.stub().ping());
   }

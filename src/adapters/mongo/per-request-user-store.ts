@@ -36,6 +36,10 @@ export class PerRequestMongoUserStore implements UserStore {
     return this.run((s) => s.recordLogin(id, now));
   }
 
+  phoneCiphertext(id: string): Promise<string | null> {
+    return this.run((s) => s.phoneCiphertext(id));
+  }
+
   ping(): Promise<void> {
     return this.run((s) => s.ping());
   }

@@ -106,6 +106,11 @@ export class MongoUserStore implements UserStore {
     await this.users.updateOne({ _id: id }, { $set: { lastLogin: new Date(now) } }, { maxTimeMS: this.timeoutMs });
   }
 
+  async phoneCiphertext(id: string): Promise<string | null> {
+    const doc = await this.users.findOne({ _id: id }, { projection: { phoneEncrypted: 1 }, maxTimeMS: this.timeoutMs });
+    return doc?.phoneEncrypted ?? null;
+  }
+
   /**
    * Readiness: the server answers and `users` has what a sign-in relies on
    * (a missing collection fails listIndexes; a missing unique index is named).

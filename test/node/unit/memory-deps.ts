@@ -92,12 +92,17 @@ export class MemorySessionStore implements SessionStore {
 
 export class MemoryUserStore implements UserStore {
   readonly users = new Map<string, UserRecord>();
-  async findOrCreateByPhone(phoneHash: string, _ciphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
+  readonly phones = new Map<string, string>();
+  async findOrCreateByPhone(phoneHash: string, ciphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
     const found = [...this.users.values()].find((u) => u.phoneHash === phoneHash);
     if (found) return { user: found, created: false };
     const user: UserRecord = { id: randomId(), phoneHash, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false };
     this.users.set(user.id, user);
+    this.phones.set(user.id, ciphertext);
     return { user, created: true };
+  }
+  async phoneCiphertext(id: string): Promise<string | null> {
+    return this.phones.get(id) ?? null;
   }
   async getById(id: string): Promise<UserRecord | null> {
     return this.users.get(id) ?? null;
