@@ -4,6 +4,7 @@ import { AuthError } from "./errors";
 import { errorResponse, handleError } from "./lib/http-error";
 import { validationHook } from "./lib/validation";
 import { configMiddleware } from "./middleware/config";
+import { clientIp } from "./middleware/client-ip";
 import { corsFromConfig } from "./middleware/cors";
 import { methodNotAllowed } from "./middleware/method-not-allowed";
 import { noStore } from "./middleware/no-store";
@@ -12,9 +13,11 @@ import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { services } from "./middleware/services";
 import { authRoutes } from "./routes/auth";
+import { biometricRoutes } from "./routes/biometric";
 import { devOnly, devRoutes } from "./routes/dev";
 import { registerOpenApi } from "./routes/openapi";
 import { systemRoutes } from "./routes/system";
+import { wellKnownRoutes } from "./routes/well-known";
 import type { ServiceOptions } from "./services";
 import type { AppEnv } from "./types";
 
@@ -29,7 +32,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("*", securityHeaders());
   app.use("*", configMiddleware({ allowWhenMisconfigured: ["/healthz"] }));
   // Answers every OPTIONS preflight, so OPTIONS is allowed on every path.
-  app.use("*", corsFromConfig({ allowMethods: ["GET", "POST", "OPTIONS"] }));
+  app.use("*", corsFromConfig({ allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   // Tokens, sessions and outbox messages are never cached (errors never are either).
   app.use("/auth/*", noStore());
   app.use("/dev/*", noStore());
@@ -43,10 +46,14 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
     }),
   );
   app.use("/auth/*", services(options));
+  // The per-IP limit subject, from the configured source only.
+  app.use("/auth/*", clientIp());
   app.use("/readyz", services(options));
 
   app.route("/", systemRoutes);
   app.route("/auth", authRoutes);
+  app.route("/auth", biometricRoutes);
+  app.route("/", wellKnownRoutes);
   app.route("/dev", devRoutes);
   registerOpenApi(app);
 

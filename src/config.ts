@@ -26,6 +26,9 @@ const csv = z
       .filter((s) => s.length > 0),
   );
 
+/** `com.example.app:AB:CD:…` (32 bytes, as keytool prints a SHA-256 certificate fingerprint). */
+const ANDROID_APP = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+:[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/;
+
 const base64urlSecret = z
   .string({ error: "is required (generate one with `npm run dev`, or see README)" })
   .regex(/^[A-Za-z0-9_-]+$/, "must be base64url")
@@ -84,6 +87,19 @@ const schema = z
     REQUEST_LOG: z.enum(["all", "errors", "server-errors"]).default("errors"),
     TRUSTED_PROXY_HOPS: int(1, 1, 10),
     PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+    WEBAUTHN_RP_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, "must be a lower-case host name, e.g. example.com")
+        .optional(),
+    ),
+    WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).default("edge-phone-auth"),
+    WEBAUTHN_ORIGINS: csv.pipe(z.array(z.string().refine(isExactOrigin, "must list exact origins such as https://app.example.com (scheme, host, optional port; no path)"))),
+    ANDROID_APPS: csv.pipe(z.array(z.string().regex(ANDROID_APP, "must list package:SHA256_CERT_FINGERPRINT entries (the fingerprint as keytool prints it, 32 colon-separated hex bytes)"))),
+    APPLE_APP_IDS: csv.pipe(z.array(z.string().regex(/^[A-Z0-9]{10}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must list TEAMID.bundle.id entries"))),
+    PASSKEY_USER_NAME: z.enum(["masked", "full"]).default("masked"),
+    RECENT_AUTH_SECONDS: int(600, 60, 86400),
   })
   .superRefine((v, ctx) => {
     if (v.SMS_PROVIDER === "console" && v.ENVIRONMENT === "production") {
@@ -122,7 +138,18 @@ const schema = z
   });
 
 /** The name of every setting the Worker reads. */
+
 export const SETTING_NAMES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
+/** An origin exactly as a browser reports it: scheme://host[:port], nothing more. */
+function isExactOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === text;
+  } catch {
+    return false;
+  }
+}
 
 /** Shape check only (never echoes the value): the key is imported later. */
 function isPrivateSigningJwk(text: string): boolean {
@@ -191,6 +218,34 @@ export interface Config {
   readonly publicUrl: string | null;
   /** Which requests get a `type: "request"` line: every one, status ≥ 400, or status ≥ 500. */
   readonly requestLog: Raw["REQUEST_LOG"];
+  readonly webauthn: {
+    /** null: the request's host, in development only (production refuses passkeys without it). */
+    readonly rpId: string | null;
+    readonly rpName: string;
+    /** Exact web origins; empty: the request's own origin, in development only. */
+    readonly origins: readonly string[];
+    readonly androidApps: readonly AndroidApp[];
+    readonly appleAppIds: readonly string[];
+    readonly userName: "masked" | "full";
+  };
+  /** A sensitive route needs a session authenticated this recently (else 401 step_up_required). */
+  readonly recentAuthSeconds: number;
+}
+
+export interface AndroidApp {
+  readonly packageName: string;
+  /** Upper-case colon hex, as assetlinks.json lists it. */
+  readonly fingerprint: string;
+  /** `android:apk-key-hash:<base64url(SHA-256 of the signing certificate)>`: the origin its passkey ceremonies carry. */
+  readonly origin: string;
+}
+
+function androidApp(entry: string): AndroidApp {
+  const colon = entry.indexOf(":");
+  const fingerprint = entry.slice(colon + 1).toUpperCase();
+  const bytes = Uint8Array.from(fingerprint.split(":"), (h) => parseInt(h, 16));
+  const base64url = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return { packageName: entry.slice(0, colon), fingerprint, origin: `android:apk-key-hash:${base64url}` };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -259,6 +314,15 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     clientIp: { source: v.CLIENT_IP_SOURCE, trustedProxyHops: v.TRUSTED_PROXY_HOPS },
     requestLog: v.REQUEST_LOG,
     publicUrl: v.PUBLIC_URL ? v.PUBLIC_URL.replace(/\/+$/, "") : null,
+    webauthn: {
+      rpId: v.WEBAUTHN_RP_ID ?? null,
+      rpName: v.WEBAUTHN_RP_NAME,
+      origins: v.WEBAUTHN_ORIGINS,
+      androidApps: v.ANDROID_APPS.map(androidApp),
+      appleAppIds: v.APPLE_APP_IDS,
+      userName: v.PASSKEY_USER_NAME,
+    },
+    recentAuthSeconds: v.RECENT_AUTH_SECONDS,
   };
   return { ok: true, config: deepFreeze(config) };
 }

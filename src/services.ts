@@ -1,24 +1,29 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { ConsoleSmsSender } from "./adapters/console/sms-sender";
+import { D1CredentialStore } from "./adapters/d1/credential-store";
 import { D1UserStore } from "./adapters/d1/user-store";
+import { DurableChallengeStore } from "./adapters/durable-object/challenge-store";
 import { DurableAttemptCounter } from "./adapters/durable-object/attempt-counter";
 import { DurableOtpLedger } from "./adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "./adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "./adapters/durable-object/session-store";
 import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
 import { createUpstashClient } from "./adapters/upstash/client";
+import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
 import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
 import type { Config } from "./config";
 import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
+import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
+import type { BiometricDeps } from "./domain/ceremony";
 import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
 import { secretKeys } from "./lib/keys";
 import { loadSigningKey } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
-export type Services = SignInDeps;
+export type Services = SignInDeps & BiometricDeps;
 
 export interface ServiceOptions {
   /**
@@ -27,6 +32,8 @@ export interface ServiceOptions {
    * default build never carries or loads it.
    */
   mongoUserStore?: (env: Env, config: Config) => Promise<UserStore>;
+  /** Builds the MongoDB credential store (credentials live in the user documents). Same build as `mongoUserStore`. */
+  mongoCredentialStore?: (env: Env, config: Config) => Promise<CredentialStore>;
 }
 
 export class ProfileError extends Error {
@@ -55,6 +62,7 @@ interface Stores {
   ledger: OtpLedger;
   ipLimiter: RateLimiter;
   sessions: SessionStore;
+  challenges: ChallengeStore;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -67,12 +75,14 @@ function stores(env: Env, config: Config): Stores {
       ledger: new UpstashOtpLedger(redis, new DurableAttemptCounter(env.ATTEMPT_COUNTER, t), t),
       ipLimiter: new UpstashIpRateLimiter(redis, t),
       sessions: new UpstashSessionStore(redis, t),
+      challenges: new UpstashChallengeStore(redis, t),
     };
   }
   return {
     ledger: new DurableOtpLedger(env.PHONE_LEDGER, t),
     ipLimiter: new DurableRateLimiter(env.RATE_LIMITER, t),
     sessions: new DurableSessionStore(env.SESSION_VAULT, t),
+    challenges: new DurableChallengeStore(env.CHALLENGE_VAULT, t),
   };
 }
 
@@ -82,6 +92,15 @@ async function userStore(env: Env, config: Config, options: ServiceOptions): Pro
     throw new ProfileError("MONGODB_URI is set but this build has no MongoDB driver: deploy with `wrangler deploy --env mongo`");
   }
   return options.mongoUserStore(env, config);
+}
+
+/** Credentials live with the users: in D1, or in the MongoDB user documents. */
+async function credentialStore(env: Env, config: Config, options: ServiceOptions): Promise<CredentialStore> {
+  if (!config.mongo) return new D1CredentialStore(env.DB, config.storageTimeoutMs);
+  if (!options.mongoCredentialStore) {
+    throw new ProfileError("MONGODB_URI is set but this build has no MongoDB driver: deploy with `wrangler deploy --env mongo`");
+  }
+  return options.mongoCredentialStore(env, config);
 }
 
 const announced = new WeakSet<object>();
@@ -97,6 +116,8 @@ function announceProfile(env: Env, config: Config): void {
     rateLimits: config.upstash ? "upstash-redis" : "durable-object",
     attemptCounter: config.upstash ? "durable-object (AttemptCounter)" : "durable-object (PhoneLedger)",
     users: config.mongo ? `mongodb (${config.mongo.connection})` : "d1",
+    credentials: config.mongo ? "mongodb (in the user documents)" : "d1",
+    challenges: config.upstash ? "upstash-redis" : "durable-object (ChallengeVault)",
     sms: config.sms.provider,
   });
 }
@@ -113,10 +134,11 @@ export async function buildServices(
   waitUntil: (work: Promise<unknown>) => void = () => undefined,
 ): Promise<Services> {
   announceProfile(env, config);
-  const [keys, signingKey, users] = await Promise.all([
+  const [keys, signingKey, users, credentials] = await Promise.all([
     secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey),
     loadSigningKey(config.jwt.privateJwk),
     userStore(env, config, options),
+    credentialStore(env, config, options),
   ]);
   return {
     policy: {
@@ -134,6 +156,7 @@ export async function buildServices(
     keys,
     ...stores(env, config),
     users,
+    credentials,
     sms: smsSender(env, config),
     events: new LogAuthEvents(requestId),
     signingKey,

@@ -11,6 +11,8 @@ export interface AppEnv {
     config: Config;
     services: Services;
     auth: Authenticated;
+    /** Routes that work with or without a session (middleware/optional-session). */
+    maybeAuth: Authenticated | null;
     /** Per-IP limit subject (middleware/client-ip). */
     clientIp: string;
   };

@@ -27,3 +27,27 @@ export function parseE164(input: unknown): Phone | null {
     return null;
   }
 }
+
+/**
+ * The number in international format with every national digit but the last
+ * four hidden: `+91 98765 43210` → `+91 ••••• •3210`. What a passkey manager
+ * shows as the account (PASSKEY_USER_NAME=masked), so a shared screen or a
+ * synced credential list does not give the number away.
+ */
+export function maskPhone(e164: string): string {
+  const spaced = internationalFormat(e164);
+  const space = spaced.indexOf(" ");
+  const [prefix, national] = space === -1 ? ["", spaced] : [spaced.slice(0, space + 1), spaced.slice(space + 1)];
+  const digits = national.replace(/\D/g, "").length;
+  let seen = 0;
+  return prefix + national.replace(/\d/g, (d) => (++seen <= digits - 4 ? "•" : d));
+}
+
+/** `+919876543210` → `+91 98765 43210`; the E.164 form when libphonenumber cannot format it. */
+export function internationalFormat(e164: string): string {
+  try {
+    return parsePhoneNumberWithError(e164).formatInternational();
+  } catch {
+    return e164;
+  }
+}

@@ -226,7 +226,12 @@ export type AuthEventName =
   | "otp.locked"
   | "session.created"
   | "session.revoked"
-  | "session.checked";
+  | "session.checked"
+  | "biometric.enrolled"
+  | "biometric.enroll_failed"
+  | "biometric.verified"
+  | "biometric.failed"
+  | "credential.removed";
 
 export interface AuthEvent {
   event: AuthEventName;
@@ -237,6 +242,8 @@ export interface AuthEvent {
   userId?: string;
   sessionId?: string;
   reason?: string;
+  /** Biometric events: "passkey" or "device_key". */
+  credentialKind?: "passkey" | "device_key";
   /** HTTP status of a provider's refusal. */
   providerStatus?: number;
   /** The provider's numeric error code (never its message text). */

@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { connectMongo } from "../adapters/mongo/connect";
+import { MongoCredentialStore } from "../adapters/mongo/credential-store";
 import { MongoUserStore } from "../adapters/mongo/user-store";
 import { loadConfig } from "../config";
+import type { AddCredentialOutcome, CredentialRecord } from "../domain/biometric-ports";
 import type { UserRecord } from "../domain/ports";
 import type { Env } from "../env";
 
@@ -12,14 +14,18 @@ import type { Env } from "../env";
  * as Cloudflare recommends. Only in the MongoDB build (src/index.mongo.ts).
  */
 export class MongoGateway extends DurableObject<Env> {
-  private store: Promise<MongoUserStore> | null = null;
+  private store: Promise<{ users: MongoUserStore; credentials: MongoCredentialStore }> | null = null;
 
-  private users(): Promise<MongoUserStore> {
+  /** Both stores over one client, so users and credentials share the pool. */
+  private stores(): Promise<{ users: MongoUserStore; credentials: MongoCredentialStore }> {
     if (!this.store) {
       const result = loadConfig(this.env);
       if (!result.ok || !result.config.mongo) return Promise.reject(new Error("MongoDB is not configured"));
       const { uri, db, timeoutMs } = result.config.mongo;
-      const pending = connectMongo({ uri, db, timeoutMs }).then((client) => new MongoUserStore(client.db(db), timeoutMs));
+      const pending = connectMongo({ uri, db, timeoutMs }).then((client) => ({
+        users: new MongoUserStore(client.db(db), timeoutMs),
+        credentials: new MongoCredentialStore(client.db(db), timeoutMs),
+      }));
       // A failed connect is not cached: the next call tries again.
       pending.catch(() => {
         if (this.store === pending) this.store = null;
@@ -27,6 +33,14 @@ export class MongoGateway extends DurableObject<Env> {
       this.store = pending;
     }
     return this.store;
+  }
+
+  private async users(): Promise<MongoUserStore> {
+    return (await this.stores()).users;
+  }
+
+  private async credentials(): Promise<MongoCredentialStore> {
+    return (await this.stores()).credentials;
   }
 
   async findOrCreateByPhone(phoneHash: string, phoneCiphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
@@ -47,5 +61,30 @@ export class MongoGateway extends DurableObject<Env> {
 
   async ping(): Promise<void> {
     await (await this.users()).ping();
+  }
+
+  // CredentialStore (GatewayCredentialStore): the same client as the user store.
+  async credentialAdd(credential: CredentialRecord): Promise<AddCredentialOutcome> {
+    return (await this.credentials()).add(credential);
+  }
+
+  async credentialGet(id: string): Promise<CredentialRecord | null> {
+    return (await this.credentials()).get(id);
+  }
+
+  async credentialList(userId: string): Promise<CredentialRecord[]> {
+    return (await this.credentials()).list(userId);
+  }
+
+  async credentialRecordUse(id: string, expectedCounter: number, newCounter: number, backedUp: boolean, now: number): Promise<boolean> {
+    return (await this.credentials()).recordUse(id, expectedCounter, newCounter, backedUp, now);
+  }
+
+  async credentialRemove(userId: string, id: string): Promise<{ removed: boolean; remaining: number }> {
+    return (await this.credentials()).remove(userId, id);
+  }
+
+  async credentialUserHandle(userId: string, candidate: string): Promise<string> {
+    return (await this.credentials()).userHandle(userId, candidate);
   }
 }

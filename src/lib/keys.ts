@@ -1,4 +1,4 @@
-import { fromBase64url, hkdf, hmacSha256, importAesKey, importHmacKey, toHex, aesGcmEncrypt, toBase64url } from "./crypto";
+import { fromBase64url, hkdf, hmacSha256, importAesKey, importHmacKey, toHex, aesGcmDecrypt, aesGcmEncrypt, toBase64url } from "./crypto";
 
 /** Keys derived from the configured secrets, held per isolate. */
 export interface SecretKeys {
@@ -48,4 +48,9 @@ export async function phoneHash(keys: SecretKeys, e164: string): Promise<string>
 /** The phone number encrypted for storage (DATA-01), base64url. */
 export async function encryptPhone(keys: SecretKeys, e164: string): Promise<string> {
   return toBase64url(await aesGcmEncrypt(keys.phoneEncryption, e164));
+}
+
+/** Decrypts a stored phone number (encryptPhone's output). */
+export function decryptPhone(keys: SecretKeys, ciphertext: string): Promise<string> {
+  return aesGcmDecrypt(keys.phoneEncryption, fromBase64url(ciphertext));
 }

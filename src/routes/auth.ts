@@ -4,7 +4,6 @@ import { logout } from "../domain/sessions";
 import { requestOtp, verifyOtp, type ClientContext } from "../domain/sign-in";
 import type { UserRecord } from "../domain/ports";
 import { validationHook } from "../lib/validation";
-import { clientIp } from "../middleware/client-ip";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
@@ -24,7 +23,7 @@ function clientOf(c: Context<AppEnv>): ClientContext {
   return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null };
 }
 
-function publicUser(user: UserRecord, isNewUser: boolean) {
+export function publicUser(user: UserRecord, isNewUser: boolean) {
   return { id: user.id, isNewUser, biometricEnabled: user.biometricEnabled, pinEnabled: user.pinEnabled };
 }
 
@@ -44,7 +43,6 @@ authRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   description: "The token from verify-otp: `Authorization: Bearer <token>`",
 });
 
-authRoutes.use("*", clientIp());
 authRoutes.use("/request-otp", requireJson());
 authRoutes.use("/verify-otp", requireJson());
 

@@ -107,9 +107,15 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
     "the SMS provider refused the message (its slots are given back) or could not be reached (nothing is given back; the code stays valid in case it arrives); a provider that answers late is not an error",
   service_unavailable: "a store did not answer in time; nothing was sent or accepted; retry after `Retry-After` seconds",
   service_misconfigured: "the service settings are invalid (the log says which)",
+  step_up_required: "the session's last authentication is older than RECENT_AUTH_SECONDS (600 s by default): sign in again or unlock with a passkey or device key, then retry",
+  challenge_invalid: "the challenge is unknown, expired (5 minutes), already used, or was issued for another ceremony, user or device",
+  credential_invalid: "the registration or device-key proof failed verification (origin, RP ID, flags, key type or signature; the log says which)",
+  credential_exists: "this passkey, or this device id, is already registered",
+  credential_not_found: "no credential with this id belongs to the user",
+  biometric_failed: "the assertion or device signature failed verification (unknown credential, user handle, origin, RP ID, flags, counter or signature; the log says which)",
 };
 
-export type ErrorStatus = 400 | 401 | 404 | 413 | 415 | 429 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
 /** Per status, exactly the codes an operation can answer with. */
 export type ErrorSpec = Partial<Record<ErrorStatus, readonly ErrorCode[]>>;
 
