@@ -4,6 +4,7 @@
  * src/index.ts, plus the MongoDB user store and its gateway object. The
  * default build never imports this file, so it never carries the driver.
  */
+import { createMongoCredentialStore } from "./adapters/mongo/credential-store-factory";
 import { GatewayUserStore } from "./adapters/mongo/gateway-user-store";
 import { PerRequestMongoUserStore } from "./adapters/mongo/per-request-user-store";
 import { createApp } from "./app";
@@ -24,6 +25,7 @@ const app = createApp({
     if (!env.MONGO_GATEWAY) throw new Error("MONGODB_CONNECTION=gateway needs the MONGO_GATEWAY Durable Object binding");
     return new GatewayUserStore(env.MONGO_GATEWAY, mongo.timeoutMs + 1000);
   },
+  mongoCredentialStore: async (env, config) => createMongoCredentialStore(env, config),
 });
 
 export default {

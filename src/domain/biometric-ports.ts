@@ -66,6 +66,8 @@ export interface CredentialStore {
    * now. Under a race the first writer wins and both callers get its value.
    */
   userHandle(userId: string, candidate: string): Promise<string>;
+  /** Releases per-request resources (a per-request database client), if any. */
+  dispose?(): Promise<void>;
 }
 
 export type ChallengePurpose =

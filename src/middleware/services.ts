@@ -17,7 +17,8 @@ export function services(options: ServiceOptions = {}) {
       throw new AuthError("service_misconfigured", { cause: err });
     }
     await next();
-    const users = c.var.services.users;
-    if (users.dispose) c.executionCtx.waitUntil(users.dispose());
+    for (const store of [c.var.services.users, c.var.services.credentials]) {
+      if (store.dispose) c.executionCtx.waitUntil(store.dispose());
+    }
   });
 }

@@ -187,7 +187,7 @@ describe("405 method_not_allowed with Allow", () => {
 });
 
 describe("CORS", () => {
-  it("a preflight allows exactly the methods the routes use, plus OPTIONS (no DELETE)", async () => {
+  it("a preflight allows exactly the methods the routes use, plus OPTIONS", async () => {
     const res = await call("/auth/request-otp", {
       method: "OPTIONS",
       headers: { origin: "https://app.example.com", "access-control-request-method": "POST" },
@@ -197,7 +197,7 @@ describe("CORS", () => {
     const allowed = new Set(res.headers.get("access-control-allow-methods")!.split(","));
     const used = new Set([...registeredMethods().values()].flatMap((s) => [...s]));
     expect(allowed).toEqual(new Set([...used, "OPTIONS"]));
-    expect(allowed.has("DELETE")).toBe(false);
+    expect(allowed.has("PUT")).toBe(false);
     expect(res.headers.get("access-control-expose-headers")).toContain("WWW-Authenticate");
   });
 });

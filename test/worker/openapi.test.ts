@@ -31,8 +31,11 @@ async function documentWith(settings: Record<string, unknown> = {}): Promise<Doc
   return (await res.json()) as Document;
 }
 
+/** Operations as `METHOD /path`, with OpenAPI's `{param}` written as Hono's `:param`. */
 function operationKeys(doc: Document): string[] {
-  return Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+  return Object.entries(doc.paths)
+    .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`))
+    .sort();
 }
 
 /** The codes a documented response can carry, from its schema's `code` enum. */
@@ -45,6 +48,7 @@ function errorTable(op: Operation): Record<string, string[]> {
 }
 
 const STORE = ["service_unavailable", "service_misconfigured"];
+const SESSION = ["unauthorized", "session_revoked"];
 
 /** Exactly the error codes each operation can return, per status. */
 const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
@@ -70,6 +74,29 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "GET /.well-known/jwks.json": { 503: ["service_misconfigured"] },
   "GET /openapi.json": { 503: ["service_misconfigured"] },
   "GET /dev/sms-outbox": { 400: ["invalid_phone"], 503: STORE },
+  "POST /auth/webauthn/registration-options": { 401: [...SESSION, "step_up_required"], 413: ["payload_too_large"], 503: STORE },
+  "POST /auth/enable-biometric": {
+    400: ["invalid_request", "challenge_invalid", "credential_invalid"],
+    401: [...SESSION, "step_up_required"],
+    409: ["credential_exists"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    503: STORE,
+  },
+  "POST /auth/webauthn/authentication-options": { 401: SESSION, 413: ["payload_too_large"], 429: ["rate_limited"], 503: STORE },
+  "POST /auth/device-challenge": { 400: ["invalid_request"], 401: SESSION, 413: ["payload_too_large"], 415: ["unsupported_media_type"], 429: ["rate_limited"], 503: STORE },
+  "POST /auth/verify-biometric": {
+    400: ["invalid_request", "challenge_invalid"],
+    401: [...SESSION, "biometric_failed"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    429: ["rate_limited"],
+    503: STORE,
+  },
+  "GET /auth/credentials": { 401: SESSION, 503: STORE },
+  "DELETE /auth/credentials/{id}": { 401: [...SESSION, "step_up_required"], 404: ["credential_not_found"], 503: STORE },
+  "GET /.well-known/assetlinks.json": { 404: ["not_found"], 503: ["service_misconfigured"] },
+  "GET /.well-known/apple-app-site-association": { 404: ["not_found"], 503: ["service_misconfigured"] },
 };
 
 describe("OpenAPI document", () => {
@@ -118,13 +145,15 @@ describe("OpenAPI document", () => {
     }
   });
 
-  it("public operations declare security: []; check-session and logout require the bearer scheme", async () => {
+  it("public operations declare security: []; session routes require the bearer scheme; unlock-or-sign-in routes take it optionally", async () => {
     const doc = await documentWith();
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth", expect.objectContaining({ type: "http", scheme: "bearer" }));
+    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}"]);
+    const optional = new Set(["/auth/webauthn/authentication-options", "/auth/device-challenge", "/auth/verify-biometric"]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
-        const bearer = path === "/auth/check-session" || path === "/auth/logout";
-        expect(op.security, `${method} ${path}`).toEqual(bearer ? [{ bearerAuth: [] }] : []);
+        const expected = bearer.has(path) ? [{ bearerAuth: [] }] : optional.has(path) ? [{}, { bearerAuth: [] }] : [];
+        expect(op.security, `${method} ${path}`).toEqual(expected);
       }
     }
   });
