@@ -81,9 +81,9 @@ async function startDev(app: string, args: string[]): Promise<Dev> {
   return { url, port, output: () => output, stop };
 }
 
-function runWalkthrough(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function runWalkthrough(env: Record<string, string>, script = "walkthrough.sh"): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile("sh", [join(root, "scripts", "walkthrough.sh")], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) =>
+    execFile("sh", [join(root, "scripts", script)], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -142,6 +142,16 @@ describe("npm run dev -- --persist-to=DIR --port N (a copy of the project)", () 
     expect(rerun.stdout).not.toMatch(/complete/);
   });
 
+  it("the README biometric walk-through enrols a device key (openssl), unlocks (old token refused) and signs in with it", async () => {
+    const run = await runWalkthrough({ API: dev.url, PHONE: randomPhone() }, "biometric-walkthrough.sh");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/"biometricEnabled":true,"credentialId":"device:device-[0-9a-f]{16}"/);
+    expect(run.stdout).toMatch(/session_revoked/);
+    expect(run.stdout).toMatch(/"type":"device_key"/);
+    expect(run.stdout).toMatch(/biometric walk-through complete\s*$/);
+  });
+
   it("the walk-through says when nothing answers", async () => {
     const run = await runWalkthrough({ API: `http://127.0.0.1:${await freePort()}`, PHONE: randomPhone() });
     expect(run.code).toBe(1);
@@ -164,12 +174,15 @@ describe("npm run dev -- --persist-to=DIR --port N (a copy of the project)", () 
   });
 });
 
-describe("README: the walk-through block is scripts/walkthrough.sh", () => {
-  it("word for word", () => {
+describe("README: the walk-through blocks are the scripts", () => {
+  it.each([
+    ["## Sign-in walk-through", "walkthrough.sh"],
+    ["## Biometric walk-through", "biometric-walkthrough.sh"],
+  ])("%s is scripts/%s word for word", (heading, file) => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## Sign-in walk-through"));
+    const section = readme.slice(readme.indexOf(heading));
     const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-    const script = readFileSync(join(root, "scripts", "walkthrough.sh"), "utf8");
+    const script = readFileSync(join(root, "scripts", file), "utf8");
     expect(block).toBe(script.slice(script.indexOf("\n(\n") + 1));
   });
 });

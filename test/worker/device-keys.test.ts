@@ -78,6 +78,25 @@ describe.each(PROFILES)("device keys ($name profile)", (profile) => {
     expect(await json(await call("/auth/credentials", { token: session.token }))).toEqual({ credentials: [] });
   });
 
+  it("BIO-05: an RSA key shorter than 2048 bits is refused at enrolment, even with a valid proof", async () => {
+    const session = await signIn();
+    const deviceId = "short-rsa-key-01";
+    const pair = (await crypto.subtle.generateKey(
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true,
+      ["sign", "verify"],
+    )) as CryptoKeyPair;
+    const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
+    const challenge = await deviceChallenge(deviceId, "enroll", session.token);
+    const signature = new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", pair.privateKey, new TextEncoder().encode(devicePayload("enroll", deviceId, challenge))));
+    const b64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
+    const res = await call("/auth/enable-biometric", {
+      body: { deviceKey: { deviceId, publicKey: b64(spki), algorithm: "RS256" }, proof: { challenge, signature: b64(signature) } },
+      token: session.token,
+    });
+    await expectError(res, 400, "credential_invalid");
+  });
+
   it("BIO-05: a signature over another challenge, purpose or device is refused", async () => {
     const { token, key } = await enrolled();
     const second = await SoftDeviceKey.create("ES256");
