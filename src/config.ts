@@ -132,6 +132,10 @@ const schema = z
     if (v.ENVIRONMENT === "production" && !v.TWILIO_API_BASE.startsWith("https://")) {
       ctx.addIssue({ code: "custom", path: ["TWILIO_API_BASE"], message: "must be https:// when ENVIRONMENT=production" });
     }
+    // A passkey ceremony from a plain-http page can be tampered with in transit.
+    if (v.ENVIRONMENT === "production" && v.WEBAUTHN_ORIGINS.some((o) => !o.startsWith("https://"))) {
+      ctx.addIssue({ code: "custom", path: ["WEBAUTHN_ORIGINS"], message: "must list https:// origins only when ENVIRONMENT=production" });
+    }
     if (v.OTP_LOCKOUT_SECONDS < v.OTP_TTL_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["OTP_LOCKOUT_SECONDS"], message: "must be at least OTP_TTL_SECONDS" });
     }

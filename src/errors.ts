@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   challenge_invalid: { status: 400, message: "The challenge is unknown, expired, already used or meant for another step. Ask for a new one." },
   credential_invalid: { status: 400, message: "The credential or its proof could not be verified." },
   credential_exists: { status: 409, message: "This credential is already registered." },
+  credential_limit: { status: 409, message: "This account has as many passkeys and device keys as it may. Remove one first." },
   credential_not_found: { status: 404, message: "No such credential." },
   biometric_failed: { status: 401, message: "The passkey or device key could not be verified. Sign in with a code instead." },
   not_found: { status: 404, message: "Not found." },

@@ -15,14 +15,20 @@ export interface BiometricDeps extends SessionDeps {
   policy: { ipVerifyLimit: number; ipWindowSeconds: number };
 }
 
+/** Most passkeys and device keys one user may hold (each is listed in every unlock's options). */
+export const MAX_CREDENTIALS_PER_USER = 20;
+
 /**
- * Spends one unit of the per-IP budget of ceremonies that need no session
- * (sign-in challenges and verifications): each stores a challenge or runs
- * a signature check, so an address gets as many as it gets code checks.
- * Fails closed like every limit (a store that does not answer is a 503).
+ * Spends one unit of the ceremony budget: per user when there is a session,
+ * per client address otherwise. Each ceremony step stores a challenge or runs
+ * a signature check, so neither a token nor an address may loop it without
+ * bound; the budget is the verify budget (`IP_VERIFY_LIMIT` per
+ * `IP_WINDOW_SECONDS`). Fails closed like every limit (a store that does not
+ * answer is a 503).
  */
-export async function spendIpBudget(deps: BiometricDeps, ip: string): Promise<void> {
-  const decision = await deps.ipLimiter.hit(`ip:bio:${ip}`, { limit: deps.policy.ipVerifyLimit, windowMs: deps.policy.ipWindowSeconds * 1000 }, deps.now());
+export async function spendCeremonyBudget(deps: BiometricDeps, userId: string | null, ip: string): Promise<void> {
+  const key = userId ? `user:bio:${userId}` : `ip:bio:${ip}`;
+  const decision = await deps.ipLimiter.hit(key, { limit: deps.policy.ipVerifyLimit, windowMs: deps.policy.ipWindowSeconds * 1000 }, deps.now());
   if (!decision.allowed) throw new AuthError("rate_limited", { retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) });
 }
 
@@ -109,7 +115,7 @@ export function ceremonyFailed(
   reason: string,
   userId: string | undefined,
   enrolment: boolean,
-  code?: "challenge_invalid" | "credential_exists",
+  code?: "challenge_invalid" | "credential_exists" | "credential_limit",
 ): never {
   deps.events.emit({
     event: enrolment ? "biometric.enroll_failed" : "biometric.failed",

@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { toBase64url } from "../lib/crypto";
 import { devicePayload, importDevicePublicKey, verifyDeviceSignature, type DeviceKeyAlgorithm } from "../lib/device-keys";
 import type { ChallengePurpose, CredentialPlatform, CredentialRecord } from "./biometric-ports";
-import { ceremonyFailed, completeCeremony, issueChallenge, takeChallenge, type BiometricDeps } from "./ceremony";
+import { ceremonyFailed, completeCeremony, issueChallenge, takeChallenge, MAX_CREDENTIALS_PER_USER, type BiometricDeps } from "./ceremony";
 import type { Authenticated, IssuedSession } from "./sessions";
 
 /** Ceremonies a device key signs, as the API names them. */
@@ -54,8 +54,15 @@ export async function enableDeviceKey(
   proof: { challenge: string; signature: string },
 ): Promise<{ credentialId: string }> {
   const userId = auth.user.id;
-  const refused = await takeChallenge(deps, proof.challenge, { purpose: "device_enroll", userId, deviceId: key.deviceId });
+  const [refused, held] = await Promise.all([
+    takeChallenge(deps, proof.challenge, { purpose: "device_enroll", userId, deviceId: key.deviceId }),
+    deps.credentials.list(userId),
+  ]);
   if (refused) ceremonyFailed(deps, "device_key", refused, userId, true, "challenge_invalid");
+  // A soft cap (see enablePasskey); re-enrolling one of the user's devices replaces, so it is not counted.
+  if (held.length >= MAX_CREDENTIALS_PER_USER && !held.some((c) => c.id === deviceCredentialId(key.deviceId))) {
+    ceremonyFailed(deps, "device_key", "credential_limit", userId, true, "credential_limit");
+  }
   const imported = await importDevicePublicKey(key.publicKey, key.algorithm);
   if (!imported) ceremonyFailed(deps, "device_key", "public_key_unusable", userId, true);
   const signed = devicePayload("enroll", key.deviceId, proof.challenge);
@@ -99,11 +106,14 @@ export async function verifyDeviceKey(
 ): Promise<IssuedSession> {
   const userId = auth?.user.id ?? null;
   const purpose: DevicePurpose = userId ? "unlock" : "sign_in";
-  const refused = await takeChallenge(deps, signature.challenge, { purpose: STORED_PURPOSE[purpose], userId, deviceId: signature.deviceId });
+  // The challenge is spent whatever the lookup finds; both go in one round trip.
+  const [refused, credential] = await Promise.all([
+    takeChallenge(deps, signature.challenge, { purpose: STORED_PURPOSE[purpose], userId, deviceId: signature.deviceId }),
+    deps.credentials.get(deviceCredentialId(signature.deviceId)),
+  ]);
   if (refused) ceremonyFailed(deps, "device_key", refused, userId ?? undefined, false, "challenge_invalid");
   const fail = (reason: string, who?: string): never => ceremonyFailed(deps, "device_key", reason, who ?? userId ?? undefined, false);
 
-  const credential = await deps.credentials.get(deviceCredentialId(signature.deviceId));
   if (!credential || credential.kind !== "device_key" || !credential.algorithm) return fail("unknown_device");
   if (userId && credential.userId !== userId) return fail("device_of_another_user");
   const key = await importDevicePublicKey(credential.publicKey, credential.algorithm);

@@ -12,7 +12,7 @@ import {
 import { constantTimeEqual, fromBase64url, randomBytes, toBase64url } from "../lib/crypto";
 import { decryptPhone } from "../lib/keys";
 import type { CredentialRecord } from "./biometric-ports";
-import { ceremonyFailed, completeCeremony, issueChallenge, takeChallenge, CHALLENGE_TTL_SECONDS, type BiometricDeps } from "./ceremony";
+import { ceremonyFailed, completeCeremony, issueChallenge, takeChallenge, CHALLENGE_TTL_SECONDS, MAX_CREDENTIALS_PER_USER, type BiometricDeps } from "./ceremony";
 import { internationalFormat, maskPhone } from "./phone";
 import type { Authenticated, IssuedSession } from "./sessions";
 
@@ -87,8 +87,13 @@ export async function enablePasskey(
 ): Promise<{ credentialId: string }> {
   const userId = auth.user.id;
   const challenge = signedChallenge(response.response.clientDataJSON);
-  const refused = await takeChallenge(deps, challenge, { purpose: "passkey_register", userId, deviceId: null });
+  const [refused, held] = await Promise.all([
+    takeChallenge(deps, challenge, { purpose: "passkey_register", userId, deviceId: null }),
+    deps.credentials.list(userId),
+  ]);
   if (refused) ceremonyFailed(deps, "passkey", refused, userId, true, "challenge_invalid");
+  // A soft cap (two concurrent enrolments may both pass it): it bounds what every unlock lists.
+  if (held.length >= MAX_CREDENTIALS_PER_USER) ceremonyFailed(deps, "passkey", "credential_limit", userId, true, "credential_limit");
   let info;
   try {
     const verified = await verifyRegistrationResponse({
@@ -162,11 +167,14 @@ export async function verifyPasskey(
 ): Promise<IssuedSession> {
   const userId = auth?.user.id ?? null;
   const challenge = signedChallenge(response.response.clientDataJSON);
-  const refused = await takeChallenge(deps, challenge, { purpose: userId ? "passkey_unlock" : "passkey_sign_in", userId, deviceId: null });
+  // The challenge is spent whatever the credential lookup finds; both go in one round trip.
+  const [refused, credential] = await Promise.all([
+    takeChallenge(deps, challenge, { purpose: userId ? "passkey_unlock" : "passkey_sign_in", userId, deviceId: null }),
+    response.id === response.rawId ? deps.credentials.get(response.id) : Promise.resolve(null),
+  ]);
   if (refused) ceremonyFailed(deps, "passkey", refused, userId ?? undefined, false, "challenge_invalid");
   const fail = (reason: string, who?: string): never => ceremonyFailed(deps, "passkey", reason, who ?? userId ?? undefined, false);
 
-  const credential = response.id === response.rawId ? await deps.credentials.get(response.id) : null;
   if (!credential || credential.kind !== "passkey") return fail("unknown_credential");
   if (userId && credential.userId !== userId) return fail("credential_of_another_user");
   // BIO-03: the authenticator must name the user the credential was made for.

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { Context } from "hono";
-import { spendIpBudget } from "../domain/ceremony";
+import { spendCeremonyBudget } from "../domain/ceremony";
 import { listCredentials, removeCredential } from "../domain/credentials";
 import { deviceChallenge, enableDeviceKey, verifyDeviceKey } from "../domain/device-keys";
 import { enablePasskey, passkeyAuthenticationOptions, passkeyRegistrationOptions, verifyPasskey, type RelyingParty } from "../domain/passkeys";
@@ -79,13 +79,17 @@ biometricRoutes.openapi(
       "For a signed-in user whose last authentication is recent (RECENT_AUTH_SECONDS). Pass the answer to " +
       "`navigator.credentials.create` (e.g. @simplewebauthn/browser `startRegistration({ optionsJSON })`) or the platform API, " +
       "then send the result to enable-biometric within 5 minutes. Discoverable credential and user verification required; " +
-      "the user's existing passkeys are excluded. Any body is ignored.",
+      "the user's existing passkeys are excluded. Counted against the user's ceremony budget. Any body is ignored.",
     responses: {
       200: jsonResponse("Creation options", WebAuthnOptions),
-      ...errorResponses({ 401: [...sessionCodes, "step_up_required"], 413: ["payload_too_large"], ...storeErrors }),
+      ...errorResponses({ 401: [...sessionCodes, "step_up_required"], 413: ["payload_too_large"], 429: ["rate_limited"], ...storeErrors }),
     },
   }),
-  async (c) => c.json(await passkeyRegistrationOptions(c.var.services, c.var.auth, relyingParty(c)), 200),
+  async (c) => {
+    const rp = relyingParty(c);
+    await spendCeremonyBudget(c.var.services, c.var.auth.user.id, c.var.clientIp);
+    return c.json(await passkeyRegistrationOptions(c.var.services, c.var.auth, rp), 200);
+  },
 );
 
 biometricRoutes.openapi(
@@ -99,14 +103,15 @@ biometricRoutes.openapi(
     description:
       "Either `biometricData` (the passkey registration response) or `deviceKey` with a `proof`: the signature, by the device key, " +
       "of `edge-phone-auth:v1:enroll:{deviceId}:{challenge}` over a challenge from device-challenge (purpose `enroll`). " +
-      "Only public keys are stored. Re-enrolling a device the user already enrolled replaces its key. Needs a recent authentication.",
+      "Only public keys are stored. Re-enrolling a device the user already enrolled replaces its key. At most 20 passkeys and " +
+      "device keys per user (409 `credential_limit`). Needs a recent authentication.",
     request: { body: { required: true, content: { "application/json": { schema: EnableBiometricBody } } } },
     responses: {
       200: jsonResponse("Enabled", EnableBiometricResponse),
       ...errorResponses({
         400: ["invalid_request", "challenge_invalid", "credential_invalid"],
         401: [...sessionCodes, "step_up_required"],
-        409: ["credential_exists"],
+        409: ["credential_exists", "credential_limit"],
         ...jsonErrors,
         ...storeErrors,
       }),
@@ -133,7 +138,8 @@ biometricRoutes.openapi(
     summary: "Options to use a passkey: unlock a session, or sign in",
     description:
       "With a bearer token: options listing that user's passkeys, to unlock the session. Without: options for a " +
-      "discoverable-credential sign-in (`allowCredentials` empty), counted against the per-IP budget. Any body is ignored.",
+      "discoverable-credential sign-in (`allowCredentials` empty). Counted against the ceremony budget (per user with a token, " +
+      "per address without; `IP_VERIFY_LIMIT` per `IP_WINDOW_SECONDS`). Any body is ignored.",
     responses: {
       200: jsonResponse("Request options", WebAuthnOptions),
       ...errorResponses({ 401: sessionCodes, 413: ["payload_too_large"], 429: ["rate_limited"], ...storeErrors }),
@@ -141,8 +147,9 @@ biometricRoutes.openapi(
   }),
   async (c) => {
     const auth = c.var.maybeAuth;
-    if (!auth) await spendIpBudget(c.var.services, c.var.clientIp);
-    return c.json(await passkeyAuthenticationOptions(c.var.services, auth, relyingParty(c)), 200);
+    const rp = relyingParty(c);
+    await spendCeremonyBudget(c.var.services, auth?.user.id ?? null, c.var.clientIp);
+    return c.json(await passkeyAuthenticationOptions(c.var.services, auth, rp), 200);
   },
 );
 
@@ -156,7 +163,8 @@ biometricRoutes.openapi(
     summary: "A single-use challenge for a device key",
     description:
       "`enroll` and `unlock` need the bearer token (the challenge is bound to the user and the device); `sign_in` needs none " +
-      "and is answered the same whether or not the device is enrolled (per-IP budget). Lives 5 minutes, works once.",
+      "and is answered the same whether or not the device is enrolled. Counted against the ceremony budget (per user with a " +
+      "token, per address without). Lives 5 minutes, works once.",
     request: { body: { required: true, content: { "application/json": { schema: DeviceChallengeBody } } } },
     responses: {
       200: jsonResponse("Challenge", DeviceChallengeResponse),
@@ -166,7 +174,7 @@ biometricRoutes.openapi(
   async (c) => {
     const { deviceId, purpose } = c.req.valid("json");
     const auth = c.var.maybeAuth;
-    if (!auth) await spendIpBudget(c.var.services, c.var.clientIp);
+    await spendCeremonyBudget(c.var.services, auth?.user.id ?? null, c.var.clientIp);
     return c.json(await deviceChallenge(c.var.services, auth, deviceId, purpose), 200);
   },
 );
@@ -200,7 +208,7 @@ biometricRoutes.openapi(
     const body = c.req.valid("json");
     const { services } = c.var;
     const auth = c.var.maybeAuth;
-    if (!auth) await spendIpBudget(services, c.var.clientIp);
+    await spendCeremonyBudget(services, auth?.user.id ?? null, c.var.clientIp);
     const issued =
       "assertion" in body
         ? await verifyPasskey(services, auth, relyingParty(c), body.assertion as unknown as AuthenticationResponseJSON, clientOf(c))

@@ -111,6 +111,7 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   challenge_invalid: "the challenge is unknown, expired (5 minutes), already used, or was issued for another ceremony, user or device",
   credential_invalid: "the registration or device-key proof failed verification (origin, RP ID, flags, key type or signature; the log says which)",
   credential_exists: "this passkey, or this device id, is already registered",
+  credential_limit: "the user already has 20 passkeys and device keys",
   credential_not_found: "no credential with this id belongs to the user",
   biometric_failed: "the assertion or device signature failed verification (unknown credential, user handle, origin, RP ID, flags, counter or signature; the log says which)",
 };

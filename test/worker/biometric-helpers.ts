@@ -1,7 +1,16 @@
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { expect } from "vitest";
 import { SoftAuthenticator, SoftDeviceKey, devicePayload, type CeremonyOverrides, type Flags, type PasskeyAlg } from "../support/soft-authenticator";
-import { call, type CallOptions, type SignInResult } from "./helpers";
+import { call as callFrom, uniqueIp, type CallOptions, type SignInResult } from "./helpers";
+
+/**
+ * `call` from a fresh client address each time (unless the test names one):
+ * ceremonies without a session spend a per-address budget, and the Upstash
+ * profile's Redis is shared by every test file of a run.
+ */
+export function call(path: string, opts: CallOptions = {}): Promise<Response> {
+  return callFrom(path, { ip: uniqueIp(), ...opts });
+}
 
 /** The test Worker's own origin and host: the development defaults for the RP. */
 export const ORIGIN = "https://auth.test";

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { SoftAuthenticator } from "../support/soft-authenticator";
-import { authenticationOptions, json, newAuthenticator, registrationOptions } from "./biometric-helpers";
-import { call, PROFILES, signIn, uniqueIp, useProfile } from "./helpers";
+import { authenticationOptions, json, newAuthenticator, registrationOptions, call } from "./biometric-helpers";
+import { PROFILES, signIn, uniqueIp, useProfile } from "./helpers";
 
 const b64url = (text: string): string => btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
@@ -28,24 +28,27 @@ describe.each(PROFILES)("IN-01: malformed biometric bodies ($name profile)", (pr
   beforeEach(() => useProfile(profile));
 
   it("IN-01: garbage inside well-formed WebAuthn and device-key bodies gives 4xx with a stable code, never 5xx", async () => {
+    // One user runs hundreds of ceremonies here: lift the per-user ceremony budget for this test.
+    const settings = { IP_VERIFY_LIMIT: "10000" };
+    const opts = { settings };
     const session = await signIn();
     const authenticator: SoftAuthenticator = await newAuthenticator();
-    const registration = (await authenticator.register(await registrationOptions(session.token))) as unknown as Record<string, unknown>;
-    await json(await call("/auth/enable-biometric", { body: { biometricData: registration }, token: session.token }));
-    const assertion = (await authenticator.assert(await authenticationOptions())) as unknown as Record<string, unknown>;
+    const registration = (await authenticator.register(await registrationOptions(session.token, opts))) as unknown as Record<string, unknown>;
+    await json(await call("/auth/enable-biometric", { body: { biometricData: registration }, token: session.token, settings }));
+    const assertion = (await authenticator.assert(await authenticationOptions(undefined, opts))) as unknown as Record<string, unknown>;
     const garbage = ["", "!!!", b64url("not json"), b64url('{"challenge":42}'), b64url('{"type":"webauthn.get"}'), "A".repeat(3000), 7, null, [], {}];
     const bodies: { path: string; body: unknown; token?: string }[] = [];
     // Each corrupted ceremony gets its own fresh challenge, so the garbage reaches
     // verification (a spent challenge would be refused before it is looked at).
     for (const g of garbage) {
       for (const field of fieldPaths(registration, "registration")) {
-        const fresh = (await (await newAuthenticator()).register(await registrationOptions(session.token))) as unknown as Record<string, unknown>;
+        const fresh = (await (await newAuthenticator()).register(await registrationOptions(session.token, opts))) as unknown as Record<string, unknown>;
         bodies.push({ path: "/auth/enable-biometric", body: { biometricData: corrupt(fresh, field, g) }, token: session.token });
       }
       for (const field of fieldPaths(assertion, "authentication")) {
-        const signIn = (await authenticator.assert(await authenticationOptions())) as unknown as Record<string, unknown>;
+        const signIn = (await authenticator.assert(await authenticationOptions(undefined, opts))) as unknown as Record<string, unknown>;
         bodies.push({ path: "/auth/verify-biometric", body: { assertion: corrupt(signIn, field, g) } });
-        const unlock = (await authenticator.assert(await authenticationOptions(session.token))) as unknown as Record<string, unknown>;
+        const unlock = (await authenticator.assert(await authenticationOptions(session.token, opts))) as unknown as Record<string, unknown>;
         bodies.push({ path: "/auth/verify-biometric", body: { assertion: corrupt(unlock, field, g) }, token: session.token });
       }
       bodies.push({ path: "/auth/verify-biometric", body: { deviceSignature: { deviceId: "device-garbage-1", challenge: g, signature: g } } });
@@ -60,7 +63,7 @@ describe.each(PROFILES)("IN-01: malformed biometric bodies ($name profile)", (pr
     bodies.push({ path: "/auth/verify-biometric", body: { assertion, deviceSignature: {} } });
     bodies.push({ path: "/auth/device-challenge", body: { deviceId: "x".repeat(5000), purpose: "sign_in" } });
     for (const { path, body, token } of bodies) {
-      const res = await call(path, { body, ip: uniqueIp(), ...(token ? { token } : {}) });
+      const res = await call(path, { body, ip: uniqueIp(), settings, ...(token ? { token } : {}) });
       const text = await res.text();
       expect(res.status, `${path} ${JSON.stringify(body).slice(0, 200)} → ${text}`).toBeGreaterThanOrEqual(400);
       expect(res.status, `${path} ${JSON.stringify(body).slice(0, 200)} → ${text}`).toBeLessThan(500);

@@ -4,7 +4,7 @@
  * (through the REST bridge to a real redis-server). The MongoDB UserStore runs
  * the same user-store contract in test/node/mongo-user-store.test.ts.
  */
-import { describe } from "vitest";
+import { describe, expect, it } from "vitest";
 import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
 import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
@@ -25,7 +25,7 @@ import { rateLimiterContract } from "../contracts/rate-limiter.contract";
 import { sessionStoreContract } from "../contracts/session-store.contract";
 import { userStoreContract } from "../contracts/user-store.contract";
 import type { AttemptCounter } from "../../src/domain/ports";
-import { hasRedis, testEnv } from "./helpers";
+import { hasRedis, redisCommand, testEnv } from "./helpers";
 
 const T = 3000;
 
@@ -59,4 +59,12 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   rateLimiterContract("@upstash/ratelimit sliding window", () => new UpstashIpRateLimiter(redis(), T), { exactOnCallerClock: false });
   sessionStoreContract("Upstash Redis", () => new UpstashSessionStore(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
+  it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
+    const id = `ttl-${crypto.randomUUID()}`;
+    const expiresAt = Date.now() + 300_000;
+    await new UpstashChallengeStore(redis(), T).put(id, { purpose: "device_sign_in", userId: null, deviceId: "d", expiresAt });
+    const pttl = Number(await redisCommand(["PTTL", `challenge:${id}`]));
+    expect(pttl).toBeGreaterThan(290_000);
+    expect(pttl).toBeLessThanOrEqual(300_000);
+  });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoftDeviceKey, devicePayload } from "../support/soft-authenticator";
-import { checkSession, deviceChallenge, enrolDeviceKey, json, useDeviceKey } from "./biometric-helpers";
-import { call, captureLogs, expectError, PROFILES, signIn, useProfile, type SignInResult } from "./helpers";
+import { checkSession, deviceChallenge, enrolDeviceKey, json, useDeviceKey, call } from "./biometric-helpers";
+import { captureLogs, expectError, PROFILES, signIn, useProfile, type SignInResult } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -74,11 +74,11 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "GET /.well-known/jwks.json": { 503: ["service_misconfigured"] },
   "GET /openapi.json": { 503: ["service_misconfigured"] },
   "GET /dev/sms-outbox": { 400: ["invalid_phone"], 503: STORE },
-  "POST /auth/webauthn/registration-options": { 401: [...SESSION, "step_up_required"], 413: ["payload_too_large"], 503: STORE },
+  "POST /auth/webauthn/registration-options": { 401: [...SESSION, "step_up_required"], 413: ["payload_too_large"], 429: ["rate_limited"], 503: STORE },
   "POST /auth/enable-biometric": {
     400: ["invalid_request", "challenge_invalid", "credential_invalid"],
     401: [...SESSION, "step_up_required"],
-    409: ["credential_exists"],
+    409: ["credential_exists", "credential_limit"],
     413: ["payload_too_large"],
     415: ["unsupported_media_type"],
     503: STORE,

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoftAuthenticator } from "../support/soft-authenticator";
 import {
   authenticationOptions,
+  call,
   checkSession,
   enrolPasskey,
   json,
@@ -10,7 +11,7 @@ import {
   registrationOptions,
   usePasskey,
 } from "./biometric-helpers";
-import { call, captureLogs, expectError, PROFILES, signIn, useProfile, type SignInResult } from "./helpers";
+import { captureLogs, expectError, PROFILES, signIn, useProfile, type SignInResult } from "./helpers";
 
 type Session = SignInResult & { phone: string };
 

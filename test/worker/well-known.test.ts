@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { json, newAuthenticator, registrationOptions } from "./biometric-helpers";
-import { call, expectError, signIn } from "./helpers";
+import { json, newAuthenticator, registrationOptions, call } from "./biometric-helpers";
+import { expectError, signIn } from "./helpers";
 
 const FP = "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5";
 const FP2 = "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";
