@@ -41,6 +41,16 @@ describe("association files and relying-party settings", () => {
     expect((await call("/auth/enable-biometric", { body: { biometricData }, token: session.token, settings: { ANDROID_APPS: `com.example.app:${FP}` } })).status).toBe(200);
   });
 
+  it("PASSKEY_USER_NAME=full shows the whole number in international format; masked (default) keeps the last four digits", async () => {
+    const session = await signIn();
+    const masked = await registrationOptions(session.token);
+    expect(masked.user.name).toBe(`+91 ••••• •${session.phone.slice(-4)}`);
+    const full = await registrationOptions(session.token, { settings: { PASSKEY_USER_NAME: "full" } });
+    expect(full.user.name).toBe(`+91 ${session.phone.slice(3, 8)} ${session.phone.slice(8)}`);
+    expect(full.user.displayName).toBe(full.user.name);
+    expect(full.user.id).toBe(masked.user.id);
+  });
+
   it("settings are validated: a malformed fingerprint, app id or origin makes the service refuse to run (503)", async () => {
     for (const settings of [{ ANDROID_APPS: "com.example.app:AB:CD" }, { APPLE_APP_IDS: "com.example.app" }, { WEBAUTHN_ORIGINS: "https://app.example.com/path" }, { WEBAUTHN_RP_ID: "https://example.com" }]) {
       await expectError(await call("/readyz", { settings }), 503, "service_misconfigured");
