@@ -52,6 +52,7 @@ const schema = z
     JWT_PRIVATE_JWK: z
       .string({ error: "is required (an Ed25519 or P-256 private JWK with kid)" })
       .refine(isPrivateSigningJwk, "must be a JSON private JWK (OKP/Ed25519 or EC/P-256) with kid and d"),
+    JWT_ADDITIONAL_PUBLIC_JWKS: optionalString,
     JWT_ISSUER: z.string().min(1).default("edge-phone-auth"),
     JWT_AUDIENCE: z.string().min(1).default("edge-phone-auth"),
     SESSION_TTL_SECONDS: int(30 * 24 * 3600, 300, 90 * 24 * 3600),
@@ -187,6 +188,8 @@ export interface Config {
   };
   readonly jwt: {
     readonly privateJwk: string;
+    /** JSON of public JWKs that are published and verify tokens but never sign (key rotation). */
+    readonly additionalPublicJwks: string | null;
     readonly issuer: string;
     readonly audience: string;
     readonly ttlSeconds: number;
@@ -292,6 +295,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     },
     jwt: {
       privateJwk: v.JWT_PRIVATE_JWK,
+      additionalPublicJwks: v.JWT_ADDITIONAL_PUBLIC_JWKS ?? null,
       issuer: v.JWT_ISSUER,
       audience: v.JWT_AUDIENCE,
       ttlSeconds: v.SESSION_TTL_SECONDS,

@@ -20,7 +20,7 @@ import type { BiometricDeps } from "./domain/ceremony";
 import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
 import { secretKeys } from "./lib/keys";
-import { loadSigningKey } from "./lib/jwt";
+import { loadSigningKey, loadVerificationKeys } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
 export type Services = SignInDeps & BiometricDeps;
@@ -160,7 +160,7 @@ export async function buildServices(
     sms: smsSender(env, config),
     events: new LogAuthEvents(requestId),
     signingKey,
-    verificationKeys: [signingKey],
+    verificationKeys: await loadVerificationKeys(signingKey, config.jwt.additionalPublicJwks),
     token: { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
     now: () => Date.now(),
     background: (task, work) => {

@@ -1,6 +1,6 @@
 import { AuthError } from "../errors";
 import { constantTimeEqual, randomId, sha256, toBase64url } from "../lib/crypto";
-import { signAccessToken, TokenError, verifyAccessToken, type SigningKey, type TokenOptions } from "../lib/jwt";
+import { signAccessToken, TokenError, verifyAccessToken, type SigningKey, type TokenOptions, type VerificationKey } from "../lib/jwt";
 import type { AuthEventSink, SessionRecord, SessionStore, UserRecord, UserStore } from "./ports";
 
 export interface SessionDeps {
@@ -9,7 +9,7 @@ export interface SessionDeps {
   events: AuthEventSink;
   signingKey: SigningKey;
   /** Every key whose tokens are still accepted (the signing key first). */
-  verificationKeys: readonly SigningKey[];
+  verificationKeys: readonly VerificationKey[];
   token: TokenOptions & { ttlSeconds: number };
   now: () => number;
 }

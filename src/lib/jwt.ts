@@ -25,12 +25,16 @@ export interface TokenClaims {
   exp: number;
 }
 
-export interface SigningKey {
+/** A key that verifies tokens: the signing key, or one listed in JWT_ADDITIONAL_PUBLIC_JWKS. */
+export interface VerificationKey {
   kid: string;
   alg: "EdDSA" | "ES256";
-  privateKey: JoseKey;
   publicKey: JoseKey;
   publicJwk: JWK;
+}
+
+export interface SigningKey extends VerificationKey {
+  privateKey: JoseKey;
 }
 
 export class TokenError extends Error {
@@ -61,7 +65,7 @@ async function importSigningKey(json: string): Promise<SigningKey> {
     // The parser's message quotes the input, which is a secret: drop it.
     throw new Error("JWT_PRIVATE_JWK is not valid JSON");
   }
-  const alg = jwk.kty === "OKP" && jwk.crv === "Ed25519" ? "EdDSA" : jwk.kty === "EC" && jwk.crv === "P-256" ? "ES256" : null;
+  const alg = algOf(jwk);
   if (!alg) throw new Error("JWT_PRIVATE_JWK must be an Ed25519 (OKP) or P-256 (EC) key");
   if (typeof jwk.kid !== "string" || jwk.kid.length === 0) throw new Error("JWT_PRIVATE_JWK needs a kid");
   if (typeof jwk.d !== "string") throw new Error("JWT_PRIVATE_JWK must be a private key");
@@ -71,6 +75,61 @@ async function importSigningKey(json: string): Promise<SigningKey> {
   const exported = await exportJWK(publicKey);
   const publicJwk: JWK = { ...exported, kid: jwk.kid, alg, use: "sig" };
   return { kid: jwk.kid, alg, privateKey, publicKey, publicJwk };
+}
+
+function algOf(jwk: JWK): "EdDSA" | "ES256" | null {
+  return jwk.kty === "OKP" && jwk.crv === "Ed25519" ? "EdDSA" : jwk.kty === "EC" && jwk.crv === "P-256" ? "ES256" : null;
+}
+
+const publicCache = new Map<string, Promise<VerificationKey[]>>();
+
+/**
+ * Imports JWT_ADDITIONAL_PUBLIC_JWKS (once per isolate): a JSON array of
+ * public JWKs, or a JWK set `{"keys": [...]}`. These keys are published and
+ * accept tokens but never sign (SES-08): the next key before it signs, the
+ * previous one until its tokens expire. A private member is refused: only
+ * the signing key's secret may hold one.
+ */
+export function loadAdditionalPublicKeys(json: string | null): Promise<VerificationKey[]> {
+  if (!json) return Promise.resolve([]);
+  let keys = publicCache.get(json);
+  if (!keys) {
+    keys = importPublicKeys(json);
+    keys.catch(() => publicCache.delete(json));
+    publicCache.set(json, keys);
+  }
+  return keys;
+}
+
+async function importPublicKeys(json: string): Promise<VerificationKey[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error("JWT_ADDITIONAL_PUBLIC_JWKS is not valid JSON");
+  }
+  const list = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(list)) throw new Error("JWT_ADDITIONAL_PUBLIC_JWKS must be an array of JWKs or {\"keys\": [...]}");
+  return Promise.all(
+    list.map(async (item: unknown, i) => {
+      const jwk = item as JWK;
+      const alg = typeof item === "object" && item !== null ? algOf(jwk) : null;
+      if (!alg) throw new Error(`JWT_ADDITIONAL_PUBLIC_JWKS[${i}] must be an Ed25519 (OKP) or P-256 (EC) key`);
+      if (typeof jwk.kid !== "string" || jwk.kid.length === 0) throw new Error(`JWT_ADDITIONAL_PUBLIC_JWKS[${i}] needs a kid`);
+      if ("d" in jwk) throw new Error(`JWT_ADDITIONAL_PUBLIC_JWKS[${i}] holds a private key; publish public keys only`);
+      const publicKey = (await importJWK({ ...jwk, alg }, alg)) as JoseKey;
+      const exported = await exportJWK(publicKey);
+      return { kid: jwk.kid, alg, publicKey, publicJwk: { ...exported, kid: jwk.kid, alg, use: "sig" } };
+    }),
+  );
+}
+
+/** The signing key first, then the additional public keys; a kid listed twice is a configuration error. */
+export async function loadVerificationKeys(signing: SigningKey, additionalJson: string | null): Promise<VerificationKey[]> {
+  const keys = [signing, ...(await loadAdditionalPublicKeys(additionalJson))];
+  const kids = new Set(keys.map((k) => k.kid));
+  if (kids.size !== keys.length) throw new Error("JWT_ADDITIONAL_PUBLIC_JWKS repeats a kid (or the signing key's kid)");
+  return keys;
 }
 
 export interface TokenOptions {
@@ -104,7 +163,7 @@ const MAX_TOKEN_LENGTH = 4096;
  * Throws TokenError with an internal reason (logged, not returned).
  */
 export async function verifyAccessToken(
-  keys: readonly SigningKey[],
+  keys: readonly VerificationKey[],
   opts: TokenOptions,
   token: string,
   nowSeconds: number,

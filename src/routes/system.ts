@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { AuthError } from "../errors";
-import { loadSigningKey } from "../lib/jwt";
+import { etag } from "hono/etag";
+import { loadSigningKey, loadVerificationKeys } from "../lib/jwt";
 import { validationHook } from "../lib/validation";
 import type { AppEnv } from "../types";
-import { errorResponses, jsonResponse } from "./schemas";
+import { commonHeaders, errorResponses, jsonResponse } from "./schemas";
 
 export const systemRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -48,6 +49,10 @@ systemRoutes.openapi(
   },
 );
 
+// A strong ETag over the body: caches revalidate with If-None-Match and get a
+// 304 until a key is added or removed.
+systemRoutes.use("/.well-known/jwks.json", etag());
+
 const JwkSchema = z.record(z.string(), z.unknown()).openapi({ description: "A public JWK (kty, crv, x[, y], kid, alg, use)" });
 
 systemRoutes.openapi(
@@ -58,7 +63,10 @@ systemRoutes.openapi(
     tags: ["system"],
     security: [],
     summary: "Public keys that verify access tokens",
-    description: "The JWK set of the token signing key (EdDSA/Ed25519 or ES256/P-256). Cacheable for 5 minutes.",
+    description:
+      "The JWK set: the signing key (EdDSA/Ed25519 or ES256/P-256) first, then the keys of JWT_ADDITIONAL_PUBLIC_JWKS " +
+      "(the next key, published before it signs, and the previous one, kept until its tokens expire). " +
+      "Cacheable for 5 minutes, with an ETag (If-None-Match gives 304 while the set is unchanged).",
     responses: {
       200: jsonResponse(
         "JWK set",
@@ -66,14 +74,18 @@ systemRoutes.openapi(
           example: { keys: [{ kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "k1", alg: "EdDSA", use: "sig" }] },
         }),
       ),
+      304: { description: "Not modified: If-None-Match matched the current ETag", headers: commonHeaders },
       ...errorResponses({ 503: ["service_misconfigured"] }, { service_misconfigured: "the signing key setting is missing or invalid" }),
     },
   }),
   async (c) => {
-    const key = await loadSigningKey(c.var.config.jwt.privateJwk).catch((err: unknown) => {
-      throw new AuthError("service_misconfigured", { cause: err });
-    });
+    const { privateJwk, additionalPublicJwks } = c.var.config.jwt;
+    const keys = await loadSigningKey(privateJwk)
+      .then((signing) => loadVerificationKeys(signing, additionalPublicJwks))
+      .catch((err: unknown) => {
+        throw new AuthError("service_misconfigured", { cause: err });
+      });
     c.header("Cache-Control", "public, max-age=300");
-    return c.json({ keys: [key.publicJwk as Record<string, unknown>] }, 200);
+    return c.json({ keys: keys.map((k) => k.publicJwk as Record<string, unknown>) }, 200);
   },
 );
