@@ -16,6 +16,7 @@ import { authRoutes } from "./routes/auth";
 import { biometricRoutes } from "./routes/biometric";
 import { devOnly, devRoutes } from "./routes/dev";
 import { registerOpenApi } from "./routes/openapi";
+import { sessionRoutes } from "./routes/sessions";
 import { systemRoutes } from "./routes/system";
 import { wellKnownRoutes } from "./routes/well-known";
 import type { ServiceOptions } from "./services";
@@ -53,6 +54,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", systemRoutes);
   app.route("/auth", authRoutes);
   app.route("/auth", biometricRoutes);
+  app.route("/auth", sessionRoutes);
   app.route("/", wellKnownRoutes);
   app.route("/dev", devRoutes);
   registerOpenApi(app);

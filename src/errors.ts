@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   credential_not_found: { status: 404, message: "No such credential." },
   biometric_failed: { status: 401, message: "The passkey or device key could not be verified. Sign in with a code instead." },
   not_found: { status: 404, message: "Not found." },
+  session_not_found: { status: 404, message: "No such session for this user." },
   method_not_allowed: { status: 405, message: "This path does not take this method; the Allow header lists those it does." },
   service_unavailable: { status: 503, message: "A backing service is unavailable. Try again later." },
   service_misconfigured: { status: 503, message: "The service is not configured correctly." },

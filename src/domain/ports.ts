@@ -138,8 +138,10 @@ export interface SessionStore {
   /**
    * Replaces the token hash only if it still equals `expectedTokenHash`
    * (compare-and-set), so of two concurrent renewals one wins (SES-04).
+   * `reauthenticated` (an unlock) also sets `lastAuthAt` to `now`; a plain
+   * renewal leaves it.
    */
-  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number): Promise<boolean>;
+  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticated: boolean): Promise<boolean>;
   /** Returns whether a live session was removed. */
   revoke(userId: string, sessionId: string): Promise<boolean>;
   revokeAll(userId: string): Promise<number>;

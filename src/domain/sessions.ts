@@ -107,18 +107,20 @@ export async function authenticate(deps: SessionDeps, authorization: string | un
  * Issues a new token for a live session and retires the old one (SES-04):
  * the session's stored token hash is swapped by compare-and-set, so the old
  * token fails its next check and two concurrent renewals cannot both win.
- * Called after a step-up (biometric or PIN unlock).
+ * After an unlock (biometric, PIN) the session counts as freshly
+ * authenticated; a plain renewal (`reauthenticated: false`) keeps its last
+ * authentication, and never extends the session's absolute lifetime.
  */
-export async function rotateToken(deps: SessionDeps, auth: Authenticated): Promise<IssuedSession> {
+export async function rotateToken(deps: SessionDeps, auth: Authenticated, reauthenticated = true): Promise<IssuedSession> {
   const now = deps.now();
   const jti = randomId(16);
-  const swapped = await deps.sessions.rotate(auth.user.id, auth.session.id, await tokenHash(auth.jti), await tokenHash(jti), now);
+  const swapped = await deps.sessions.rotate(auth.user.id, auth.session.id, await tokenHash(auth.jti), await tokenHash(jti), now, reauthenticated);
   if (!swapped) throw new AuthError("session_revoked");
   const iat = Math.floor(now / 1000);
   const exp = Math.floor(auth.session.expiresAt / 1000);
   const token = await signAccessToken(deps.signingKey, deps.token, { sub: auth.user.id, sid: auth.session.id, jti, iat, exp });
-  deps.events.emit({ event: "session.created", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: "rotated" });
-  return { token, expiresAt: exp * 1000, user: auth.user, session: { ...auth.session, lastAuthAt: now } };
+  deps.events.emit({ event: "session.created", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: reauthenticated ? "unlocked" : "renewed" });
+  return { token, expiresAt: exp * 1000, user: auth.user, session: { ...auth.session, lastAuthAt: reauthenticated ? now : auth.session.lastAuthAt } };
 }
 
 /** Ends one session; its token gets 401 from then on. */

@@ -20,10 +20,10 @@ export class SessionVault extends DurableObject {
     return s && s.expiresAt > now ? s : null;
   }
 
-  rotate(sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number): boolean {
+  rotate(sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticated: boolean): boolean {
     const s = this.get(sessionId, now);
     if (!s || s.tokenHash !== expectedTokenHash) return false;
-    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, tokenHash: newTokenHash, lastAuthAt: now });
+    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, tokenHash: newTokenHash, lastAuthAt: reauthenticated ? now : s.lastAuthAt });
     return true;
   }
 

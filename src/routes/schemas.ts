@@ -99,6 +99,7 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   unauthorized: "no bearer token, or it is malformed, forged or expired",
   session_revoked: "the token is genuine but its session ended (logout, rotation, user deleted)",
   not_found: "not found",
+  session_not_found: "no live session with this id belongs to the user",
   payload_too_large: "the body is over 16 KiB",
   unsupported_media_type: "the body is not declared as `application/json`",
   rate_limited: "resend cooldown, hourly per-phone cap, or per-IP limit; wait `Retry-After` seconds",

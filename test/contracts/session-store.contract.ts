@@ -58,16 +58,25 @@ export function sessionStoreContract(name: string, make: () => SessionStore | Pr
       await store.create(s);
       const later = Date.now() + 5;
       const results = await Promise.all([
-        store.rotate(user, s.id, s.tokenHash, "new-1", later),
-        store.rotate(user, s.id, s.tokenHash, "new-2", later),
+        store.rotate(user, s.id, s.tokenHash, "new-1", later, true),
+        store.rotate(user, s.id, s.tokenHash, "new-2", later, true),
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       const stored = await store.get(user, s.id, later);
       expect(["new-1", "new-2"]).toContain(stored?.tokenHash);
       expect(stored?.lastAuthAt).toBe(later);
       expect(stored?.expiresAt).toBe(s.expiresAt);
-      expect(await store.rotate(user, s.id, s.tokenHash, "new-3", later)).toBe(false);
-      expect(await store.rotate(user, rid(), "x", "y", later)).toBe(false);
+      expect(await store.rotate(user, s.id, s.tokenHash, "new-3", later, true)).toBe(false);
+      expect(await store.rotate(user, rid(), "x", "y", later, true)).toBe(false);
+    });
+
+    it("a renewal (not a re-authentication) rotates the token but keeps the last authentication", async () => {
+      const store = await make();
+      const user = rid();
+      const s = session(user);
+      await store.create(s);
+      expect(await store.rotate(user, s.id, s.tokenHash, "renewed", s.lastAuthAt + 60_000, false)).toBe(true);
+      expect(await store.get(user, s.id, s.lastAuthAt + 60_000)).toMatchObject({ tokenHash: "renewed", lastAuthAt: s.lastAuthAt, expiresAt: s.expiresAt });
     });
   });
 }

@@ -95,6 +95,10 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   },
   "GET /auth/credentials": { 401: SESSION, 503: STORE },
   "DELETE /auth/credentials/{id}": { 401: [...SESSION, "step_up_required"], 404: ["credential_not_found"], 503: STORE },
+  "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
+  "GET /auth/sessions": { 401: SESSION, 503: STORE },
+  "DELETE /auth/sessions/{id}": { 401: SESSION, 404: ["session_not_found"], 503: STORE },
+  "POST /auth/logout-all": { 400: ["invalid_request"], 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /.well-known/assetlinks.json": { 404: ["not_found"], 503: ["service_misconfigured"] },
   "GET /.well-known/apple-app-site-association": { 404: ["not_found"], 503: ["service_misconfigured"] },
 };
@@ -148,7 +152,7 @@ describe("OpenAPI document", () => {
   it("public operations declare security: []; session routes require the bearer scheme; unlock-or-sign-in routes take it optionally", async () => {
     const doc = await documentWith();
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth", expect.objectContaining({ type: "http", scheme: "bearer" }));
-    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}"]);
+    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all"]);
     const optional = new Set(["/auth/webauthn/authentication-options", "/auth/device-challenge", "/auth/verify-biometric"]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {

@@ -13,7 +13,7 @@ if not raw then return 0 end
 local ok, s = pcall(cjson.decode, raw)
 if not ok or s.tokenHash ~= ARGV[1] or tonumber(s.expiresAt) <= tonumber(ARGV[3]) then return 0 end
 s.tokenHash = ARGV[2]
-s.lastAuthAt = tonumber(ARGV[3])
+if ARGV[4] == '1' then s.lastAuthAt = tonumber(ARGV[3]) end
 redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
 return 1
 `;
@@ -68,9 +68,9 @@ export class UpstashSessionStore implements SessionStore {
     });
   }
 
-  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number): Promise<boolean> {
+  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticated: boolean): Promise<boolean> {
     return withDeadline("session-store", this.timeoutMs, async () => {
-      const swapped = await this.redis.eval(ROTATE, [sessionKey(userId, sessionId)], [expectedTokenHash, newTokenHash, String(now)]);
+      const swapped = await this.redis.eval(ROTATE, [sessionKey(userId, sessionId)], [expectedTokenHash, newTokenHash, String(now), reauthenticated ? "1" : "0"]);
       return Number(swapped) === 1;
     });
   }

@@ -1,0 +1,68 @@
+import Bowser from "bowser";
+import { AuthError } from "../errors";
+import type { SessionRecord } from "./ports";
+import type { Authenticated, SessionDeps } from "./sessions";
+
+/** What a user sees of one of their sessions: never a token or its hash. */
+export interface SessionView {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastAuthAt: string;
+  expiresAt: string;
+  /** The User-Agent summarised (bowser, MIT); null when none was sent. */
+  device: { browser: string | null; os: string | null; type: string | null; model: string | null } | null;
+  country: string | null;
+}
+
+/** Browser, OS and device kind of a User-Agent header; null fields where it does not say. */
+export function summariseUserAgent(userAgent: string | null): SessionView["device"] {
+  if (!userAgent) return null;
+  const ua = Bowser.parse(userAgent);
+  const named = (name: string | undefined, version: string | undefined): string | null => (name ? (version ? `${name} ${version}` : name) : null);
+  return {
+    browser: named(ua.browser.name, ua.browser.version?.split(".")[0]),
+    os: named(ua.os.name, ua.os.version),
+    type: ua.platform.type ?? null,
+    model: ua.platform.model ?? null,
+  };
+}
+
+function view(s: SessionRecord, currentId: string): SessionView {
+  return {
+    id: s.id,
+    current: s.id === currentId,
+    createdAt: new Date(s.createdAt).toISOString(),
+    lastAuthAt: new Date(s.lastAuthAt).toISOString(),
+    expiresAt: new Date(s.expiresAt).toISOString(),
+    device: summariseUserAgent(s.userAgent),
+    country: s.country,
+  };
+}
+
+/** The user's live sessions, newest first (SES-06). */
+export async function listSessions(deps: SessionDeps, auth: Authenticated): Promise<SessionView[]> {
+  const sessions = await deps.sessions.list(auth.user.id, deps.now());
+  return sessions.sort((a, b) => b.createdAt - a.createdAt).map((s) => view(s, auth.session.id));
+}
+
+/** Revokes one of the user's own sessions (the current one included); another user's id answers like a missing one. */
+export async function revokeSession(deps: SessionDeps, auth: Authenticated, sessionId: string): Promise<void> {
+  if (!(await deps.sessions.revoke(auth.user.id, sessionId))) throw new AuthError("session_not_found");
+  deps.events.emit({ event: "session.revoked", outcome: "success", userId: auth.user.id, sessionId, reason: sessionId === auth.session.id ? "logout" : "revoked_by_user" });
+}
+
+/** Revokes every other session of the user, or all of them with `includeCurrent`; returns how many ended. */
+export async function logoutAll(deps: SessionDeps, auth: Authenticated, includeCurrent: boolean): Promise<number> {
+  const userId = auth.user.id;
+  let revoked: number;
+  if (includeCurrent) {
+    revoked = await deps.sessions.revokeAll(userId);
+  } else {
+    const others = (await deps.sessions.list(userId, deps.now())).filter((s) => s.id !== auth.session.id);
+    const results = await Promise.all(others.map((s) => deps.sessions.revoke(userId, s.id)));
+    revoked = results.filter(Boolean).length;
+  }
+  deps.events.emit({ event: "session.revoked", outcome: "success", userId, sessionId: auth.session.id, reason: includeCurrent ? "logout_all" : "logout_others" });
+  return revoked;
+}

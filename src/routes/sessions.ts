@@ -1,0 +1,110 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { listSessions, logoutAll, revokeSession } from "../domain/session-management";
+import { rotateToken } from "../domain/sessions";
+import { validationHook } from "../lib/validation";
+import { requireSession } from "../middleware/require-session";
+import type { AppEnv } from "../types";
+import { publicUser } from "./auth";
+import { commonHeaders, errorResponses, jsonResponse, VerifyOtpResponse } from "./schemas";
+
+/** Token renewal and the user's own sessions (SES-04, SES-06). */
+export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+const bearer = [{ bearerAuth: [] }];
+const sessionErrors = { 401: ["unauthorized", "session_revoked"], 503: ["service_unavailable", "service_misconfigured"] } as const;
+
+sessionRoutes.use("/renew", requireSession());
+sessionRoutes.use("/sessions", requireSession());
+sessionRoutes.use("/sessions/*", requireSession());
+sessionRoutes.use("/logout-all", requireSession());
+
+const SessionSchema = z
+  .object({
+    id: z.string(),
+    current: z.boolean().openapi({ description: "The session of the token that asked" }),
+    createdAt: z.iso.datetime(),
+    lastAuthAt: z.iso.datetime().openapi({ description: "Last sign-in or unlock (a renewal does not count)" }),
+    expiresAt: z.iso.datetime(),
+    device: z
+      .object({ browser: z.string().nullable(), os: z.string().nullable(), type: z.string().nullable(), model: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "The User-Agent of the sign-in, summarised", example: { browser: "Safari 17", os: "iOS 17.4", type: "mobile", model: "iPhone" } }),
+    country: z.string().nullable().openapi({ description: "The phone number's country at sign-in (OTP), else null" }),
+  })
+  .openapi("Session");
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/renew",
+    operationId: "renewToken",
+    tags: ["sessions"],
+    security: bearer,
+    summary: "A new token for this session",
+    description:
+      "Replaces the token: the old one gets 401 at once, and of two concurrent renewals of one token exactly one wins (SES-04). " +
+      "The session keeps its absolute expiry (SESSION_TTL_SECONDS from sign-in) and its last authentication: renewing is not " +
+      "re-authenticating. Any body is ignored.",
+    responses: { 200: jsonResponse("Renewed", VerifyOtpResponse), ...errorResponses({ ...sessionErrors, 413: ["payload_too_large"] }) },
+  }),
+  async (c) => {
+    const issued = await rotateToken(c.var.services, c.var.auth, false);
+    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, false) }, 200);
+  },
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/sessions",
+    operationId: "listSessions",
+    tags: ["sessions"],
+    security: bearer,
+    summary: "The user's live sessions",
+    description: "Newest first, with the one asking marked `current`. Never a token.",
+    responses: { 200: jsonResponse("Sessions", z.object({ sessions: z.array(SessionSchema) }).openapi("SessionList")), ...errorResponses(sessionErrors) },
+  }),
+  async (c) => c.json({ sessions: await listSessions(c.var.services, c.var.auth) }, 200),
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/sessions/{id}",
+    operationId: "revokeSession",
+    tags: ["sessions"],
+    security: bearer,
+    summary: "Revoke one of the user's sessions",
+    description: "Its token gets 401 `session_revoked` at once. The current session may be revoked too (like logout).",
+    request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }) }) },
+    responses: {
+      204: { description: "Revoked", headers: commonHeaders },
+      ...errorResponses({ ...sessionErrors, 404: ["session_not_found"] }),
+    },
+  }),
+  async (c) => {
+    await revokeSession(c.var.services, c.var.auth, c.req.valid("param").id);
+    return c.body(null, 204);
+  },
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/logout-all",
+    operationId: "logoutAll",
+    tags: ["sessions"],
+    security: bearer,
+    summary: "Sign out everywhere else (or everywhere)",
+    description: "Revokes every other session of the user; with `?includeCurrent=true` this one too. Any body is ignored.",
+    request: { query: z.object({ includeCurrent: z.enum(["true", "false"]).optional() }) },
+    responses: {
+      200: jsonResponse("Revoked", z.object({ revoked: z.number().int().openapi({ description: "How many sessions ended" }) })),
+      ...errorResponses({ ...sessionErrors, 400: ["invalid_request"], 413: ["payload_too_large"] }),
+    },
+  }),
+  async (c) => {
+    const revoked = await logoutAll(c.var.services, c.var.auth, c.req.valid("query").includeCurrent === "true");
+    return c.json({ revoked }, 200);
+  },
+);
