@@ -101,6 +101,7 @@ const schema = z
     APPLE_APP_IDS: csv.pipe(z.array(z.string().regex(/^[A-Z0-9]{10}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must list TEAMID.bundle.id entries"))),
     PASSKEY_USER_NAME: z.enum(["masked", "full"]).default("masked"),
     RECENT_AUTH_SECONDS: int(600, 60, 86400),
+    UNLOCK_AFTER_SECONDS: int(900, 60, 30 * 86400),
   })
   .superRefine((v, ctx) => {
     if (v.SMS_PROVIDER === "console" && v.ENVIRONMENT === "production") {
@@ -237,6 +238,8 @@ export interface Config {
   };
   /** A sensitive route needs a session authenticated this recently (else 401 step_up_required). */
   readonly recentAuthSeconds: number;
+  /** check-session asks for an unlock (biometric or PIN) once the last authentication is this old. */
+  readonly unlockAfterSeconds: number;
 }
 
 export interface AndroidApp {
@@ -331,6 +334,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       userName: v.PASSKEY_USER_NAME,
     },
     recentAuthSeconds: v.RECENT_AUTH_SECONDS,
+    unlockAfterSeconds: v.UNLOCK_AFTER_SECONDS,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -128,3 +128,27 @@ export async function logout(deps: SessionDeps, auth: Authenticated): Promise<vo
   await deps.sessions.revoke(auth.user.id, auth.session.id);
   deps.events.emit({ event: "session.revoked", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: "logout" });
 }
+
+export type UnlockMethod = "biometric" | "pin";
+
+export interface StepUp {
+  required: boolean;
+  /** The unlock methods the user has turned on. */
+  methods: UnlockMethod[];
+  reason?: "idle";
+}
+
+/**
+ * The app-start check: a user who turned on an unlock method is asked for it
+ * once the session's last authentication is older than `unlockAfterMs`. Why:
+ * the device holding a long-lived token may have changed hands; an unlock
+ * proves the person is still there without a new SMS. Without a method
+ * there is nothing to ask for, so the session stays usable as is.
+ */
+export function stepUpFor(auth: Authenticated, now: number, unlockAfterMs: number): StepUp {
+  const methods: UnlockMethod[] = [];
+  if (auth.user.biometricEnabled) methods.push("biometric");
+  if (auth.user.pinEnabled) methods.push("pin");
+  const idle = now - auth.session.lastAuthAt > unlockAfterMs;
+  return methods.length > 0 && idle ? { required: true, methods, reason: "idle" } : { required: false, methods };
+}

@@ -21,12 +21,31 @@ export function bearerChallenge(authorization: string | undefined): string {
   return presented ? `Bearer realm="${AUTH_REALM}", error="invalid_token"` : `Bearer realm="${AUTH_REALM}"`;
 }
 
+/**
+ * The challenge for a 401 by code: a token problem is RFC 6750's; a token
+ * that is fine but not recently authenticated enough is RFC 9470's
+ * `insufficient_user_authentication` with the `max_age` it needs; a failed
+ * passkey or device-key proof says nothing about the token, so it gets the
+ * bare challenge.
+ */
+function challengeFor(code: ErrorCode, authorization: string | undefined, maxAgeSeconds: number | undefined): string {
+  if (code === "step_up_required") {
+    const maxAge = maxAgeSeconds === undefined ? "" : `, max_age=${maxAgeSeconds}`;
+    return `Bearer realm="${AUTH_REALM}", error="insufficient_user_authentication", error_description="A more recent authentication is required"${maxAge}`;
+  }
+  if (code === "unauthorized" || code === "session_revoked") return bearerChallenge(authorization);
+  return `Bearer realm="${AUTH_REALM}"`;
+}
+
 /** The one JSON error shape every failure takes. */
 export function errorResponse(c: Context, error: AuthError): Response {
   const requestId = (c.get("requestId") as string | undefined) ?? "unknown";
   const body: ErrorBody = { error: { code: error.code, message: error.message, requestId, ...error.details } };
   if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.retryAfterSeconds));
-  if (error.status === 401) c.header("WWW-Authenticate", bearerChallenge(c.req.header("authorization")));
+  if (error.status === 401) {
+    const config = c.get("config") as { recentAuthSeconds: number } | undefined;
+    c.header("WWW-Authenticate", challengeFor(error.code, c.req.header("authorization"), config?.recentAuthSeconds));
+  }
   c.header("Cache-Control", "no-store");
   return c.json(body, error.status as 400);
 }

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { logout } from "../domain/sessions";
+import { logout, stepUpFor } from "../domain/sessions";
 import { requestOtp, verifyOtp, type ClientContext } from "../domain/sign-in";
 import type { UserRecord } from "../domain/ports";
 import { validationHook } from "../lib/validation";
@@ -145,7 +145,7 @@ authRoutes.openapi(
           createdAt: new Date(session.createdAt).toISOString(),
           lastAuthAt: new Date(session.lastAuthAt).toISOString(),
         },
-        stepUp: { required: false, methods: [] },
+        stepUp: stepUpFor(c.var.auth, c.var.services.now(), c.var.config.unlockAfterSeconds * 1000),
       },
       200,
     );

@@ -58,7 +58,13 @@ export const CheckSessionResponse = z
     valid: z.literal(true),
     user: UserSchema,
     session: z.object({ id: z.string(), createdAt: z.iso.datetime(), lastAuthAt: z.iso.datetime() }),
-    stepUp: z.object({ required: z.boolean(), methods: z.array(z.string()) }),
+    stepUp: z
+      .object({
+        required: z.boolean(),
+        methods: z.array(z.enum(["biometric", "pin"])).openapi({ description: "The unlock methods the user has turned on" }),
+        reason: z.literal("idle").optional().openapi({ description: "Why: the last authentication is older than UNLOCK_AFTER_SECONDS" }),
+      })
+      .openapi({ description: "When required, ask the person to unlock (POST /auth/verify-biometric with this token) before going on" }),
   })
   .openapi("CheckSessionResponse", {
     example: {
