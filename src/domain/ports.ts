@@ -244,6 +244,8 @@ export interface AuthEvent {
   userId?: string;
   sessionId?: string;
   reason?: string;
+  /** OTP events of a code that is not for signing in (a step-up). */
+  purpose?: OtpPurpose;
   /** Biometric events: "passkey" or "device_key". */
   credentialKind?: "passkey" | "device_key";
   /** HTTP status of a provider's refusal. */

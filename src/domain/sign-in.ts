@@ -7,10 +7,10 @@ import {
   SmsSendUnconfirmed,
   type AuthEventSink,
   type OtpLedger,
+  type OtpPurpose,
   type RateDecision,
   type RateLimiter,
   type SmsSender,
-  type UserRecord,
   type UserStore,
 } from "./ports";
 import { issueSession, type IssuedSession, type SessionDeps } from "./sessions";
@@ -58,7 +58,6 @@ export interface OtpSent {
   resendAfter: number;
 }
 
-const PURPOSE = "sign_in";
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 function requirePhone(input: string): Phone {
@@ -78,13 +77,21 @@ function ipVerdict(result: PromiseSettledResult<RateDecision>): { error: unknown
  * an account (SEND-03): this use-case never reads the user store.
  */
 export async function requestOtp(deps: SignInDeps, input: { phone: string }, client: ClientContext): Promise<OtpSent> {
+  return sendCode(deps, requirePhone(input.phone), client, "sign_in");
+}
+
+/**
+ * Sends a code for `purpose` under the phone's limits (lockout, cooldown,
+ * hourly quota: shared by every purpose) and the per-IP send budget. The
+ * code is bound to its purpose (OTP-10): a step-up code cannot sign in.
+ */
+export async function sendCode(deps: SignInDeps, phone: Phone, client: ClientContext, purpose: OtpPurpose): Promise<OtpSent> {
   const { policy, ledger, events } = deps;
-  const phone = requirePhone(input.phone);
   const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
-  const base = { phoneHash: hash, country: phone.country ?? undefined };
+  const base = { phoneHash: hash, country: phone.country ?? undefined, ...(purpose === "sign_in" ? {} : { purpose }) };
   const code = generateOtp();
-  const digest = await otpDigest(deps.keys.otp, PURPOSE, phone.e164, code);
+  const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, code);
 
   // The per-IP limit and the phone's ledger step (lockout, cooldown, hourly
   // quota, store the code: atomic) are independent, so they share one round
@@ -94,11 +101,11 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
   // come from that address.
   const [ip, issued] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
-    ledger.issue(hash, PURPOSE, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
+    ledger.issue(hash, purpose, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
   ]);
   const ticket = issued.status === "fulfilled" && issued.value.issued ? issued.value.ticket : null;
   const ipRefusal = ipVerdict(ip);
-  if (ipRefusal && ticket) await ledger.withdraw(hash, PURPOSE, ticket, now).catch(() => undefined);
+  if (ipRefusal && ticket) await ledger.withdraw(hash, purpose, ticket, now).catch(() => undefined);
   // A limiter or ledger that cannot answer fails closed (SEND-06).
   if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
   if (ipRefusal) {
@@ -140,7 +147,7 @@ export async function requestOtp(deps: SignInDeps, input: { phone: string }, cli
     // withdrawn (an earlier code still live is pending again) and the phone
     // gets its slot back (SEND-05). Best effort; the
     // send error wins.
-    await ledger.withdraw(hash, PURPOSE, issued.value.ticket, now).catch(() => undefined);
+    await ledger.withdraw(hash, purpose, issued.value.ticket, now).catch(() => undefined);
     events.emit({
       event: "otp.send_failed",
       outcome: "failure",
@@ -165,12 +172,35 @@ export async function verifyOtp(
   input: { phone: string; otp: string },
   client: ClientContext,
 ): Promise<SignedIn> {
-  const { policy, ledger, events } = deps;
   const phone = requirePhone(input.phone);
-  const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
-  const base = { phoneHash: hash, country: phone.country ?? undefined };
-  const [digest, ciphertext] = await Promise.all([otpDigest(deps.keys.otp, PURPOSE, phone.e164, input.otp), encryptPhone(deps.keys, phone.e164)]);
+  const [hash, ciphertext] = await Promise.all([phoneHash(deps.keys, phone.e164), encryptPhone(deps.keys, phone.e164)]);
+  // The user is found or created only once the guess is known right, idempotently under races.
+  const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now));
+  deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
+  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, phoneHash: hash, country: phone.country ?? undefined });
+  const issued = await issueSession(deps, found.user, client, phone.country, now);
+  return { ...issued, isNewUser: found.created };
+}
+
+/**
+ * Checks a code for `purpose` with attempt counting and single use, under
+ * the per-IP verify budget, and returns what `onMatch` gives for a right
+ * code. Every refusal throws the public error and logs its reason.
+ */
+export async function checkCode<T>(
+  deps: SignInDeps,
+  phone: Phone,
+  hash: string,
+  otp: string,
+  client: ClientContext,
+  purpose: OtpPurpose,
+  now: number,
+  onMatch: () => Promise<T>,
+): Promise<T> {
+  const { policy, ledger, events } = deps;
+  const base = { phoneHash: hash, country: phone.country ?? undefined, ...(purpose === "sign_in" ? {} : { purpose }) };
+  const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, otp);
 
   // The IP limit and the ledger's check (count the attempt before comparing,
   // OTP-06; refuse even the right code during a lockout, OTP-09; consume it
@@ -180,12 +210,12 @@ export async function verifyOtp(
     deps.ipLimiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
     ledger.check(
       hash,
-      PURPOSE,
+      purpose,
       digest,
       { maxAttempts: policy.maxAttempts, lockoutMs: policy.lockoutSeconds * 1000, windowMs: policy.failureWindowSeconds * 1000 },
       now,
       () => {
-        const found = deps.users.findOrCreateByPhone(hash, ciphertext, now);
+        const found = onMatch();
         // Awaited below only once the IP limit has answered too; marked
         // handled now so a store failing before then is not reported as an
         // unhandled rejection (its error still reaches the await).
@@ -201,7 +231,7 @@ export async function verifyOtp(
     // so the answer (the same for every guess) reveals nothing and the
     // person can still use it. A wrong guess stays counted.
     outcome.matched.catch(() => undefined);
-    await ledger.restore(hash, PURPOSE, outcome.record, now).catch(() => undefined);
+    await ledger.restore(hash, purpose, outcome.record, now).catch(() => undefined);
   }
   // A limiter or ledger that cannot answer fails closed (SEND-06).
   if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
@@ -226,19 +256,14 @@ export async function verifyOtp(
   }
   if (result.followUp) deps.background("ledger.followUp", result.followUp);
 
-  let found: { user: UserRecord; created: boolean };
   try {
-    found = await result.matched;
+    return await result.matched;
   } catch (err) {
     // The code was right but the user store failed: put the code back so
     // the person can retry it instead of spending one of their few sends
     // per hour. Never after the session write has started: a write that
     // landed and then reported a failure would let the code sign in twice.
-    await ledger.restore(hash, PURPOSE, result.record, now).catch(() => undefined);
+    await ledger.restore(hash, purpose, result.record, now).catch(() => undefined);
     throw err;
   }
-  deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
-  events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...base });
-  const issued = await issueSession(deps, found.user, client, phone.country, now);
-  return { ...issued, isNewUser: found.created };
 }

@@ -1,11 +1,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listSessions, logoutAll, revokeSession } from "../domain/session-management";
 import { rotateToken } from "../domain/sessions";
+import { stepUpRequestOtp, stepUpVerifyOtp } from "../domain/step-up";
 import { validationHook } from "../lib/validation";
+import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
 import { publicUser } from "./auth";
-import { commonHeaders, errorResponses, jsonResponse, VerifyOtpResponse } from "./schemas";
+import { commonHeaders, errorResponses, jsonResponse, RequestOtpResponse, VerifyOtpResponse } from "./schemas";
+
+const StepUpVerifyBody = z
+  .strictObject({ otp: z.string().regex(/^\d{6}$/, "must be 6 digits").openapi({ example: "123456", description: "The 6-digit code from the SMS" }) })
+  .openapi("StepUpVerifyBody", { example: { otp: "123456" } });
 
 /** Token renewal and the user's own sessions (SES-04, SES-06). */
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -106,5 +112,57 @@ sessionRoutes.openapi(
   async (c) => {
     const revoked = await logoutAll(c.var.services, c.var.auth, c.req.valid("query").includeCurrent === "true");
     return c.json({ revoked }, 200);
+  },
+);
+
+sessionRoutes.use("/step-up/*", requireSession());
+sessionRoutes.use("/step-up/verify-otp", requireJson());
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/step-up/request-otp",
+    operationId: "stepUpRequestOtp",
+    tags: ["sessions"],
+    security: bearer,
+    summary: "Send a step-up code to the account's own number",
+    description:
+      "For a signed-in user who must re-authenticate (401 `step_up_required`) and has no passkey or device key. The code " +
+      "goes to the account's number (never one from the request), is bound to the purpose `step_up`, and counts toward the " +
+      "same per-phone limits and lockout as sign-in codes. Any body is ignored.",
+    responses: {
+      200: jsonResponse("Code sent", RequestOtpResponse),
+      ...errorResponses({ ...sessionErrors, 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"] }),
+    },
+  }),
+  async (c) => c.json(await stepUpRequestOtp(c.var.services, c.var.auth, { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null }), 200),
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/step-up/verify-otp",
+    operationId: "stepUpVerifyOtp",
+    tags: ["sessions"],
+    security: bearer,
+    summary: "Check a step-up code and unlock this session",
+    description:
+      "A right code replaces the token (the old one gets 401 at once) and marks the session freshly authenticated. " +
+      "Wrong codes count toward the phone's lockout like sign-in codes. Same answer as verify-otp.",
+    request: { body: { required: true, content: { "application/json": { schema: StepUpVerifyBody } } } },
+    responses: {
+      200: jsonResponse("Unlocked", VerifyOtpResponse),
+      ...errorResponses({
+        400: ["invalid_request", "otp_invalid", "otp_expired"],
+        ...sessionErrors,
+        413: ["payload_too_large"],
+        415: ["unsupported_media_type"],
+        429: ["rate_limited", "too_many_attempts"],
+      }),
+    },
+  }),
+  async (c) => {
+    const issued = await stepUpVerifyOtp(c.var.services, c.var.auth, c.req.valid("json").otp, { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null });
+    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, false) }, 200);
   },
 );

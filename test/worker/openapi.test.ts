@@ -95,6 +95,15 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   },
   "GET /auth/credentials": { 401: SESSION, 503: STORE },
   "DELETE /auth/credentials/{id}": { 401: [...SESSION, "step_up_required"], 404: ["credential_not_found"], 503: STORE },
+  "POST /auth/step-up/request-otp": { 401: SESSION, 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"], 503: STORE },
+  "POST /auth/step-up/verify-otp": {
+    400: ["invalid_request", "otp_invalid", "otp_expired"],
+    401: SESSION,
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    429: ["rate_limited", "too_many_attempts"],
+    503: STORE,
+  },
   "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "DELETE /auth/sessions/{id}": { 401: SESSION, 404: ["session_not_found"], 503: STORE },
@@ -152,7 +161,7 @@ describe("OpenAPI document", () => {
   it("public operations declare security: []; session routes require the bearer scheme; unlock-or-sign-in routes take it optionally", async () => {
     const doc = await documentWith();
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth", expect.objectContaining({ type: "http", scheme: "bearer" }));
-    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all"]);
+    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all", "/auth/step-up/request-otp", "/auth/step-up/verify-otp"]);
     const optional = new Set(["/auth/webauthn/authentication-options", "/auth/device-challenge", "/auth/verify-biometric"]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
