@@ -83,6 +83,17 @@ export async function takeChallenge(
 }
 
 /**
+ * RFC 8176 methods of a ceremony: a key the device keeps in hardware
+ * (`hwk`: a device key, or a passkey that cannot leave its authenticator)
+ * or one that may be synced (`swk`: a backup-eligible passkey), plus `user`
+ * for the user verification (biometric or device PIN) both require.
+ */
+export function amrFor(credential: CredentialRecord): string[] {
+  const synced = credential.kind === "passkey" && credential.backupEligible;
+  return [synced ? "swk" : "hwk", "user"];
+}
+
+/**
  * A ceremony that proved the credential: with a session, unlocks it (new
  * token, the old one refused at once, last authentication now); without
  * one, signs the credential's user in with a new session.
@@ -96,12 +107,12 @@ export async function completeCeremony(
   const now = deps.now();
   let issued: IssuedSession;
   if (auth) {
-    issued = await rotateToken(deps, auth);
+    issued = await rotateToken(deps, auth, amrFor(credential));
   } else {
     const user = await deps.users.getById(credential.userId);
     // A credential whose user is gone cannot sign anyone in.
     if (!user) throw new AuthError("biometric_failed", { cause: new Error("credential's user not found") });
-    issued = await issueSession(deps, user, client, null, now);
+    issued = await issueSession(deps, user, client, null, now, amrFor(credential));
   }
   deps.events.emit({ event: "biometric.verified", outcome: "success", userId: credential.userId, sessionId: issued.session.id, credentialKind: credential.kind, reason: auth ? "unlock" : "sign_in" });
   deps.background("record-login", () => deps.users.recordLogin(credential.userId, now));

@@ -127,6 +127,8 @@ export interface SessionRecord {
   tokenHash: string;
   createdAt: number;
   lastAuthAt: number;
+  /** RFC 8176 methods of the last authentication (`sms`; `hwk`/`swk` + `user`); absent on sessions stored before it was kept. */
+  amr?: string[];
   expiresAt: number;
   userAgent: string | null;
   country: string | null;
@@ -138,10 +140,10 @@ export interface SessionStore {
   /**
    * Replaces the token hash only if it still equals `expectedTokenHash`
    * (compare-and-set), so of two concurrent renewals one wins (SES-04).
-   * `reauthenticated` (an unlock) also sets `lastAuthAt` to `now`; a plain
-   * renewal leaves it.
+   * `reauthenticatedWith` (an unlock: its RFC 8176 methods) also sets
+   * `lastAuthAt` to `now` and `amr`; null (a plain renewal) leaves both.
    */
-  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticated: boolean): Promise<boolean>;
+  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticatedWith: string[] | null): Promise<boolean>;
   /** Returns whether a live session was removed. */
   revoke(userId: string, sessionId: string): Promise<boolean>;
   revokeAll(userId: string): Promise<number>;

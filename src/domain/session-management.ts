@@ -9,6 +9,8 @@ export interface SessionView {
   current: boolean;
   createdAt: string;
   lastAuthAt: string;
+  /** RFC 8176 methods of the last authentication. */
+  amr: string[];
   expiresAt: string;
   /** The User-Agent summarised (bowser, MIT); null when none was sent. */
   device: { browser: string | null; os: string | null; type: string | null; model: string | null } | null;
@@ -34,6 +36,7 @@ function view(s: SessionRecord, currentId: string): SessionView {
     current: s.id === currentId,
     createdAt: new Date(s.createdAt).toISOString(),
     lastAuthAt: new Date(s.lastAuthAt).toISOString(),
+    amr: s.amr ?? [],
     expiresAt: new Date(s.expiresAt).toISOString(),
     device: summariseUserAgent(s.userAgent),
     country: s.country,

@@ -40,6 +40,7 @@ export async function issueSession(
   client: { userAgent: string | null },
   country: string | null,
   now: number,
+  amr: string[],
 ): Promise<IssuedSession> {
   // 128-bit CSPRNG identifiers (SES-05).
   const sessionId = randomId(16);
@@ -52,12 +53,13 @@ export async function issueSession(
     tokenHash: await tokenHash(jti),
     createdAt: now,
     lastAuthAt: now,
+    amr,
     expiresAt: exp * 1000,
     userAgent: client.userAgent ? client.userAgent.slice(0, 256) : null,
     country,
   };
   await deps.sessions.create(session);
-  const token = await signAccessToken(deps.signingKey, deps.token, { sub: user.id, sid: sessionId, jti, iat, exp });
+  const token = await signAccessToken(deps.signingKey, deps.token, { sub: user.id, sid: sessionId, jti, iat, exp, auth_time: iat, amr });
   deps.events.emit({ event: "session.created", outcome: "success", userId: user.id, sessionId });
   return { token, expiresAt: exp * 1000, user, session };
 }
@@ -111,16 +113,19 @@ export async function authenticate(deps: SessionDeps, authorization: string | un
  * authenticated; a plain renewal (`reauthenticated: false`) keeps its last
  * authentication, and never extends the session's absolute lifetime.
  */
-export async function rotateToken(deps: SessionDeps, auth: Authenticated, reauthenticated = true): Promise<IssuedSession> {
+export async function rotateToken(deps: SessionDeps, auth: Authenticated, reauthenticatedWith: string[] | null): Promise<IssuedSession> {
   const now = deps.now();
   const jti = randomId(16);
-  const swapped = await deps.sessions.rotate(auth.user.id, auth.session.id, await tokenHash(auth.jti), await tokenHash(jti), now, reauthenticated);
+  const reauthenticated = reauthenticatedWith !== null;
+  const swapped = await deps.sessions.rotate(auth.user.id, auth.session.id, await tokenHash(auth.jti), await tokenHash(jti), now, reauthenticatedWith);
   if (!swapped) throw new AuthError("session_revoked");
   const iat = Math.floor(now / 1000);
   const exp = Math.floor(auth.session.expiresAt / 1000);
-  const token = await signAccessToken(deps.signingKey, deps.token, { sub: auth.user.id, sid: auth.session.id, jti, iat, exp });
+  const lastAuthAt = reauthenticated ? now : auth.session.lastAuthAt;
+  const amr = reauthenticatedWith ?? auth.session.amr ?? [];
+  const token = await signAccessToken(deps.signingKey, deps.token, { sub: auth.user.id, sid: auth.session.id, jti, iat, exp, auth_time: Math.floor(lastAuthAt / 1000), amr });
   deps.events.emit({ event: "session.created", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: reauthenticated ? "unlocked" : "renewed" });
-  return { token, expiresAt: exp * 1000, user: auth.user, session: { ...auth.session, lastAuthAt: reauthenticated ? now : auth.session.lastAuthAt } };
+  return { token, expiresAt: exp * 1000, user: auth.user, session: { ...auth.session, lastAuthAt, amr } };
 }
 
 /** Ends one session; its token gets 401 from then on. */

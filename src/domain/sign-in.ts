@@ -179,7 +179,7 @@ export async function verifyOtp(
   const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now));
   deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, phoneHash: hash, country: phone.country ?? undefined });
-  const issued = await issueSession(deps, found.user, client, phone.country, now);
+  const issued = await issueSession(deps, found.user, client, phone.country, now, ["sms"]);
   return { ...issued, isNewUser: found.created };
 }
 

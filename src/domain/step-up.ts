@@ -31,5 +31,5 @@ export async function stepUpVerifyOtp(deps: SignInDeps, auth: Authenticated, otp
   const now = deps.now();
   await checkCode(deps, phone, hash, otp, client, "step_up", now, async () => auth.user);
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: auth.user.id, phoneHash: hash, country: phone.country ?? undefined, purpose: "step_up" });
-  return rotateToken(deps, auth, true);
+  return rotateToken(deps, auth, ["sms"]);
 }

@@ -20,10 +20,11 @@ export class SessionVault extends DurableObject {
     return s && s.expiresAt > now ? s : null;
   }
 
-  rotate(sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticated: boolean): boolean {
+  rotate(sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticatedWith: string[] | null): boolean {
     const s = this.get(sessionId, now);
     if (!s || s.tokenHash !== expectedTokenHash) return false;
-    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, tokenHash: newTokenHash, lastAuthAt: reauthenticated ? now : s.lastAuthAt });
+    const auth = reauthenticatedWith ? { lastAuthAt: now, amr: reauthenticatedWith } : {};
+    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, tokenHash: newTokenHash, ...auth });
     return true;
   }
 

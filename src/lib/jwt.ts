@@ -140,9 +140,10 @@ export interface TokenOptions {
 export async function signAccessToken(
   key: SigningKey,
   opts: TokenOptions,
-  claims: { sub: string; sid: string; jti: string; iat: number; exp: number },
+  claims: { sub: string; sid: string; jti: string; iat: number; exp: number; auth_time: number; amr: string[] },
 ): Promise<string> {
-  return new SignJWT({ sid: claims.sid })
+  // auth_time and amr (RFC 8176) let a backend verifying offline apply its own freshness rules.
+  return new SignJWT({ sid: claims.sid, auth_time: claims.auth_time, amr: claims.amr })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: TOKEN_TYPE })
     .setSubject(claims.sub)
     .setJti(claims.jti)

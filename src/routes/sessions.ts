@@ -30,6 +30,7 @@ const SessionSchema = z
     current: z.boolean().openapi({ description: "The session of the token that asked" }),
     createdAt: z.iso.datetime(),
     lastAuthAt: z.iso.datetime().openapi({ description: "Last sign-in or unlock (a renewal does not count)" }),
+    amr: z.array(z.string()).openapi({ description: "RFC 8176 methods of that authentication: `sms`, or `hwk`/`swk` with `user`", example: ["sms"] }),
     expiresAt: z.iso.datetime(),
     device: z
       .object({ browser: z.string().nullable(), os: z.string().nullable(), type: z.string().nullable(), model: z.string().nullable() })
@@ -54,7 +55,7 @@ sessionRoutes.openapi(
     responses: { 200: jsonResponse("Renewed", VerifyOtpResponse), ...errorResponses({ ...sessionErrors, 413: ["payload_too_large"] }) },
   }),
   async (c) => {
-    const issued = await rotateToken(c.var.services, c.var.auth, false);
+    const issued = await rotateToken(c.var.services, c.var.auth, null);
     return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, false) }, 200);
   },
 );

@@ -10,6 +10,7 @@ function session(userId: string, overrides: Partial<SessionRecord> = {}): Sessio
     tokenHash: rid(),
     createdAt: now,
     lastAuthAt: now,
+    amr: ["sms"],
     expiresAt: now + 3_600_000,
     userAgent: "contract",
     country: "IN",
@@ -58,16 +59,17 @@ export function sessionStoreContract(name: string, make: () => SessionStore | Pr
       await store.create(s);
       const later = Date.now() + 5;
       const results = await Promise.all([
-        store.rotate(user, s.id, s.tokenHash, "new-1", later, true),
-        store.rotate(user, s.id, s.tokenHash, "new-2", later, true),
+        store.rotate(user, s.id, s.tokenHash, "new-1", later, ["hwk", "user"]),
+        store.rotate(user, s.id, s.tokenHash, "new-2", later, ["hwk", "user"]),
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       const stored = await store.get(user, s.id, later);
       expect(["new-1", "new-2"]).toContain(stored?.tokenHash);
       expect(stored?.lastAuthAt).toBe(later);
+      expect(stored?.amr).toEqual(["hwk", "user"]);
       expect(stored?.expiresAt).toBe(s.expiresAt);
-      expect(await store.rotate(user, s.id, s.tokenHash, "new-3", later, true)).toBe(false);
-      expect(await store.rotate(user, rid(), "x", "y", later, true)).toBe(false);
+      expect(await store.rotate(user, s.id, s.tokenHash, "new-3", later, ["sms"])).toBe(false);
+      expect(await store.rotate(user, rid(), "x", "y", later, ["sms"])).toBe(false);
     });
 
     it("a renewal (not a re-authentication) rotates the token but keeps the last authentication", async () => {
@@ -75,8 +77,8 @@ export function sessionStoreContract(name: string, make: () => SessionStore | Pr
       const user = rid();
       const s = session(user);
       await store.create(s);
-      expect(await store.rotate(user, s.id, s.tokenHash, "renewed", s.lastAuthAt + 60_000, false)).toBe(true);
-      expect(await store.get(user, s.id, s.lastAuthAt + 60_000)).toMatchObject({ tokenHash: "renewed", lastAuthAt: s.lastAuthAt, expiresAt: s.expiresAt });
+      expect(await store.rotate(user, s.id, s.tokenHash, "renewed", s.lastAuthAt + 60_000, null)).toBe(true);
+      expect(await store.get(user, s.id, s.lastAuthAt + 60_000)).toEqual({ ...s, tokenHash: "renewed" });
     });
   });
 }

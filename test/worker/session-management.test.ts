@@ -34,7 +34,7 @@ const sessionsOf = async (token: string): Promise<SessionJson[]> => {
 async function anotherSession(userId: string, userAgent: string | null): Promise<string> {
   const deps = await services();
   const user = (await deps.users.getById(userId))!;
-  return (await issueSession(deps, user, { userAgent }, null, Date.now())).token;
+  return (await issueSession(deps, user, { userAgent }, null, Date.now(), ["hwk", "user"])).token;
 }
 
 describe.each(PROFILES)("renewal and session management ($name profile)", (profile) => {

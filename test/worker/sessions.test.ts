@@ -141,7 +141,7 @@ describe.each(PROFILES)("sessions and tokens ($name profile)", (profile) => {
     const { token } = await signIn();
     const deps = await services();
     const auth = await authenticate(deps, `Bearer ${token}`);
-    const [first, second] = await Promise.allSettled([rotateToken(deps, auth), rotateToken(deps, auth)]);
+    const [first, second] = await Promise.allSettled([rotateToken(deps, auth, null), rotateToken(deps, auth, null)]);
     const won = [first, second].filter((r) => r.status === "fulfilled");
     expect(won).toHaveLength(1);
     const lost = [first, second].find((r) => r.status === "rejected") as PromiseRejectedResult;

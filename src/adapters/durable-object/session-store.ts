@@ -21,9 +21,9 @@ export class DurableSessionStore implements SessionStore {
     return withDeadline("session-store", this.timeoutMs, () => this.stub(userId).get(sessionId, now));
   }
 
-  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticated: boolean): Promise<boolean> {
+  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticatedWith: string[] | null): Promise<boolean> {
     return withDeadline("session-store", this.timeoutMs, () =>
-      this.stub(userId).rotate(sessionId, expectedTokenHash, newTokenHash, now, reauthenticated),
+      this.stub(userId).rotate(sessionId, expectedTokenHash, newTokenHash, now, reauthenticatedWith),
     );
   }
 

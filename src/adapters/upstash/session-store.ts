@@ -13,7 +13,10 @@ if not raw then return 0 end
 local ok, s = pcall(cjson.decode, raw)
 if not ok or s.tokenHash ~= ARGV[1] or tonumber(s.expiresAt) <= tonumber(ARGV[3]) then return 0 end
 s.tokenHash = ARGV[2]
-if ARGV[4] == '1' then s.lastAuthAt = tonumber(ARGV[3]) end
+if ARGV[4] ~= '' then
+  s.lastAuthAt = tonumber(ARGV[3])
+  s.amr = cjson.decode(ARGV[4])
+end
 redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
 return 1
 `;
@@ -68,9 +71,11 @@ export class UpstashSessionStore implements SessionStore {
     });
   }
 
-  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticated: boolean): Promise<boolean> {
+  rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticatedWith: string[] | null): Promise<boolean> {
     return withDeadline("session-store", this.timeoutMs, async () => {
-      const swapped = await this.redis.eval(ROTATE, [sessionKey(userId, sessionId)], [expectedTokenHash, newTokenHash, String(now), reauthenticated ? "1" : "0"]);
+      // amr is never empty for an unlock (an empty Lua table would encode as {}).
+      const amr = reauthenticatedWith && reauthenticatedWith.length > 0 ? JSON.stringify(reauthenticatedWith) : "";
+      const swapped = await this.redis.eval(ROTATE, [sessionKey(userId, sessionId)], [expectedTokenHash, newTokenHash, String(now), amr]);
       return Number(swapped) === 1;
     });
   }

@@ -50,7 +50,9 @@ beforeEach(() => {
   jwtVerifySpy.mockClear();
 });
 
-const claims = { sub: "user-1", sid: "session-1", jti: "jti-1", iat: NOW, exp: NOW + 3600 };
+const claims = { sub: "user-1", sid: "session-1", jti: "jti-1", iat: NOW, exp: NOW + 3600, auth_time: NOW - 60, amr: ["sms"] };
+/** What verification gives back: the identity claims (auth_time and amr are for offline verifiers). */
+const { auth_time: _authTime, amr: _amr, ...verified } = claims;
 
 /** A token with our claims, signed by `key` under the header given. */
 async function token(
@@ -83,7 +85,10 @@ it("SES-01: our own tokens verify, for both key types, and give back their claim
     const jwt = await signAccessToken(key, opts, claims);
     // RFC 9068 access-token type, spelled out (not read back from the module).
     expect(jose.decodeProtectedHeader(jwt)).toEqual({ alg: key.alg, kid: key.kid, typ: "at+jwt" });
-    expect(await verifyAccessToken([key], opts, jwt, NOW)).toEqual(claims);
+    const { auth_time: authTime, amr, ...identity } = claims;
+    expect(await verifyAccessToken([key], opts, jwt, NOW)).toEqual(identity);
+    // RFC 8176 amr and the authentication time ride along for offline verifiers.
+    expect(jose.decodeJwt(jwt)).toMatchObject({ auth_time: authTime, amr });
   }
   expect(ed.alg).toBe("EdDSA");
   expect(es.alg).toBe("ES256");
@@ -145,7 +150,7 @@ it("SES-01/SES-02: issuer, audience, type, expiry, issue time, signature and cla
   const edKey = (await jose.importJWK(edJwk, "EdDSA")) as jose.CryptoKey;
   const h = { alg: "EdDSA", kid: ed.kid, typ: TOKEN_TYPE };
   const good = await token(edKey, h);
-  expect(await verifyAccessToken([ed], opts, good, NOW)).toEqual(claims);
+  expect(await verifyAccessToken([ed], opts, good, NOW)).toEqual(verified);
   expect(await reasonOf([ed], await token(edKey, h, { iss: "other" }))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
   expect(await reasonOf([ed], await token(edKey, h, { aud: "other" }))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
   expect(await reasonOf([ed], await token(edKey, { ...h, typ: "JWT" }))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
@@ -153,7 +158,7 @@ it("SES-01/SES-02: issuer, audience, type, expiry, issue time, signature and cla
   expect(await reasonOf([ed], await token(edKey, h, { jti: 42 }))).toBe("claim_types");
   expect(await reasonOf([ed], await token(edKey, h, { sub: 42 }))).toBe("claim_types");
   // Expiry with 5 s of tolerance, on the caller's clock.
-  expect(await verifyAccessToken([ed], opts, good, claims.exp + 4)).toEqual(claims);
+  expect(await verifyAccessToken([ed], opts, good, claims.exp + 4)).toEqual(verified);
   expect(await reasonOf([ed], good, claims.exp + 5)).toBe("ERR_JWT_EXPIRED");
   // Issued in the future (more than the tolerance).
   expect(await verifyAccessToken([ed], opts, await token(edKey, h, { iat: NOW + 5 }), NOW)).toMatchObject({ iat: NOW + 5 });
@@ -173,7 +178,7 @@ it("SES-02: a failure inside the JWT library without an error code is still a re
   expect(await reasonOf([ed], jwt)).toBe("invalid");
   jwtVerifySpy.mockRejectedValueOnce("not an Error");
   expect(await reasonOf([ed], jwt)).toBe("invalid");
-  expect(await verifyAccessToken([ed], opts, jwt, NOW)).toEqual(claims);
+  expect(await verifyAccessToken([ed], opts, jwt, NOW)).toEqual(verified);
 });
 
 it("SES-01: the private JWK must be Ed25519 or P-256 with a kid and d, and its errors never echo it", async () => {

@@ -71,10 +71,10 @@ export class MemorySessionStore implements SessionStore {
     const s = this.sessions.get(`${userId}:${sessionId}`);
     return s && s.expiresAt > now ? { ...s } : null;
   }
-  async rotate(userId: string, sessionId: string, expected: string, next: string, now: number, reauthenticated: boolean): Promise<boolean> {
+  async rotate(userId: string, sessionId: string, expected: string, next: string, now: number, reauthenticatedWith: string[] | null): Promise<boolean> {
     const s = await this.get(userId, sessionId, now);
     if (!s || s.tokenHash !== expected) return false;
-    this.sessions.set(`${userId}:${sessionId}`, { ...s, tokenHash: next, lastAuthAt: reauthenticated ? now : s.lastAuthAt });
+    this.sessions.set(`${userId}:${sessionId}`, { ...s, tokenHash: next, ...(reauthenticatedWith ? { lastAuthAt: now, amr: reauthenticatedWith } : {}) });
     return true;
   }
   async revoke(userId: string, sessionId: string): Promise<boolean> {
