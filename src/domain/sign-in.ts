@@ -58,7 +58,8 @@ export interface OtpSent {
   resendAfter: number;
 }
 
-const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+/** Whole seconds for a Retry-After header, at least 1. */
+export const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 function requirePhone(input: string): Phone {
   const phone = parseE164(input);

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { logout, stepUpFor } from "../domain/sessions";
+import { logout, stepUpFor, type IssuedSession } from "../domain/sessions";
 import { requestOtp, verifyOtp, type ClientContext } from "../domain/sign-in";
 import type { UserRecord } from "../domain/ports";
 import { validationHook } from "../lib/validation";
@@ -25,6 +25,11 @@ function clientOf(c: Context<AppEnv>): ClientContext {
 
 export function publicUser(user: UserRecord, isNewUser: boolean) {
   return { id: user.id, isNewUser, biometricEnabled: user.biometricEnabled, pinEnabled: user.pinEnabled };
+}
+
+/** The body of every answer that hands out a token (verify-otp, unlocks, renewal, step-up). */
+export function sessionBody(issued: IssuedSession, isNewUser = false) {
+  return { token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, isNewUser) };
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -106,14 +111,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const signedIn = await verifyOtp(c.var.services, c.req.valid("json"), clientOf(c));
-    return c.json(
-      {
-        token: signedIn.token,
-        expiresAt: new Date(signedIn.expiresAt).toISOString(),
-        user: publicUser(signedIn.user, signedIn.isNewUser),
-      },
-      200,
-    );
+    return c.json(sessionBody(signedIn, signedIn.isNewUser), 200);
   },
 );
 

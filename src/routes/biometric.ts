@@ -5,7 +5,6 @@ import { spendCeremonyBudget } from "../domain/ceremony";
 import { listCredentials, removeCredential } from "../domain/credentials";
 import { deviceChallenge, enableDeviceKey, verifyDeviceKey } from "../domain/device-keys";
 import { enablePasskey, passkeyAuthenticationOptions, passkeyRegistrationOptions, verifyPasskey, type RelyingParty } from "../domain/passkeys";
-import type { IssuedSession } from "../domain/sessions";
 import { AuthError } from "../errors";
 import { logJson } from "../lib/log";
 import { validationHook } from "../lib/validation";
@@ -14,7 +13,7 @@ import { requireJson } from "../middleware/require-json";
 import { requireRecentAuth } from "../middleware/require-recent-auth";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
-import { publicUser } from "./auth";
+import { sessionBody } from "./auth";
 import {
   CredentialListResponse,
   DeviceChallengeBody,
@@ -45,10 +44,6 @@ function relyingParty(c: Context<AppEnv>): RelyingParty {
     throw new AuthError("service_misconfigured");
   }
   return { id: rpId, name: webauthn.rpName, origins, userName: webauthn.userName };
-}
-
-function signedIn(issued: IssuedSession) {
-  return { token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, false) };
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -213,7 +208,7 @@ biometricRoutes.openapi(
       "assertion" in body
         ? await verifyPasskey(services, auth, relyingParty(c), body.assertion as unknown as AuthenticationResponseJSON, clientOf(c))
         : await verifyDeviceKey(services, auth, body.deviceSignature, clientOf(c));
-    return c.json(signedIn(issued), 200);
+    return c.json(sessionBody(issued), 200);
   },
 );
 

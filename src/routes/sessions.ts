@@ -6,7 +6,7 @@ import { validationHook } from "../lib/validation";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
-import { publicUser } from "./auth";
+import { sessionBody } from "./auth";
 import { commonHeaders, errorResponses, jsonResponse, RequestOtpResponse, VerifyOtpResponse } from "./schemas";
 
 const StepUpVerifyBody = z
@@ -56,7 +56,7 @@ sessionRoutes.openapi(
   }),
   async (c) => {
     const issued = await rotateToken(c.var.services, c.var.auth, null);
-    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, false) }, 200);
+    return c.json(sessionBody(issued), 200);
   },
 );
 
@@ -164,6 +164,6 @@ sessionRoutes.openapi(
   }),
   async (c) => {
     const issued = await stepUpVerifyOtp(c.var.services, c.var.auth, c.req.valid("json").otp, { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null });
-    return c.json({ token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, false) }, 200);
+    return c.json(sessionBody(issued), 200);
   },
 );

@@ -18,16 +18,11 @@ import {
   registrationOptions,
   usePasskey,
 } from "./biometric-helpers";
-import { expectError, PROFILES, services, signIn, uniqueIp, useProfile } from "./helpers";
+import { advanceClock, expectError, PROFILES, services, signIn, uniqueIp, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-function advanceClock(ms: number): void {
-  const real = Date.now.bind(Date);
-  vi.spyOn(Date, "now").mockImplementation(() => real() + ms);
-}
 
 const rp = { id: "auth.test", name: "edge-phone-auth", origins: ["https://auth.test"], userName: "masked" as const };
 

@@ -1,6 +1,6 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { expect, vi } from "vitest";
+import { expect, vi, type MockInstance } from "vitest";
 import { loadConfig, type Config } from "../../src/config";
 import { emptyLedger, type LedgerState } from "../../src/domain/phone-ledger";
 import type { OtpPurpose, OtpRecord } from "../../src/domain/ports";
@@ -236,4 +236,13 @@ export async function storedCode(hash: string, purpose: OtpPurpose): Promise<Otp
 export async function failureCount(hash: string): Promise<number> {
   if (current.name === "upstash") return (await testEnv.ATTEMPT_COUNTER.get(testEnv.ATTEMPT_COUNTER.idFromName(hash)).peek())?.count ?? 0;
   return (await ledgerStub(hash).peek())?.attempts.count ?? 0;
+}
+
+let clockSpy: MockInstance<() => number> | null = null;
+
+/** Runs the Worker's clock (Date.now) `ms` ahead of real time, until vi.restoreAllMocks() or the next call. */
+export function advanceClock(ms: number): void {
+  clockSpy?.mockRestore();
+  const real = Date.now.bind(Date);
+  clockSpy = vi.spyOn(Date, "now").mockImplementation(() => real() + ms);
 }

@@ -7,23 +7,16 @@ import {
   enrolPasskey,
   json,
   newAuthenticator,
-  ORIGIN,
   registrationOptions,
   usePasskey,
 } from "./biometric-helpers";
-import { captureLogs, expectError, PROFILES, signIn, useProfile, type SignInResult } from "./helpers";
+import { advanceClock, captureLogs, expectError, PROFILES, signIn, useProfile, type SignInResult } from "./helpers";
 
 type Session = SignInResult & { phone: string };
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** Moves the Worker's clock (Date.now) forward by `ms` for the rest of the test. */
-function advanceClock(ms: number): void {
-  const real = Date.now.bind(Date);
-  vi.spyOn(Date, "now").mockImplementation(() => real() + ms);
-}
 
 async function enrolled(alg: "ES256" | "EdDSA" = "ES256", flags?: { be?: boolean; bs?: boolean }): Promise<{ session: Session; authenticator: SoftAuthenticator }> {
   const session = await signIn();
@@ -141,14 +134,13 @@ describe.each(PROFILES)("passkeys ($name profile)", (profile) => {
 
   describe("BIO-01: challenges", () => {
     it("BIO-01: challenges are 32 random bytes and a replayed assertion is refused", async () => {
-      const { session, authenticator } = await enrolled();
+      const { authenticator } = await enrolled();
       const options = await authenticationOptions();
       expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect((await authenticationOptions()).challenge).not.toBe(options.challenge);
       const assertion = await authenticator.assert(options);
       expect((await call("/auth/verify-biometric", { body: { assertion } })).status).toBe(200);
       await expectError(await call("/auth/verify-biometric", { body: { assertion } }), 400, "challenge_invalid");
-      expect(session.token).toBeTruthy();
     });
 
     it("BIO-01: a challenge older than 5 minutes is refused", async () => {
@@ -257,6 +249,5 @@ describe.each(PROFILES)("passkeys ($name profile)", (profile) => {
 
   it("a bad bearer token on an optional-session route is refused, not treated as a sign-in", async () => {
     await expectError(await call("/auth/webauthn/authentication-options", { method: "POST", token: "not.a.token" }), 401, "unauthorized");
-    expect(ORIGIN).toBe("https://auth.test");
   });
 });

@@ -1,17 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { issueSession } from "../../src/domain/sessions";
-import { call, expectError, PROFILES, services, signIn, useProfile } from "./helpers";
+import { advanceClock, call, expectError, PROFILES, services, signIn, useProfile } from "./helpers";
 
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-function advanceClock(ms: number): void {
-  const real = Date.now.bind(Date);
-  vi.spyOn(Date, "now").mockImplementation(() => real() + ms);
-}
 
 interface SessionJson {
   id: string;

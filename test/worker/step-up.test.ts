@@ -1,16 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoftDeviceKey } from "../support/soft-authenticator";
 import { call, enrolDeviceKey, json, useDeviceKey } from "./biometric-helpers";
-import { expectError, PROFILES, signIn, useProfile } from "./helpers";
+import { advanceClock, expectError, PROFILES, signIn, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-function advanceClock(ms: number): void {
-  const real = Date.now.bind(Date);
-  vi.spyOn(Date, "now").mockImplementation(() => real() + ms);
-}
 
 interface Check {
   stepUp: { required: boolean; methods: string[]; reason?: string };

@@ -2,16 +2,11 @@ import { decodeJwt } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoftDeviceKey } from "../support/soft-authenticator";
 import { call, enrolDeviceKey, enrolPasskey, json, newAuthenticator, usePasskey, useDeviceKey } from "./biometric-helpers";
-import { PROFILES, signIn, useProfile } from "./helpers";
+import { advanceClock, PROFILES, signIn, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-function advanceClock(ms: number): void {
-  const real = Date.now.bind(Date);
-  vi.spyOn(Date, "now").mockImplementation(() => real() + ms);
-}
 
 describe.each(PROFILES)("auth_time and amr in tokens ($name profile)", (profile) => {
   beforeEach(() => useProfile(profile));
