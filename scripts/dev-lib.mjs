@@ -139,6 +139,20 @@ export function devCorsOrigins({ port = DEFAULT_DEV_PORT, protocol = "http" } = 
  * @param {Record<string, string>} secrets
  * @param {{ corsOrigins: readonly string[] }} options
  */
+/**
+ * The lines to append to an existing .dev.vars so it holds every secret a
+ * fresh one would (a checkout from before a secret existed, e.g. PIN_PEPPER);
+ * "" when nothing is missing. Values already there are never replaced.
+ * @param {string} text the current .dev.vars
+ * @param {Record<string, string>} secrets freshly generated secrets
+ */
+export function missingDevSecrets(text, secrets) {
+  const present = new Set([...text.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*=/gm)].map((m) => m[1]));
+  const missing = Object.entries(secrets).filter(([k]) => !present.has(k));
+  if (missing.length === 0) return "";
+  return [`${text.endsWith("\n") || text === "" ? "" : "\n"}# Added by \`npm run dev\`: secrets this checkout needs that .dev.vars lacked.`, ...missing.map(([k, v]) => `${k}='${v}'`), ""].join("\n");
+}
+
 export function devVarsText(secrets, { corsOrigins }) {
   return [
     "# Created by `npm run dev` with fresh random secrets. Local only: never commit.",

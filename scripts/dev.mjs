@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run dev`: embedded profile on a fresh machine with no accounts.
 // 1. Creates .dev.vars with freshly generated secrets and development CORS
-//    origins if it is missing.
+//    origins if it is missing; adds any secret an older one lacks.
 // 2. Applies the D1 migrations to the local database `wrangler dev` will
 //    open: the same --persist-to folder, --env and --config as given after `--`.
 // 3. With --redis (`npm run dev:redis`): starts a private redis-server that
@@ -10,11 +10,11 @@
 //    them, so the production profile's Redis stores run locally.
 // 4. Starts `wrangler dev`, passing through any arguments after `--`.
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { generateDevSecrets, generateSecret } from "./secrets.mjs";
-import { applyD1Migrations, devCorsOrigins, devVarsText, parseDevArgs, redisDataDir } from "./dev-lib.mjs";
+import { applyD1Migrations, devCorsOrigins, devVarsText, missingDevSecrets, parseDevArgs, redisDataDir } from "./dev-lib.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const devVars = join(root, ".dev.vars");
@@ -33,6 +33,12 @@ if (!existsSync(devVars)) {
   writeFileSync(devVars, devVarsText(generateDevSecrets(), { corsOrigins }), { mode: 0o600 });
   console.log("[dev] created .dev.vars with fresh secrets (JWT signing key, OTP pepper, phone data key).");
   console.log(`[dev] CORS_ORIGINS=${corsOrigins.join(",")} (edit .dev.vars to change)`);
+} else {
+  const added = missingDevSecrets(readFileSync(devVars, "utf8"), generateDevSecrets());
+  if (added) {
+    appendFileSync(devVars, added);
+    console.log(`[dev] added to .dev.vars the secrets it lacked: ${[...added.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]).join(", ")}`);
+  }
 }
 
 try {

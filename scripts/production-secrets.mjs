@@ -12,7 +12,9 @@
 //   node scripts/production-secrets.mjs --value OTP_PEPPER | npx wrangler secret put OTP_PEPPER --env=""
 //
 // JWT_PRIVATE_JWK: a new Ed25519 key whose kid is `k-<date>-<random>` (dev
-// keys are `dev-…`). OTP_PEPPER, PHONE_DATA_KEY: 32 random bytes, base64url.
+// keys are `dev-…`). OTP_PEPPER, PHONE_DATA_KEY, PIN_PEPPER: 32 random
+// bytes, base64url. A Worker deployed before PIN_PEPPER existed adds it with
+// `--only PIN_PEPPER`.
 // Only the JSON goes to stdout; notes go to stderr.
 import { generateProductionSecrets } from "./secrets.mjs";
 
@@ -58,6 +60,9 @@ process.stdout.write(`${JSON.stringify(secrets, null, 2)}\n`);
 if (names.includes("JWT_PRIVATE_JWK")) {
   const { kid } = JSON.parse(secrets.JWT_PRIVATE_JWK);
   console.error(`signing key id: ${kid}. Replacing the signing key of a running Worker ends every session (old tokens stop verifying).`);
+}
+if (names.includes("PIN_PEPPER")) {
+  console.error("PIN_PEPPER keys every stored PIN hash: replacing it on a Worker whose users set PINs makes those PINs fail (they set new ones after signing in).");
 }
 if (names.includes("PHONE_DATA_KEY")) {
   console.error(

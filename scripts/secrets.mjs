@@ -23,6 +23,7 @@ export function generateDevSecrets() {
     JWT_PRIVATE_JWK: JSON.stringify(generateSigningJwk()),
     OTP_PEPPER: generateSecret(),
     PHONE_DATA_KEY: generateSecret(),
+    PIN_PEPPER: generateSecret(),
   };
 }
 
@@ -44,5 +45,6 @@ export function generateProductionSecrets({ now = new Date() } = {}) {
     JWT_PRIVATE_JWK: JSON.stringify(generateSigningJwk({ kid: productionKid(now) })),
     OTP_PEPPER: generateSecret(),
     PHONE_DATA_KEY: generateSecret(),
+    PIN_PEPPER: generateSecret(),
   };
 }

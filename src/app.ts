@@ -16,6 +16,7 @@ import { authRoutes } from "./routes/auth";
 import { biometricRoutes } from "./routes/biometric";
 import { devOnly, devRoutes } from "./routes/dev";
 import { registerOpenApi } from "./routes/openapi";
+import { pinRoutes } from "./routes/pin";
 import { sessionRoutes } from "./routes/sessions";
 import { systemRoutes } from "./routes/system";
 import { wellKnownRoutes } from "./routes/well-known";
@@ -55,6 +56,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/auth", authRoutes);
   app.route("/auth", biometricRoutes);
   app.route("/auth", sessionRoutes);
+  app.route("/auth", pinRoutes);
   app.route("/", wellKnownRoutes);
   app.route("/dev", devRoutes);
   registerOpenApi(app);

@@ -56,9 +56,18 @@ const schema = z
     JWT_ISSUER: z.string().min(1).default("edge-phone-auth"),
     JWT_AUDIENCE: z.string().min(1).default("edge-phone-auth"),
     SESSION_TTL_SECONDS: int(30 * 24 * 3600, 300, 90 * 24 * 3600),
+    // 0: off. Otherwise at least 5 minutes: last-seen times are kept to the minute.
+    SESSION_IDLE_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .int()
+      .refine((n) => n === 0 || (n >= 300 && n <= 90 * 24 * 3600), "must be 0 (off) or 300..7776000")
+      .default(0),
 
     OTP_PEPPER: base64urlSecret,
     PHONE_DATA_KEY: base64urlSecret,
+    PIN_PEPPER: base64urlSecret,
+    PIN_MIN_LENGTH: int(6, 4, 8),
+    PIN_MAX_ATTEMPTS: int(5, 1, 10),
     OTP_TTL_SECONDS: int(300, 60, 600),
     OTP_RESEND_COOLDOWN_SECONDS: int(60, 30, 600),
     OTP_MAX_SENDS_PER_HOUR: int(3, 1, 10),
@@ -195,7 +204,15 @@ export interface Config {
     readonly audience: string;
     readonly ttlSeconds: number;
   };
-  readonly secrets: { readonly otpPepper: string; readonly phoneDataKey: string };
+  readonly secrets: { readonly otpPepper: string; readonly phoneDataKey: string; readonly pinPepper: string };
+  readonly pin: {
+    /** Shortest PIN accepted when one is set (4..8). */
+    readonly minLength: number;
+    /** Wrong PINs after which PIN unlock is off until the next sign-in (PIN-03). */
+    readonly maxAttempts: number;
+  };
+  /** A session unused this long ends; 0: never (only its absolute lifetime). */
+  readonly sessionIdleTimeoutSeconds: number;
   readonly otp: {
     readonly ttlSeconds: number;
     readonly resendCooldownSeconds: number;
@@ -303,7 +320,9 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       audience: v.JWT_AUDIENCE,
       ttlSeconds: v.SESSION_TTL_SECONDS,
     },
-    secrets: { otpPepper: v.OTP_PEPPER, phoneDataKey: v.PHONE_DATA_KEY },
+    secrets: { otpPepper: v.OTP_PEPPER, phoneDataKey: v.PHONE_DATA_KEY, pinPepper: v.PIN_PEPPER },
+    pin: { minLength: v.PIN_MIN_LENGTH, maxAttempts: v.PIN_MAX_ATTEMPTS },
+    sessionIdleTimeoutSeconds: v.SESSION_IDLE_TIMEOUT_SECONDS,
     otp: {
       ttlSeconds: v.OTP_TTL_SECONDS,
       resendCooldownSeconds: v.OTP_RESEND_COOLDOWN_SECONDS,

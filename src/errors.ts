@@ -14,13 +14,17 @@ export const ERROR_CODES = {
   sms_send_failed: { status: 502, message: "The SMS could not be sent. Try again later." },
   unauthorized: { status: 401, message: "A valid bearer token is required." },
   session_revoked: { status: 401, message: "This session has ended. Sign in again." },
-  step_up_required: { status: 401, message: "Confirm it is you (a new code, a passkey or a device key) to do this." },
+  step_up_required: { status: 401, message: "Confirm it is you (a new code, a passkey, a device key or your PIN) to do this." },
   challenge_invalid: { status: 400, message: "The challenge is unknown, expired, already used or meant for another step. Ask for a new one." },
   credential_invalid: { status: 400, message: "The credential or its proof could not be verified." },
   credential_exists: { status: 409, message: "This credential is already registered." },
   credential_limit: { status: 409, message: "This account has as many passkeys and device keys as it may. Remove one first." },
   credential_not_found: { status: 404, message: "No such credential." },
   biometric_failed: { status: 401, message: "The passkey or device key could not be verified. Sign in with a code instead." },
+  pin_too_weak: { status: 400, message: "This PIN is too easy to guess (repeated or sequential digits, a common PIN, or digits of your phone number). Choose another." },
+  pin_invalid: { status: 400, message: "The PIN is not correct." },
+  pin_locked: { status: 403, message: "PIN unlock is off after too many wrong PINs. Sign in again with a code, a passkey or a device key." },
+  pin_not_set: { status: 404, message: "This account has no PIN." },
   not_found: { status: 404, message: "Not found." },
   session_not_found: { status: 404, message: "No such session for this user." },
   method_not_allowed: { status: 405, message: "This path does not take this method; the Allow header lists those it does." },
@@ -34,6 +38,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** Extra public fields that may sit beside `code` in an error body. */
 export interface ErrorDetails {
   attemptsRemaining?: number;
+  /** pin_too_weak: which rule the PIN broke (repeated, sequence, common, from_phone). */
+  reason?: string;
 }
 
 /**

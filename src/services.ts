@@ -17,13 +17,14 @@ import type { Config } from "./config";
 import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
 import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
 import type { BiometricDeps } from "./domain/ceremony";
+import type { PinDeps } from "./domain/pin";
 import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
 import { secretKeys } from "./lib/keys";
 import { loadSigningKey, loadVerificationKeys } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
-export type Services = SignInDeps & BiometricDeps;
+export type Services = SignInDeps & BiometricDeps & PinDeps;
 
 export interface ServiceOptions {
   /**
@@ -135,7 +136,7 @@ export async function buildServices(
 ): Promise<Services> {
   announceProfile(env, config);
   const [keys, signingKey, users, credentials] = await Promise.all([
-    secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey),
+    secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey, config.secrets.pinPepper),
     loadSigningKey(config.jwt.privateJwk),
     userStore(env, config, options),
     credentialStore(env, config, options),
@@ -162,6 +163,8 @@ export async function buildServices(
     signingKey,
     verificationKeys: await loadVerificationKeys(signingKey, config.jwt.additionalPublicJwks),
     token: { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
+    idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
+    pinPolicy: config.pin,
     now: () => Date.now(),
     background: (task, work) => {
       const done = Promise.resolve()

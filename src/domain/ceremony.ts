@@ -11,7 +11,6 @@ export interface BiometricDeps extends SessionDeps {
   credentials: CredentialStore;
   challenges: ChallengeStore;
   keys: SecretKeys;
-  background: (task: string, work: () => Promise<unknown>) => void;
   ipLimiter: RateLimiter;
   policy: { ipVerifyLimit: number; ipWindowSeconds: number };
 }
@@ -103,7 +102,7 @@ export async function completeCeremony(
   deps: BiometricDeps,
   auth: Authenticated | null,
   credential: CredentialRecord,
-  client: { userAgent: string | null },
+  client: { userAgent: string | null; country: string | null },
 ): Promise<IssuedSession> {
   const now = deps.now();
   let issued: IssuedSession;
@@ -113,7 +112,7 @@ export async function completeCeremony(
     const user = await deps.users.getById(credential.userId);
     // A credential whose user is gone cannot sign anyone in.
     if (!user) throw new AuthError("biometric_failed", { cause: new Error("credential's user not found") });
-    issued = await issueSession(deps, user, client, null, now, amrFor(credential));
+    issued = await issueSession(deps, user, client, now, amrFor(credential));
   }
   deps.events.emit({ event: "biometric.verified", outcome: "success", userId: credential.userId, sessionId: issued.session.id, credentialKind: credential.kind, reason: auth ? "unlock" : "sign_in" });
   deps.background("record-login", () => deps.users.recordLogin(credential.userId, now));

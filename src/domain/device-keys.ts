@@ -102,7 +102,7 @@ export async function verifyDeviceKey(
   deps: BiometricDeps,
   auth: Authenticated | null,
   signature: { deviceId: string; challenge: string; signature: string },
-  client: { userAgent: string | null },
+  client: { userAgent: string | null; country: string | null },
 ): Promise<IssuedSession> {
   const userId = auth?.user.id ?? null;
   const purpose: DevicePurpose = userId ? "unlock" : "sign_in";

@@ -163,7 +163,7 @@ export async function verifyPasskey(
   auth: Authenticated | null,
   rp: RelyingParty,
   response: AuthenticationResponseJSON,
-  client: { userAgent: string | null },
+  client: { userAgent: string | null; country: string | null },
 ): Promise<IssuedSession> {
   const userId = auth?.user.id ?? null;
   const challenge = signedChallenge(response.response.clientDataJSON);

@@ -5,6 +5,8 @@
  * clock (the Worker's) decides expiry everywhere and tests can move it.
  */
 
+import type { PinHashRecord } from "../lib/pin-hash";
+
 export type OtpPurpose = "sign_in" | "step_up";
 
 export interface OtpRecord {
@@ -127,8 +129,10 @@ export interface SessionRecord {
   tokenHash: string;
   createdAt: number;
   lastAuthAt: number;
-  /** RFC 8176 methods of the last authentication (`sms`; `hwk`/`swk` + `user`); absent on sessions stored before it was kept. */
+  /** RFC 8176 methods of the last authentication (`sms`; `hwk`/`swk` + `user`; `pin`); absent on sessions stored before it was kept. */
   amr?: string[];
+  /** Last authenticated request, to the minute (see `touch`); absent on sessions stored before it was kept. */
+  lastSeenAt?: number;
   expiresAt: number;
   userAgent: string | null;
   country: string | null;
@@ -144,6 +148,11 @@ export interface SessionStore {
    * `lastAuthAt` to `now` and `amr`; null (a plain renewal) leaves both.
    */
   rotate(userId: string, sessionId: string, expectedTokenHash: string, newTokenHash: string, now: number, reauthenticatedWith: string[] | null): Promise<boolean>;
+  /**
+   * Marks a live session used at `now` (its `lastSeenAt`), never moving it
+   * back. Best effort: callers run it after the answer, at most once a minute.
+   */
+  touch(userId: string, sessionId: string, now: number): Promise<void>;
   /** Returns whether a live session was removed. */
   revoke(userId: string, sessionId: string): Promise<boolean>;
   revokeAll(userId: string): Promise<number>;
@@ -157,7 +166,22 @@ export interface UserRecord {
   lastLoginAt: number | null;
   biometricEnabled: boolean;
   pinEnabled: boolean;
+  /** Wrong PINs since the last right one or the last sign-in (0 without a PIN). */
+  pinFailures: number;
 }
+
+/** A stored PIN: the KDF record of src/lib/pin-hash.ts (never the PIN). */
+export type PinRecord = PinHashRecord;
+
+/**
+ * `counted`: this attempt is counted before the PIN is checked, and
+ * `failuresBefore` were counted before it. `locked`: `maxAttempts` wrong
+ * PINs are counted already. `not_set`: the user has no PIN (or is gone).
+ */
+export type PinAttempt =
+  | { status: "counted"; record: PinRecord; failuresBefore: number }
+  | { status: "locked" }
+  | { status: "not_set" };
 
 export interface UserStore {
   /** Idempotent under races: two concurrent first sign-ins give one user. */
@@ -167,7 +191,20 @@ export interface UserStore {
     now: number,
   ): Promise<{ user: UserRecord; created: boolean }>;
   getById(id: string): Promise<UserRecord | null>;
+  /** A sign-in (OTP, passkey, device key): records it and clears the wrong-PIN count (PIN-03). */
   recordLogin(id: string, now: number): Promise<void>;
+  /** Sets or replaces the PIN, clearing its wrong-PIN count; false when there is no such user. */
+  setPin(id: string, pin: PinRecord, now: number): Promise<boolean>;
+  /** Removes the PIN; false when there was none. */
+  removePin(id: string): Promise<boolean>;
+  /**
+   * Counts one PIN attempt before the PIN is checked, in one atomic step,
+   * unless `maxAttempts` are counted already: of any number of concurrent
+   * wrong PINs at most `maxAttempts` are ever checked (PIN-03).
+   */
+  countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt>;
+  /** A right PIN, or another re-authentication: the count goes back to 0. */
+  clearPinFailures(id: string): Promise<void>;
   /** The user's encrypted phone number (for what a passkey manager shows), or null when there is no such user. */
   phoneCiphertext(id: string): Promise<string | null>;
   /** Cheap round-trip used by /readyz. */
@@ -235,7 +272,12 @@ export type AuthEventName =
   | "biometric.enroll_failed"
   | "biometric.verified"
   | "biometric.failed"
-  | "credential.removed";
+  | "credential.removed"
+  | "pin.set"
+  | "pin.removed"
+  | "pin.verified"
+  | "pin.failed"
+  | "pin.locked";
 
 export interface AuthEvent {
   event: AuthEventName;

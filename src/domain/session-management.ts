@@ -1,7 +1,7 @@
 import Bowser from "bowser";
 import { AuthError } from "../errors";
 import type { SessionRecord } from "./ports";
-import type { Authenticated, SessionDeps } from "./sessions";
+import { isIdle, lastSeenAt, type Authenticated, type SessionDeps } from "./sessions";
 
 /** What a user sees of one of their sessions: never a token or its hash. */
 export interface SessionView {
@@ -9,6 +9,8 @@ export interface SessionView {
   current: boolean;
   createdAt: string;
   lastAuthAt: string;
+  /** The last authenticated request, to the minute. */
+  lastSeenAt: string;
   /** RFC 8176 methods of the last authentication. */
   amr: string[];
   expiresAt: string;
@@ -36,6 +38,7 @@ function view(s: SessionRecord, currentId: string): SessionView {
     current: s.id === currentId,
     createdAt: new Date(s.createdAt).toISOString(),
     lastAuthAt: new Date(s.lastAuthAt).toISOString(),
+    lastSeenAt: new Date(lastSeenAt(s)).toISOString(),
     amr: s.amr ?? [],
     expiresAt: new Date(s.expiresAt).toISOString(),
     device: summariseUserAgent(s.userAgent),
@@ -43,9 +46,10 @@ function view(s: SessionRecord, currentId: string): SessionView {
   };
 }
 
-/** The user's live sessions, newest first (SES-06). */
+/** The user's live sessions, newest first (SES-06); one ended by the idle timeout is not live, even before it is swept. */
 export async function listSessions(deps: SessionDeps, auth: Authenticated): Promise<SessionView[]> {
-  const sessions = await deps.sessions.list(auth.user.id, deps.now());
+  const now = deps.now();
+  const sessions = (await deps.sessions.list(auth.user.id, now)).filter((s) => !isIdle(s, now, deps.idleTimeoutMs));
   return sessions.sort((a, b) => b.createdAt - a.createdAt).map((s) => view(s, auth.session.id));
 }
 

@@ -11,8 +11,18 @@ export interface SessionDeps {
   /** Every key whose tokens are still accepted (the signing key first). */
   verificationKeys: readonly VerificationKey[];
   token: TokenOptions & { ttlSeconds: number };
+  /** A session unused this long ends (SESSION_IDLE_TIMEOUT_SECONDS); 0: off. */
+  idleTimeoutMs: number;
   now: () => number;
+  /**
+   * Runs work the answer does not depend on after the response (Workers'
+   * `waitUntil`); a failure is logged, never surfaced.
+   */
+  background: (task: string, work: () => Promise<unknown>) => void;
 }
+
+/** How finely a session's last use is kept: one write a minute at most, not one per request. */
+export const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 export interface IssuedSession {
   token: string;
@@ -37,8 +47,7 @@ export async function tokenHash(jti: string): Promise<string> {
 export async function issueSession(
   deps: SessionDeps,
   user: UserRecord,
-  client: { userAgent: string | null },
-  country: string | null,
+  client: { userAgent: string | null; country: string | null },
   now: number,
   amr: string[],
 ): Promise<IssuedSession> {
@@ -54,9 +63,10 @@ export async function issueSession(
     createdAt: now,
     lastAuthAt: now,
     amr,
+    lastSeenAt: now,
     expiresAt: exp * 1000,
     userAgent: client.userAgent ? client.userAgent.slice(0, 256) : null,
-    country,
+    country: client.country,
   };
   await deps.sessions.create(session);
   const token = await signAccessToken(deps.signingKey, deps.token, { sub: user.id, sid: sessionId, jti, iat, exp, auth_time: iat, amr });
@@ -102,7 +112,25 @@ export async function authenticate(deps: SessionDeps, authorization: string | un
     deps.events.emit({ event: "session.checked", outcome: "denied", reason: "user_gone", userId: claims.sub, sessionId: claims.sid });
     throw new AuthError("session_revoked");
   }
+  const lastSeen = lastSeenAt(session);
+  if (isIdle(session, now, deps.idleTimeoutMs)) {
+    // Why: a token left unused on a lost device should stop working by itself.
+    deps.events.emit({ event: "session.revoked", outcome: "success", reason: "idle_timeout", userId: user.id, sessionId: session.id });
+    deps.background("sessions.revoke-idle", () => deps.sessions.revoke(user.id, session.id));
+    throw new AuthError("session_revoked");
+  }
+  if (now - lastSeen >= LAST_SEEN_GRANULARITY_MS) deps.background("sessions.touch", () => deps.sessions.touch(user.id, session.id, now));
   return { user, session, jti: claims.jti };
+}
+
+/** When the session was last used: sessions stored before `lastSeenAt` was kept fall back to their last authentication. */
+export function lastSeenAt(session: SessionRecord): number {
+  return Math.max(session.lastSeenAt ?? 0, session.lastAuthAt);
+}
+
+/** Whether the idle timeout (0: off) has ended the session at `now`. */
+export function isIdle(session: SessionRecord, now: number, idleTimeoutMs: number): boolean {
+  return idleTimeoutMs > 0 && now - lastSeenAt(session) > idleTimeoutMs;
 }
 
 /**
@@ -125,7 +153,7 @@ export async function rotateToken(deps: SessionDeps, auth: Authenticated, reauth
   const amr = reauthenticatedWith ?? auth.session.amr ?? [];
   const token = await signAccessToken(deps.signingKey, deps.token, { sub: auth.user.id, sid: auth.session.id, jti, iat, exp, auth_time: Math.floor(lastAuthAt / 1000), amr });
   deps.events.emit({ event: "session.created", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: reauthenticated ? "unlocked" : "renewed" });
-  return { token, expiresAt: exp * 1000, user: auth.user, session: { ...auth.session, lastAuthAt, amr } };
+  return { token, expiresAt: exp * 1000, user: auth.user, session: { ...auth.session, lastAuthAt, amr, lastSeenAt: now } };
 }
 
 /** Ends one session; its token gets 401 from then on. */
@@ -134,13 +162,13 @@ export async function logout(deps: SessionDeps, auth: Authenticated): Promise<vo
   deps.events.emit({ event: "session.revoked", outcome: "success", userId: auth.user.id, sessionId: auth.session.id, reason: "logout" });
 }
 
-export type UnlockMethod = "biometric" | "pin";
+export type UnlockMethod = "biometric" | "pin" | "sms";
 
 export interface StepUp {
   required: boolean;
-  /** The unlock methods the user has turned on. */
+  /** How the user can unlock now: the methods they turned on and can use, or `sms` (step-up by code) when none is left. */
   methods: UnlockMethod[];
-  reason?: "idle";
+  reason?: "idle" | "pin_locked";
 }
 
 /**
@@ -148,12 +176,17 @@ export interface StepUp {
  * once the session's last authentication is older than `unlockAfterMs`. Why:
  * the device holding a long-lived token may have changed hands; an unlock
  * proves the person is still there without a new SMS. Without a method
- * there is nothing to ask for, so the session stays usable as is.
+ * there is nothing to ask for, so the session stays usable as is. A PIN
+ * locked by wrong guesses (PIN-03) is not offered, and a user whose only
+ * method it was must step up with a code at once: someone has been guessing
+ * on this session.
  */
-export function stepUpFor(auth: Authenticated, now: number, unlockAfterMs: number): StepUp {
+export function stepUpFor(auth: Authenticated, now: number, unlockAfterMs: number, maxPinAttempts: number): StepUp {
+  const pinLocked = auth.user.pinEnabled && auth.user.pinFailures >= maxPinAttempts;
   const methods: UnlockMethod[] = [];
   if (auth.user.biometricEnabled) methods.push("biometric");
-  if (auth.user.pinEnabled) methods.push("pin");
+  if (auth.user.pinEnabled && !pinLocked) methods.push("pin");
+  if (pinLocked && methods.length === 0) return { required: true, methods: ["sms"], reason: "pin_locked" };
   const idle = now - auth.session.lastAuthAt > unlockAfterMs;
   return methods.length > 0 && idle ? { required: true, methods, reason: "idle" } : { required: false, methods };
 }

@@ -39,17 +39,14 @@ export interface SignInDeps extends SessionDeps {
   users: UserStore;
   events: AuthEventSink;
   now: () => number;
-  /**
-   * Runs work the answer does not depend on after the response (Workers'
-   * `waitUntil`); a failure is logged, never surfaced.
-   */
-  background: (task: string, work: () => Promise<unknown>) => void;
 }
 
 export interface ClientContext {
   /** Per-IP limit subject: the IPv4 address or the IPv6 /64 (see ipLimitSubject); "unknown" when absent. */
   ip: string;
   userAgent: string | null;
+  /** The request's country from Cloudflare's metadata (`request.cf.country`); null when absent. */
+  country: string | null;
 }
 
 export interface OtpSent {
@@ -180,7 +177,7 @@ export async function verifyOtp(
   const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now));
   deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, phoneHash: hash, country: phone.country ?? undefined });
-  const issued = await issueSession(deps, found.user, client, phone.country, now, ["sms"]);
+  const issued = await issueSession(deps, found.user, client, now, ["sms"]);
   return { ...issued, isNewUser: found.created };
 }
 

@@ -24,12 +24,14 @@ export async function stepUpRequestOtp(deps: SignInDeps, auth: Authenticated, cl
   return sendCode(deps, await ownPhone(deps, auth), client, "step_up");
 }
 
-/** Checks the step-up code; a right one unlocks the session (new token, last authentication now). */
+/** Checks the step-up code; a right one unlocks the session (new token, last authentication now) and clears wrong PINs. */
 export async function stepUpVerifyOtp(deps: SignInDeps, auth: Authenticated, otp: string, client: ClientContext): Promise<IssuedSession> {
   const phone = await ownPhone(deps, auth);
   const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
   await checkCode(deps, phone, hash, otp, client, "step_up", now, async () => auth.user);
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: auth.user.id, phoneHash: hash, country: phone.country ?? undefined, purpose: "step_up" });
-  return rotateToken(deps, auth, ["sms"]);
+  // A code to the account's own number is as strong as a sign-in: it turns a locked PIN back on (PIN-03).
+  const [issued] = await Promise.all([rotateToken(deps, auth, ["sms"]), deps.users.clearPinFailures(auth.user.id)]);
+  return { ...issued, user: { ...issued.user, pinFailures: 0 } };
 }

@@ -4,7 +4,7 @@ import { MongoCredentialStore } from "../adapters/mongo/credential-store";
 import { MongoUserStore } from "../adapters/mongo/user-store";
 import { loadConfig } from "../config";
 import type { AddCredentialOutcome, CredentialRecord } from "../domain/biometric-ports";
-import type { UserRecord } from "../domain/ports";
+import type { PinAttempt, PinRecord, UserRecord } from "../domain/ports";
 import type { Env } from "../env";
 
 /**
@@ -53,6 +53,22 @@ export class MongoGateway extends DurableObject<Env> {
 
   async recordLogin(id: string, now: number): Promise<void> {
     await (await this.users()).recordLogin(id, now);
+  }
+
+  async setPin(id: string, pin: PinRecord, now: number): Promise<boolean> {
+    return (await this.users()).setPin(id, pin, now);
+  }
+
+  async removePin(id: string): Promise<boolean> {
+    return (await this.users()).removePin(id);
+  }
+
+  async countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt> {
+    return (await this.users()).countPinAttempt(id, maxAttempts);
+  }
+
+  async clearPinFailures(id: string): Promise<void> {
+    await (await this.users()).clearPinFailures(id);
   }
 
   async phoneCiphertext(id: string): Promise<string | null> {

@@ -24,8 +24,15 @@ export class SessionVault extends DurableObject {
     const s = this.get(sessionId, now);
     if (!s || s.tokenHash !== expectedTokenHash) return false;
     const auth = reauthenticatedWith ? { lastAuthAt: now, amr: reauthenticatedWith } : {};
-    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, tokenHash: newTokenHash, ...auth });
+    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, tokenHash: newTokenHash, lastSeenAt: Math.max(now, s.lastSeenAt ?? 0), ...auth });
     return true;
+  }
+
+  touch(sessionId: string, now: number): void {
+    const s = this.get(sessionId, now);
+    // Never backwards: a late touch must not hide a newer use.
+    if (!s || (s.lastSeenAt ?? 0) >= now) return;
+    this.ctx.storage.kv.put(PREFIX + sessionId, { ...s, lastSeenAt: now });
   }
 
   revoke(sessionId: string): boolean {

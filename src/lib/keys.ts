@@ -8,16 +8,21 @@ export interface SecretKeys {
   phoneIndex: CryptoKey;
   /** AES-GCM key for phone numbers at rest (from PHONE_DATA_KEY). */
   phoneEncryption: CryptoKey;
+  /** HMAC key peppering PINs before their KDF (from PIN_PEPPER), non-extractable. */
+  pinPepper: CryptoKey;
 }
+
+/** The version stored beside every PIN hash; a new PIN_PEPPER scheme would bump it. */
+export const PIN_PEPPER_VERSION = 1;
 
 const cache = new Map<string, Promise<SecretKeys>>();
 
 /** Derives (once per isolate and secret pair) the keys the domain uses. */
-export function secretKeys(otpPepper: string, phoneDataKey: string): Promise<SecretKeys> {
-  const cacheKey = `${otpPepper}.${phoneDataKey}`;
+export function secretKeys(otpPepper: string, phoneDataKey: string, pinPepper: string): Promise<SecretKeys> {
+  const cacheKey = `${otpPepper}.${phoneDataKey}.${pinPepper}`;
   let keys = cache.get(cacheKey);
   if (!keys) {
-    keys = derive(otpPepper, phoneDataKey);
+    keys = derive(otpPepper, phoneDataKey, pinPepper);
     // A failed derivation must not stay cached.
     keys.catch(() => cache.delete(cacheKey));
     cache.set(cacheKey, keys);
@@ -25,18 +30,20 @@ export function secretKeys(otpPepper: string, phoneDataKey: string): Promise<Sec
   return keys;
 }
 
-async function derive(otpPepper: string, phoneDataKey: string): Promise<SecretKeys> {
+async function derive(otpPepper: string, phoneDataKey: string, pinPepper: string): Promise<SecretKeys> {
   const pepper = fromBase64url(otpPepper);
   const dataKey = fromBase64url(phoneDataKey);
-  const [otpRaw, indexRaw, encRaw] = await Promise.all([
+  const [otpRaw, indexRaw, encRaw, pinRaw] = await Promise.all([
     hkdf(pepper, "edge-phone-auth otp digest v1"),
     hkdf(dataKey, "edge-phone-auth phone blind index v1"),
     hkdf(dataKey, "edge-phone-auth phone encryption v1"),
+    hkdf(fromBase64url(pinPepper), "edge-phone-auth pin pepper v1"),
   ]);
   return {
     otp: await importHmacKey(otpRaw),
     phoneIndex: await importHmacKey(indexRaw),
     phoneEncryption: await importAesKey(encRaw),
+    pinPepper: await importHmacKey(pinRaw),
   };
 }
 

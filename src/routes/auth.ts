@@ -18,9 +18,16 @@ import {
   VerifyOtpResponse,
 } from "./schemas";
 
-function clientOf(c: Context<AppEnv>): ClientContext {
+/** Who is asking: the per-IP limit subject, User-Agent and Cloudflare's country of the request. */
+export function clientOf(c: Context<AppEnv>): ClientContext {
   // The per-IP subject comes from the configured source only (middleware/client-ip).
-  return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null };
+  return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null, country: requestCountry(c.req.raw) };
+}
+
+/** `request.cf.country` (ISO 3166 alpha-2, or T1 for Tor); null when Cloudflare did not say or does not know (XX). */
+function requestCountry(request: Request): string | null {
+  const country: unknown = (request as Request<unknown, IncomingRequestCfProperties>).cf?.country;
+  return typeof country === "string" && /^[A-Z][A-Z0-9]$/.test(country) && country !== "XX" ? country : null;
 }
 
 export function publicUser(user: UserRecord, isNewUser: boolean) {
@@ -143,7 +150,7 @@ authRoutes.openapi(
           createdAt: new Date(session.createdAt).toISOString(),
           lastAuthAt: new Date(session.lastAuthAt).toISOString(),
         },
-        stepUp: stepUpFor(c.var.auth, c.var.services.now(), c.var.config.unlockAfterSeconds * 1000),
+        stepUp: stepUpFor(c.var.auth, c.var.services.now(), c.var.config.unlockAfterSeconds * 1000, c.var.config.pin.maxAttempts),
       },
       200,
     );

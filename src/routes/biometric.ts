@@ -13,7 +13,7 @@ import { requireJson } from "../middleware/require-json";
 import { requireRecentAuth } from "../middleware/require-recent-auth";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
-import { sessionBody } from "./auth";
+import { clientOf, sessionBody } from "./auth";
 import {
   CredentialListResponse,
   DeviceChallengeBody,
@@ -51,7 +51,6 @@ const optionalBearer: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
 const storeErrors = { 503: ["service_unavailable", "service_misconfigured"] } as const;
 const jsonErrors = { 413: ["payload_too_large"], 415: ["unsupported_media_type"] } as const;
 const sessionCodes = ["unauthorized", "session_revoked"] as const;
-const clientOf = (c: Context<AppEnv>) => ({ userAgent: c.req.header("user-agent") ?? null });
 
 export const biometricRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 

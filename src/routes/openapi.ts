@@ -10,6 +10,9 @@ type Document = ReturnType<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>;
 
 const TAGS = [
   { name: "auth", description: "Sign in by SMS code; check and end sessions" },
+  { name: "biometric", description: "Passkeys and native device keys: enrol, unlock, sign in" },
+  { name: "pin", description: "A PIN that unlocks an existing session (never a sign-in)" },
+  { name: "sessions", description: "Renewal, step-up by code, and the user's own sessions" },
   { name: "system", description: "Probes, signing keys and this document" },
   { name: "dev", description: "Development helpers, served only with the console SMS provider" },
 ];

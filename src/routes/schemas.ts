@@ -61,10 +61,14 @@ export const CheckSessionResponse = z
     stepUp: z
       .object({
         required: z.boolean(),
-        methods: z.array(z.enum(["biometric", "pin"])).openapi({ description: "The unlock methods the user has turned on" }),
-        reason: z.literal("idle").optional().openapi({ description: "Why: the last authentication is older than UNLOCK_AFTER_SECONDS" }),
+        methods: z.array(z.enum(["biometric", "pin", "sms"])).openapi({
+          description: "How to unlock: the methods the user turned on and can use now; `sms` (POST /auth/step-up/request-otp) when a locked PIN was the only one",
+        }),
+        reason: z.enum(["idle", "pin_locked"]).optional().openapi({
+          description: "`idle`: the last authentication is older than UNLOCK_AFTER_SECONDS; `pin_locked`: PIN_MAX_ATTEMPTS wrong PINs were entered and no other unlock method is on",
+        }),
       })
-      .openapi({ description: "When required, ask the person to unlock (POST /auth/verify-biometric with this token) before going on" }),
+      .openapi({ description: "When required, ask the person to unlock (POST /auth/verify-biometric or /auth/verify-pin with this token) before going on" }),
   })
   .openapi("CheckSessionResponse", {
     example: {
@@ -84,10 +88,14 @@ function errorSchema(codes: readonly [ErrorCode, ...ErrorCode[]]) {
     message: z.string().openapi({ description: "Human-readable text; may change" }),
     requestId: z.string().openapi({ description: "Same as the X-Request-Id response header" }),
   });
-  const withAttempts = codes.includes("otp_invalid")
-    ? error.extend({ attemptsRemaining: z.number().int().optional().openapi({ description: "With otp_invalid: wrong codes left before lockout" }) })
-    : error;
-  return z.object({ error: withAttempts });
+  const withAttempts =
+    codes.includes("otp_invalid") || codes.includes("pin_invalid")
+      ? error.extend({ attemptsRemaining: z.number().int().optional().openapi({ description: "With otp_invalid or pin_invalid: wrong tries left before lockout" }) })
+      : error;
+  const withReason = codes.includes("pin_too_weak")
+    ? withAttempts.extend({ reason: z.enum(["repeated", "sequence", "common", "from_phone"]).optional().openapi({ description: "With pin_too_weak: the rule the PIN broke" }) })
+    : withAttempts;
+  return z.object({ error: withReason });
 }
 
 /**
@@ -114,7 +122,11 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
     "the SMS provider refused the message (its slots are given back) or could not be reached (nothing is given back; the code stays valid in case it arrives); a provider that answers late is not an error",
   service_unavailable: "a store did not answer in time; nothing was sent or accepted; retry after `Retry-After` seconds",
   service_misconfigured: "the service settings are invalid (the log says which)",
-  step_up_required: "the session's last authentication is older than RECENT_AUTH_SECONDS (600 s by default): sign in again or unlock with a passkey or device key, then retry",
+  step_up_required: "the session's last authentication is older than RECENT_AUTH_SECONDS (600 s by default): sign in again, or unlock with a passkey, device key, PIN or step-up code, then retry",
+  pin_too_weak: "repeated digits, an ascending or descending run, one of the most common PINs, or 4+ digits of the account's phone number; `reason` says which",
+  pin_invalid: "wrong PIN; `attemptsRemaining` says how many tries are left before PIN unlock turns off",
+  pin_locked: "PIN_MAX_ATTEMPTS wrong PINs: PIN unlock is off until the next sign-in by code, passkey or device key (or a step-up by code)",
+  pin_not_set: "the account has no PIN",
   challenge_invalid: "the challenge is unknown, expired (5 minutes), already used, or was issued for another ceremony, user or device",
   credential_invalid: "the registration or device-key proof failed verification (origin, RP ID, flags, key type or signature; the log says which)",
   credential_exists: "this passkey, or this device id, is already registered",
@@ -123,7 +135,7 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   biometric_failed: "the assertion or device signature failed verification (unknown credential, user handle, origin, RP ID, flags, counter or signature; the log says which)",
 };
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
 /** Per status, exactly the codes an operation can answer with. */
 export type ErrorSpec = Partial<Record<ErrorStatus, readonly ErrorCode[]>>;
 

@@ -6,7 +6,7 @@ import { validationHook } from "../lib/validation";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
-import { sessionBody } from "./auth";
+import { clientOf, sessionBody } from "./auth";
 import { commonHeaders, errorResponses, jsonResponse, RequestOtpResponse, VerifyOtpResponse } from "./schemas";
 
 const StepUpVerifyBody = z
@@ -30,13 +30,14 @@ const SessionSchema = z
     current: z.boolean().openapi({ description: "The session of the token that asked" }),
     createdAt: z.iso.datetime(),
     lastAuthAt: z.iso.datetime().openapi({ description: "Last sign-in or unlock (a renewal does not count)" }),
-    amr: z.array(z.string()).openapi({ description: "RFC 8176 methods of that authentication: `sms`, or `hwk`/`swk` with `user`", example: ["sms"] }),
+    lastSeenAt: z.iso.datetime().openapi({ description: "Last authenticated request with this session's token, to the minute" }),
+    amr: z.array(z.string()).openapi({ description: "RFC 8176 methods of that authentication: `sms`, `hwk`/`swk` with `user`, or `pin`", example: ["sms"] }),
     expiresAt: z.iso.datetime(),
     device: z
       .object({ browser: z.string().nullable(), os: z.string().nullable(), type: z.string().nullable(), model: z.string().nullable() })
       .nullable()
       .openapi({ description: "The User-Agent of the sign-in, summarised", example: { browser: "Safari 17", os: "iOS 17.4", type: "mobile", model: "iPhone" } }),
-    country: z.string().nullable().openapi({ description: "The phone number's country at sign-in (OTP), else null" }),
+    country: z.string().nullable().openapi({ description: "Country of the sign-in request, from Cloudflare's metadata (`request.cf.country`, ISO 3166-1 alpha-2; T1 for Tor); null when unknown", example: "IN" }),
   })
   .openapi("Session");
 
@@ -68,7 +69,9 @@ sessionRoutes.openapi(
     tags: ["sessions"],
     security: bearer,
     summary: "The user's live sessions",
-    description: "Newest first, with the one asking marked `current`. Never a token.",
+    description:
+      "Newest first, with the one asking marked `current`. Never a token. With SESSION_IDLE_TIMEOUT_SECONDS set, a session " +
+      "unused that long is gone from the list and its token gets 401 `session_revoked`.",
     responses: { 200: jsonResponse("Sessions", z.object({ sessions: z.array(SessionSchema) }).openapi("SessionList")), ...errorResponses(sessionErrors) },
   }),
   async (c) => c.json({ sessions: await listSessions(c.var.services, c.var.auth) }, 200),
@@ -136,7 +139,7 @@ sessionRoutes.openapi(
       ...errorResponses({ ...sessionErrors, 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"] }),
     },
   }),
-  async (c) => c.json(await stepUpRequestOtp(c.var.services, c.var.auth, { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null }), 200),
+  async (c) => c.json(await stepUpRequestOtp(c.var.services, c.var.auth, clientOf(c)), 200),
 );
 
 sessionRoutes.openapi(
@@ -163,7 +166,7 @@ sessionRoutes.openapi(
     },
   }),
   async (c) => {
-    const issued = await stepUpVerifyOtp(c.var.services, c.var.auth, c.req.valid("json").otp, { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null });
+    const issued = await stepUpVerifyOtp(c.var.services, c.var.auth, c.req.valid("json").otp, clientOf(c));
     return c.json(sessionBody(issued), 200);
   },
 );

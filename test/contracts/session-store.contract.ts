@@ -78,7 +78,30 @@ export function sessionStoreContract(name: string, make: () => SessionStore | Pr
       const s = session(user);
       await store.create(s);
       expect(await store.rotate(user, s.id, s.tokenHash, "renewed", s.lastAuthAt + 60_000, null)).toBe(true);
-      expect(await store.get(user, s.id, s.lastAuthAt + 60_000)).toEqual({ ...s, tokenHash: "renewed" });
+      // A renewal is a use: last seen moves, last authentication does not.
+      expect(await store.get(user, s.id, s.lastAuthAt + 60_000)).toEqual({ ...s, tokenHash: "renewed", lastSeenAt: s.lastAuthAt + 60_000 });
+    });
+
+    it("touch moves a live session's last use forward only, and never revives or creates one", async () => {
+      const store = await make();
+      const user = rid();
+      const s = session(user, { lastSeenAt: Date.now() });
+      await store.create(s);
+      const t1 = s.lastSeenAt! + 120_000;
+      await store.touch(user, s.id, t1);
+      expect(await store.get(user, s.id, t1)).toEqual({ ...s, lastSeenAt: t1 });
+      // A late, older touch does not move it back.
+      await store.touch(user, s.id, t1 - 60_000);
+      expect((await store.get(user, s.id, t1))?.lastSeenAt).toBe(t1);
+      // Nothing for a missing session, an expired one, or another user's.
+      await store.touch(user, rid(), t1);
+      await store.touch(rid(), s.id, t1);
+      expect(await store.list(user, t1)).toHaveLength(1);
+      await store.touch(user, s.id, s.expiresAt + 1);
+      expect((await store.get(user, s.id, t1))?.lastSeenAt).toBe(t1);
+      expect(await store.revoke(user, s.id)).toBe(true);
+      await store.touch(user, s.id, t1 + 60_000);
+      expect(await store.get(user, s.id, t1)).toBeNull();
     });
   });
 }

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { UserStore } from "../../src/domain/ports";
+import type { PinRecord, UserStore } from "../../src/domain/ports";
 import { CIPHERTEXT_LIKE, phoneHashLike, rid } from "./util";
 
 /** Behaviour every UserStore adapter must have. */
+/** A PIN record as the domain stores it (the values need not hash anything). */
+export function pinRecordLike(tag = rid(4)): PinRecord {
+  return { alg: "pbkdf2-sha256", iterations: 100_000, salt: `salt-${tag}-0123456789`, hash: `hash-${tag}-0123456789abcdefghijklmnopqrstuv`, pepperVersion: 1 };
+}
+
 export function userStoreContract(name: string, make: () => UserStore | Promise<UserStore>): void {
   describe(`UserStore contract: ${name}`, () => {
     it("creates a user once per phone hash and finds it again", async () => {
@@ -11,7 +16,7 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       const now = Date.now();
       const first = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, now);
       expect(first.created).toBe(true);
-      expect(first.user).toMatchObject({ phoneHash: phone, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false });
+      expect(first.user).toMatchObject({ phoneHash: phone, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false, pinFailures: 0 });
       const again = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, now + 1);
       expect(again).toEqual({ user: first.user, created: false });
       expect(await store.getById(first.user.id)).toEqual(first.user);
@@ -34,6 +39,65 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       await store.recordLogin(user.id, 1_800_000_000_000);
       expect((await store.getById(user.id))?.lastLoginAt).toBe(1_800_000_000_000);
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it("PIN-02: sets, replaces and removes a PIN; the user record shows the flag, never the hash", async () => {
+      const store = await make();
+      const { user } = await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, Date.now());
+      expect(await store.countPinAttempt(user.id, 5)).toEqual({ status: "not_set" });
+      expect(await store.removePin(user.id)).toBe(false);
+      const first = pinRecordLike("a");
+      expect(await store.setPin(user.id, first, Date.now())).toBe(true);
+      const after = await store.getById(user.id);
+      expect(after).toMatchObject({ pinEnabled: true, pinFailures: 0 });
+      expect(JSON.stringify(after)).not.toContain(first.hash);
+      expect(await store.countPinAttempt(user.id, 5)).toEqual({ status: "counted", record: first, failuresBefore: 0 });
+      const second = pinRecordLike("b");
+      expect(await store.setPin(user.id, second, Date.now())).toBe(true);
+      // A new PIN starts with no failures counted and is the one read back.
+      expect(await store.getById(user.id)).toMatchObject({ pinEnabled: true, pinFailures: 0 });
+      expect(await store.countPinAttempt(user.id, 5)).toEqual({ status: "counted", record: second, failuresBefore: 0 });
+      expect(await store.removePin(user.id)).toBe(true);
+      expect(await store.getById(user.id)).toMatchObject({ pinEnabled: false, pinFailures: 0 });
+      expect(await store.countPinAttempt(user.id, 5)).toEqual({ status: "not_set" });
+      expect(await store.setPin(rid(), first, Date.now())).toBe(false);
+      expect(await store.countPinAttempt(rid(), 5)).toEqual({ status: "not_set" });
+    });
+
+    it("PIN-03: counts attempts up to the cap, then is locked until cleared or a sign-in", async () => {
+      const store = await make();
+      const { user } = await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, Date.now());
+      await store.setPin(user.id, pinRecordLike(), Date.now());
+      for (let i = 0; i < 3; i++) expect(await store.countPinAttempt(user.id, 3)).toMatchObject({ status: "counted", failuresBefore: i });
+      expect(await store.countPinAttempt(user.id, 3)).toEqual({ status: "locked" });
+      expect((await store.getById(user.id))?.pinFailures).toBe(3);
+      await store.clearPinFailures(user.id);
+      expect((await store.getById(user.id))?.pinFailures).toBe(0);
+      expect(await store.countPinAttempt(user.id, 3)).toMatchObject({ status: "counted", failuresBefore: 0 });
+      await store.countPinAttempt(user.id, 3);
+      await store.countPinAttempt(user.id, 3);
+      expect(await store.countPinAttempt(user.id, 3)).toEqual({ status: "locked" });
+      // A sign-in (recordLogin) turns PIN unlock back on.
+      await store.recordLogin(user.id, Date.now());
+      expect(await store.getById(user.id)).toMatchObject({ pinEnabled: true, pinFailures: 0 });
+      // recordLogin and clearPinFailures are harmless for a user with no PIN.
+      const other = (await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, Date.now())).user;
+      await store.recordLogin(other.id, 1_800_000_000_000);
+      await store.clearPinFailures(other.id);
+      expect(await store.getById(other.id)).toMatchObject({ pinEnabled: false, pinFailures: 0, lastLoginAt: 1_800_000_000_000 });
+    });
+
+    it("PIN-03: of 20 concurrent attempts at most the cap are counted", async () => {
+      const store = await make();
+      const { user } = await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, Date.now());
+      await store.setPin(user.id, pinRecordLike(), Date.now());
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.countPinAttempt(user.id, 5)));
+      const counted = results.filter((r) => r.status === "counted");
+      expect(counted).toHaveLength(5);
+      // Each counted attempt saw a different count before it: none was lost to a race.
+      expect(counted.map((r) => (r.status === "counted" ? r.failuresBefore : -1)).sort()).toEqual([0, 1, 2, 3, 4]);
+      expect(results.filter((r) => r.status === "locked")).toHaveLength(15);
+      expect((await store.getById(user.id))?.pinFailures).toBe(5);
     });
   });
 }

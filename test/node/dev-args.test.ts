@@ -10,6 +10,7 @@ import {
   devCorsOrigins,
   devVarsText,
   migrationArgs,
+  missingDevSecrets,
   parseDevArgs,
   redisDataDir,
 } from "../../scripts/dev-lib.mjs";
@@ -101,6 +102,16 @@ describe("development CORS origins and the new .dev.vars", () => {
     expect(text).toMatch(/^OTP_PEPPER='abc'$/m);
     expect(text).toMatch(/^ENVIRONMENT=development$/m);
     expect(text).toMatch(/^SMS_PROVIDER=console$/m);
+  });
+
+  it("an older .dev.vars gets only the secrets it lacks, and keeps every value it has", () => {
+    const old = "ENVIRONMENT=development\nOTP_PEPPER='keep'\n# PIN_PEPPER=commented-out-does-not-count\nPHONE_DATA_KEY='keep2'";
+    const added = missingDevSecrets(old, { OTP_PEPPER: "new", PHONE_DATA_KEY: "new2", PIN_PEPPER: "pp" });
+    expect(added).toMatch(/^PIN_PEPPER='pp'$/m);
+    expect(added).not.toMatch(/OTP_PEPPER|PHONE_DATA_KEY/);
+    // The file did not end with a newline: the addition starts on a line of its own.
+    expect((old + added).split("\n")).toContain("PIN_PEPPER='pp'");
+    expect(missingDevSecrets("OTP_PEPPER='a'\n", { OTP_PEPPER: "b" })).toBe("");
   });
 });
 

@@ -23,7 +23,7 @@ function schemaKeys(): string[] {
 }
 
 const example = readFileSync(join(import.meta.dirname, "..", "..", ".dev.vars.example"), "utf8");
-const secrets = ["JWT_PRIVATE_JWK", "OTP_PEPPER", "PHONE_DATA_KEY"];
+const secrets = ["JWT_PRIVATE_JWK", "OTP_PEPPER", "PHONE_DATA_KEY", "PIN_PEPPER"];
 
 /** `# NAME=value` lines: the last one per name is the default. */
 function listed(): Map<string, string> {

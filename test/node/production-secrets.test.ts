@@ -27,7 +27,7 @@ describe("node scripts/production-secrets.mjs", () => {
     const { code, stdout, stderr } = await run();
     expect(code).toBe(0);
     const secrets = JSON.parse(stdout) as Record<string, unknown>;
-    expect(Object.keys(secrets).sort()).toEqual(["JWT_PRIVATE_JWK", "OTP_PEPPER", "PHONE_DATA_KEY"]);
+    expect(Object.keys(secrets).sort()).toEqual(["JWT_PRIVATE_JWK", "OTP_PEPPER", "PHONE_DATA_KEY", "PIN_PEPPER"]);
     for (const value of Object.values(secrets)) expect(typeof value).toBe("string");
     // Notes go to stderr, never into the piped JSON.
     expect(stderr).toMatch(/signing key id: k-/);
@@ -38,7 +38,8 @@ describe("node scripts/production-secrets.mjs", () => {
     const secrets = JSON.parse((await run()).stdout) as Record<string, string>;
     expect(secrets.OTP_PEPPER).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(secrets.PHONE_DATA_KEY).toMatch(/^[A-Za-z0-9_-]{43,}$/);
-    expect(secrets.OTP_PEPPER).not.toBe(secrets.PHONE_DATA_KEY);
+    expect(secrets.PIN_PEPPER).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    expect(new Set([secrets.OTP_PEPPER, secrets.PHONE_DATA_KEY, secrets.PIN_PEPPER]).size).toBe(3);
     const jwk = JSON.parse(secrets.JWT_PRIVATE_JWK!) as Record<string, string>;
     const today = new Date().toISOString().slice(0, 10);
     expect(jwk.kid).toMatch(new RegExp(`^k-${today}-[0-9a-f]{8}$`));

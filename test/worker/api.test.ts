@@ -53,7 +53,7 @@ describe.each(PROFILES)("sign-in API ($name profile)", (profile) => {
     const clock = { t: Date.now() };
     const deps = await services({ now: () => clock.t });
     const phone = uniquePhone();
-    const client = { ip: uniqueIp(), userAgent: null };
+    const client = { ip: uniqueIp(), userAgent: null, country: null };
     await requestOtp(deps, { phone }, client);
     const first = await verifyOtp(deps, { phone, otp: await latestCode(phone) }, client);
     clock.t += 61_000;

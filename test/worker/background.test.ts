@@ -42,7 +42,7 @@ describe.each(PROFILES)("work after the answer ($name profile)", (profile) => {
     const redis = createUpstashClient({ url: testEnv.TEST_UPSTASH_URL, token: testEnv.TEST_UPSTASH_TOKEN, timeoutMs: 3000 });
     const deps = await services({ now: () => clock.t, ledger: new UpstashOtpLedger(redis, failingReset, 3000) });
     const phone = uniquePhone();
-    const c = { ip: uniqueIp(), userAgent: null };
+    const c = { ip: uniqueIp(), userAgent: null, country: null };
     await requestOtp(deps, { phone }, c);
     const code = await latestCode(phone);
     await verifyOtp(deps, { phone, otp: wrongCode(code) }, c).catch(() => undefined);

@@ -148,11 +148,11 @@ describe.each(PROFILES)("biometric policies ($name profile)", (profile) => {
     const base = await services();
     const deps = await services({ credentials: { ...base.credentials, get: (id) => base.credentials.get(id), recordUse: () => Promise.resolve(false) } });
     const assertion = await authenticator.assert(await authenticationOptions());
-    const passkey = await verifyPasskey(deps, null, rp, assertion as AuthenticationResponseJSON, { userAgent: null }).catch((e: unknown) => e);
+    const passkey = await verifyPasskey(deps, null, rp, assertion as AuthenticationResponseJSON, { userAgent: null, country: null }).catch((e: unknown) => e);
     expect(toAuthError(passkey).code).toBe("biometric_failed");
     const challenge = await deviceChallenge(key.deviceId, "sign_in");
     const signature = await key.sign(devicePayload("sign_in", key.deviceId, challenge));
-    const device = await verifyDeviceKey(deps, null, { deviceId: key.deviceId, challenge, signature }, { userAgent: null }).catch((e: unknown) => e);
+    const device = await verifyDeviceKey(deps, null, { deviceId: key.deviceId, challenge, signature }, { userAgent: null, country: null }).catch((e: unknown) => e);
     expect(toAuthError(device).code).toBe("biometric_failed");
     // The session the test signed in with is untouched.
     expect((await authenticate(deps, `Bearer ${session.token}`)).user.id).toBe(session.user.id);

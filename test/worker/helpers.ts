@@ -95,6 +95,8 @@ export interface CallOptions {
   ip?: string | null;
   /** Settings layered over the test bindings for this call only. */
   settings?: Record<string, unknown>;
+  /** Cloudflare's `request.cf.country` for this request. */
+  country?: string;
 }
 
 /** Sends one request through the real Worker entry point. */
@@ -110,7 +112,8 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
   const merged = { ...current.settings, ...opts.settings };
   const bindings = Object.keys(merged).length > 0 ? ({ ...testEnv, ...merged } as Env) : testEnv;
   const ctx = createExecutionContext();
-  const request = new Request(`https://auth.test${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
+  const cf = opts.country ? { cf: { country: opts.country } as IncomingRequestCfProperties } : {};
+  const request = new Request(`https://auth.test${path}`, { ...init, ...cf }) as Request<unknown, IncomingRequestCfProperties>;
   const res = await worker.fetch(request, bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;

@@ -108,6 +108,25 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "DELETE /auth/sessions/{id}": { 401: SESSION, 404: ["session_not_found"], 503: STORE },
   "POST /auth/logout-all": { 400: ["invalid_request"], 401: SESSION, 413: ["payload_too_large"], 503: STORE },
+  "POST /auth/pin": {
+    400: ["invalid_request", "pin_too_weak"],
+    401: [...SESSION, "step_up_required"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    429: ["rate_limited"],
+    503: STORE,
+  },
+  "DELETE /auth/pin": { 401: [...SESSION, "step_up_required"], 404: ["pin_not_set"], 503: STORE },
+  "POST /auth/verify-pin": {
+    400: ["invalid_request", "pin_invalid"],
+    401: SESSION,
+    403: ["pin_locked"],
+    404: ["pin_not_set"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    429: ["rate_limited"],
+    503: STORE,
+  },
   "GET /.well-known/assetlinks.json": { 404: ["not_found"], 503: ["service_misconfigured"] },
   "GET /.well-known/apple-app-site-association": { 404: ["not_found"], 503: ["service_misconfigured"] },
 };
@@ -142,7 +161,7 @@ describe("OpenAPI document", () => {
     }
   });
 
-  it("each error response has one example per code, and attemptsRemaining only where otp_invalid can occur", async () => {
+  it("each error response has one example per code, attemptsRemaining only where otp_invalid or pin_invalid can occur, reason only with pin_too_weak", async () => {
     const doc = await documentWith();
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
@@ -151,7 +170,9 @@ describe("OpenAPI document", () => {
           const media = response.content!["application/json"]!;
           const codes = codesOf(response);
           expect(Object.keys(media.examples ?? {}).sort(), `${method} ${path} ${status}`).toEqual([...codes].sort());
-          expect("attemptsRemaining" in media.schema.properties!.error!.properties!, `${method} ${path} ${status}`).toBe(codes.includes("otp_invalid"));
+          const fields = media.schema.properties!.error!.properties!;
+          expect("attemptsRemaining" in fields, `${method} ${path} ${status}`).toBe(codes.includes("otp_invalid") || codes.includes("pin_invalid"));
+          expect("reason" in fields, `${method} ${path} ${status}`).toBe(codes.includes("pin_too_weak"));
           for (const code of codes) expect(response.description).toContain(`\`${code}\``);
         }
       }
@@ -161,7 +182,7 @@ describe("OpenAPI document", () => {
   it("public operations declare security: []; session routes require the bearer scheme; unlock-or-sign-in routes take it optionally", async () => {
     const doc = await documentWith();
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth", expect.objectContaining({ type: "http", scheme: "bearer" }));
-    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all", "/auth/step-up/request-otp", "/auth/step-up/verify-otp"]);
+    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all", "/auth/step-up/request-otp", "/auth/step-up/verify-otp", "/auth/pin", "/auth/verify-pin"]);
     const optional = new Set(["/auth/webauthn/authentication-options", "/auth/device-challenge", "/auth/verify-biometric"]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {

@@ -25,7 +25,7 @@ import {
   wrongCode,
 } from "./helpers";
 
-const client = () => ({ ip: uniqueIp(), userAgent: "vitest" });
+const client = () => ({ ip: uniqueIp(), userAgent: "vitest", country: null });
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -176,7 +176,7 @@ describe.each(PROFILES)("network round trips on the critical path ($name profile
   it("request-otp 1 before the SMS, verify-otp 3 (4 on Upstash), check-session 1, logout 1", async () => {
     const deps = await instrumented();
     const { recorder } = deps;
-    const client = { ip: uniqueIp(), userAgent: null };
+    const client = { ip: uniqueIp(), userAgent: null, country: null };
     // Warm-up: the first call of a Redis script per server may take an extra
     // trip to load it (EVALSHA, then EVAL); that is not the steady state.
     const warm = uniquePhone();

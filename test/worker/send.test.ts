@@ -69,10 +69,10 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     const deps = await services({ now: () => clock.t, sms });
     const other = uniquePhone();
     for (let i = 0; i < 3; i++) {
-      await requestOtp(deps, { phone: other }, { ip, userAgent: null });
+      await requestOtp(deps, { phone: other }, { ip, userAgent: null, country: null });
       clock.t += 61_000;
     }
-    const denied = await requestOtp(deps, { phone: other }, { ip, userAgent: null }).catch((e: unknown) => e);
+    const denied = await requestOtp(deps, { phone: other }, { ip, userAgent: null, country: null }).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(AuthError);
     expect((denied as AuthError).code).toBe("rate_limited");
     // The oldest of the three leaves the hour 3600 - 3*61 s from now.
@@ -127,7 +127,7 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
       },
     });
     const deps = await services({ users: untouchable, sms: new CountingSender() });
-    await expect(requestOtp(deps, { phone: uniquePhone() }, { ip: uniqueIp(), userAgent: null })).resolves.toMatchObject({ status: "sent" });
+    await expect(requestOtp(deps, { phone: uniquePhone() }, { ip: uniqueIp(), userAgent: null, country: null })).resolves.toMatchObject({ status: "sent" });
   });
 
   it("SEND-04: invalid numbers get 400 invalid_phone and no provider call", async () => {
@@ -148,7 +148,7 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     ];
     for (const phone of invalid) {
       await expectError(await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() }), 400, "invalid_phone");
-      const err = await requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null }).catch((e: unknown) => e);
+      const err = await requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null, country: null }).catch((e: unknown) => e);
       expect((err as AuthError).code).toBe("invalid_phone");
     }
     expect(sms.sent).toHaveLength(0);
@@ -213,7 +213,7 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     const deps = await services({ sms: refusing });
     const phone = uniquePhone();
     const ip = uniqueIp();
-    const err = await requestOtp(deps, { phone }, { ip, userAgent: null }).catch((e: unknown) => e);
+    const err = await requestOtp(deps, { phone }, { ip, userAgent: null, country: null }).catch((e: unknown) => e);
     expect((err as AuthError).code).toBe("sms_send_failed");
     const code = /\b(\d{6})\b/.exec(refusing.last!.body)![1]!;
     await expectError(await call("/auth/verify-otp", { body: { phone, otp: code }, ip }), 400, "otp_expired");
@@ -230,10 +230,10 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     const deps = await services({ sms: unreachable }, settings);
     const phone = uniquePhone();
     const ip = uniqueIp();
-    const err = await requestOtp(deps, { phone }, { ip, userAgent: null }).catch((e: unknown) => e);
+    const err = await requestOtp(deps, { phone }, { ip, userAgent: null, country: null }).catch((e: unknown) => e);
     expect((err as AuthError).code).toBe("sms_send_failed");
     // Slots stay charged: asking again is refused, not sent.
-    const again = await requestOtp(await services({ sms: new CountingSender() }, settings), { phone }, { ip, userAgent: null }).catch((e: unknown) => e);
+    const again = await requestOtp(await services({ sms: new CountingSender() }, settings), { phone }, { ip, userAgent: null, country: null }).catch((e: unknown) => e);
     expect((again as AuthError).code).toBe("rate_limited");
     const code = /\b(\d{6})\b/.exec(unreachable.last!.body)![1]!;
     expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip })).status).toBe(200);
@@ -266,14 +266,14 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     const sms = new CountingSender();
     const clock = { t: Date.now() + 61_000 };
     const deps = await services({ sms, now: () => clock.t });
-    const denied = await requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null }).catch((e: unknown) => e);
+    const denied = await requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null, country: null }).catch((e: unknown) => e);
     expect((denied as AuthError).code).toBe("too_many_attempts");
     // Retry-After is the lockout's remaining time (900 s less the 61 s moved), not its full length.
     expect((denied as AuthError).retryAfterSeconds).toBeGreaterThanOrEqual(836);
     expect((denied as AuthError).retryAfterSeconds).toBeLessThanOrEqual(839);
     expect(sms.sent).toHaveLength(0);
     clock.t = Date.now() + 901_000;
-    await expect(requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null })).resolves.toMatchObject({ status: "sent" });
+    await expect(requestOtp(deps, { phone }, { ip: uniqueIp(), userAgent: null, country: null })).resolves.toMatchObject({ status: "sent" });
     expect(sms.sent).toHaveLength(1);
   });
 
@@ -316,7 +316,7 @@ describe("code store outage", () => {
     const failingIssue = { issue: () => Promise.reject(new DependencyError("otp-ledger")) };
     const down = await services({ sms, ledger: Object.assign(Object.create(deps.ledger) as typeof deps.ledger, failingIssue) }, oneSendPerHour);
     const phone = uniquePhone();
-    const client = { ip: uniqueIp(), userAgent: null };
+    const client = { ip: uniqueIp(), userAgent: null, country: null };
     expect(await requestOtp(down, { phone }, client).catch((e: unknown) => e)).toBeInstanceOf(DependencyError);
     expect(sms.sent).toHaveLength(0);
     await expect(requestOtp(deps, { phone }, client)).resolves.toMatchObject({ status: "sent" });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { issueSession } from "../../src/domain/sessions";
-import { advanceClock, call, expectError, PROFILES, services, signIn, useProfile } from "./helpers";
+import { advanceClock, call, expectError, PROFILES, requestCode, services, signIn, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
@@ -13,6 +13,7 @@ interface SessionJson {
   current: boolean;
   createdAt: string;
   lastAuthAt: string;
+  lastSeenAt: string;
   expiresAt: string;
   device: { browser: string | null; os: string | null; type: string | null; model: string | null } | null;
   country: string | null;
@@ -29,7 +30,7 @@ const sessionsOf = async (token: string): Promise<SessionJson[]> => {
 async function anotherSession(userId: string, userAgent: string | null): Promise<string> {
   const deps = await services();
   const user = (await deps.users.getById(userId))!;
-  return (await issueSession(deps, user, { userAgent }, null, Date.now(), ["hwk", "user"])).token;
+  return (await issueSession(deps, user, { userAgent, country: null }, Date.now(), ["hwk", "user"])).token;
 }
 
 describe.each(PROFILES)("renewal and session management ($name profile)", (profile) => {
@@ -70,7 +71,7 @@ describe.each(PROFILES)("renewal and session management ($name profile)", (profi
     const current = sessions.find((s) => s.current)!;
     const other = sessions.find((s) => !s.current)!;
     expect(other.device).toEqual({ browser: "Safari 17", os: "iOS 17.4", type: "mobile", model: "iPhone" });
-    expect(current.country).toBe("IN");
+    expect(current.country).toBeNull();
     const text = JSON.stringify(sessions);
     for (const secret of [me.token, phoneToken, "tokenHash"]) expect(text).not.toContain(secret);
 
@@ -97,5 +98,49 @@ describe.each(PROFILES)("renewal and session management ($name profile)", (profi
     expect(await all.json()).toEqual({ revoked: 1 });
     await expectError(await check(me.token), 401, "session_revoked");
     await expectError(await call("/auth/logout-all?includeCurrent=maybe", { method: "POST", token: stranger.token }), 400, "invalid_request");
+  });
+
+  it("SES-06: a session's country is the sign-in request's (Cloudflare's cf.country), not the phone number's", async () => {
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    const code = await requestCode(phone, ip);
+    const res = await call("/auth/verify-otp", { body: { phone, otp: code }, ip, country: "DE" });
+    const { token } = (await res.json()) as { token: string };
+    const [listed] = await sessionsOf(token);
+    expect(listed!.country).toBe("DE");
+    // Cloudflare's "unknown" is no country.
+    const unknown = await signIn();
+    expect((await sessionsOf(unknown.token))[0]!.country).toBeNull();
+  });
+
+  it("SES-06: last seen follows use, kept to the minute (one write a minute, not one per request)", async () => {
+    const { token } = await signIn();
+    const [first] = await sessionsOf(token);
+    expect(first!.lastSeenAt).toBe(first!.createdAt);
+    advanceClock(30_000);
+    expect((await sessionsOf(token))[0]!.lastSeenAt).toBe(first!.createdAt);
+    advanceClock(90_000);
+    await check(token);
+    const seen = new Date((await sessionsOf(token))[0]!.lastSeenAt).getTime();
+    expect(seen - new Date(first!.createdAt).getTime()).toBeGreaterThanOrEqual(90_000);
+    expect((await sessionsOf(token))[0]!.lastAuthAt).toBe(first!.lastAuthAt);
+  });
+
+  it("SESSION_IDLE_TIMEOUT_SECONDS: a session unused that long ends; use keeps it alive; off by default", async () => {
+    const idle = { SESSION_IDLE_TIMEOUT_SECONDS: "600" };
+    const kept = await signIn();
+    const dropped = await signIn();
+    advanceClock(400_000);
+    expect((await call("/auth/check-session", { token: kept.token, settings: idle })).status).toBe(200);
+    advanceClock(800_000);
+    // kept was used 400 s ago, dropped 800 s ago.
+    expect((await call("/auth/check-session", { token: kept.token, settings: idle })).status).toBe(200);
+    await expectError(await call("/auth/check-session", { token: dropped.token, settings: idle }), 401, "session_revoked");
+    // Revoked for good, not only refused while the setting is on.
+    await expectError(await check(dropped.token), 401, "session_revoked");
+    // Without the setting, sessions end only at their absolute expiry.
+    const plain = await signIn();
+    advanceClock(30 * 86_400_000 - 1000);
+    expect((await check(plain.token)).status).toBe(200);
   });
 });

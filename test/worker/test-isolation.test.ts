@@ -8,7 +8,7 @@ describe("test configuration", () => {
     // SMS_PROVIDER too, overridden there). Any other setting present would
     // have come from a .dev.vars (e.g. OTP_TTL_SECONDS=120) and changed the
     // policies the suites assert on.
-    const fromSetup = ["ENVIRONMENT", "JWT_PRIVATE_JWK", "OTP_PEPPER", "PHONE_DATA_KEY", "SMS_PROVIDER"];
+    const fromSetup = ["ENVIRONMENT", "JWT_PRIVATE_JWK", "OTP_PEPPER", "PHONE_DATA_KEY", "PIN_PEPPER", "SMS_PROVIDER"];
     const present = SETTING_NAMES.filter((name) => name in testEnv).sort();
     expect(present).toEqual(fromSetup);
     expect(testEnv.ENVIRONMENT).toBe("test");

@@ -56,7 +56,7 @@ function answer(err: unknown): { status: number; code: string } {
   return { status: e.status, code: e.code };
 }
 
-const client = () => ({ ip: uniqueIp(), userAgent: null });
+const client = () => ({ ip: uniqueIp(), userAgent: null, country: null });
 
 /**
  * With the whole of Redis down, every store's failure would give a 503,

@@ -1,4 +1,4 @@
-import type { UserRecord, UserStore } from "../../domain/ports";
+import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/ports";
 import { randomId } from "../../lib/crypto";
 import { withDeadline } from "../../lib/deadline";
 
@@ -9,9 +9,10 @@ interface UserRow {
   last_login_at: number | null;
   biometric_enabled: number;
   pin_enabled: number;
+  pin_failures: number;
 }
 
-const COLUMNS = "id, phone_hash, created_at, last_login_at, biometric_enabled, pin_enabled";
+const COLUMNS = "id, phone_hash, created_at, last_login_at, biometric_enabled, pin_enabled, pin_failures";
 
 function toUser(row: UserRow): UserRecord {
   return {
@@ -21,6 +22,7 @@ function toUser(row: UserRow): UserRecord {
     lastLoginAt: row.last_login_at,
     biometricEnabled: row.biometric_enabled === 1,
     pinEnabled: row.pin_enabled === 1,
+    pinFailures: row.pin_failures,
   };
 }
 
@@ -58,7 +60,48 @@ export class D1UserStore implements UserStore {
 
   recordLogin(id: string, now: number): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
-      await this.db.prepare("UPDATE users SET last_login_at = ?2 WHERE id = ?1").bind(id, now).run();
+      await this.db.prepare("UPDATE users SET last_login_at = ?2, pin_failures = 0 WHERE id = ?1").bind(id, now).run();
+    });
+  }
+
+  setPin(id: string, pin: PinRecord, _now: number): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      const result = await this.db
+        .prepare("UPDATE users SET pin_record = ?2, pin_enabled = 1, pin_failures = 0 WHERE id = ?1")
+        .bind(id, JSON.stringify(pin))
+        .run();
+      return result.meta.changes === 1;
+    });
+  }
+
+  removePin(id: string): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      const result = await this.db
+        .prepare("UPDATE users SET pin_record = NULL, pin_enabled = 0, pin_failures = 0 WHERE id = ?1 AND pin_enabled = 1")
+        .bind(id)
+        .run();
+      return result.meta.changes === 1;
+    });
+  }
+
+  countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      // One conditional UPDATE counts and reads back (D1 runs one statement at
+      // a time), so concurrent attempts cannot all pass a check made before
+      // any of them wrote: the strict counter PIN-03 needs.
+      const row = await this.db
+        .prepare("UPDATE users SET pin_failures = pin_failures + 1 WHERE id = ?1 AND pin_enabled = 1 AND pin_failures < ?2 RETURNING pin_record, pin_failures")
+        .bind(id, maxAttempts)
+        .first<{ pin_record: string; pin_failures: number }>();
+      if (row) return { status: "counted", record: JSON.parse(row.pin_record) as PinRecord, failuresBefore: row.pin_failures - 1 };
+      const state = await this.db.prepare("SELECT pin_enabled FROM users WHERE id = ?1").bind(id).first<{ pin_enabled: number }>();
+      return state?.pin_enabled === 1 ? { status: "locked" } : { status: "not_set" };
+    });
+  }
+
+  clearPinFailures(id: string): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      await this.db.prepare("UPDATE users SET pin_failures = 0 WHERE id = ?1 AND pin_failures > 0").bind(id).run();
     });
   }
 
@@ -80,7 +123,7 @@ export class D1UserStore implements UserStore {
   ping(): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
       await this.db.batch([
-        this.db.prepare(`SELECT ${COLUMNS}, phone_ciphertext FROM users LIMIT 0`),
+        this.db.prepare(`SELECT ${COLUMNS}, phone_ciphertext, pin_record FROM users LIMIT 0`),
         this.db.prepare(
           "INSERT INTO users (id, phone_hash, phone_ciphertext, created_at) SELECT '', '', '', 0 WHERE 0 ON CONFLICT(phone_hash) DO NOTHING",
         ),

@@ -27,6 +27,10 @@ export class DurableSessionStore implements SessionStore {
     );
   }
 
+  touch(userId: string, sessionId: string, now: number): Promise<void> {
+    return withDeadline("session-store", this.timeoutMs, () => this.stub(userId).touch(sessionId, now));
+  }
+
   revoke(userId: string, sessionId: string): Promise<boolean> {
     return withDeadline("session-store", this.timeoutMs, () => this.stub(userId).revoke(sessionId));
   }

@@ -1,4 +1,4 @@
-import type { UserRecord, UserStore } from "../../domain/ports";
+import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/ports";
 import type { MongoGateway } from "../../durable-objects/mongo-gateway";
 import { withDeadline } from "../../lib/deadline";
 
@@ -23,6 +23,22 @@ export class GatewayUserStore implements UserStore {
 
   recordLogin(id: string, now: number): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, () => this.stub().recordLogin(id, now));
+  }
+
+  setPin(id: string, pin: PinRecord, now: number): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().setPin(id, pin, now));
+  }
+
+  removePin(id: string): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().removePin(id));
+  }
+
+  countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().countPinAttempt(id, maxAttempts));
+  }
+
+  clearPinFailures(id: string): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, () => this.stub().clearPinFailures(id));
   }
 
   phoneCiphertext(id: string): Promise<string | null> {

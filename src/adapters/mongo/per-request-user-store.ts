@@ -1,5 +1,5 @@
 import type { MongoClient } from "mongodb";
-import type { UserRecord, UserStore } from "../../domain/ports";
+import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/ports";
 import { withDeadline } from "../../lib/deadline";
 import { connectMongo, type MongoSettings } from "./connect";
 import { MongoUserStore } from "./user-store";
@@ -34,6 +34,22 @@ export class PerRequestMongoUserStore implements UserStore {
 
   recordLogin(id: string, now: number): Promise<void> {
     return this.run((s) => s.recordLogin(id, now));
+  }
+
+  setPin(id: string, pin: PinRecord, now: number): Promise<boolean> {
+    return this.run((s) => s.setPin(id, pin, now));
+  }
+
+  removePin(id: string): Promise<boolean> {
+    return this.run((s) => s.removePin(id));
+  }
+
+  countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt> {
+    return this.run((s) => s.countPinAttempt(id, maxAttempts));
+  }
+
+  clearPinFailures(id: string): Promise<void> {
+    return this.run((s) => s.clearPinFailures(id));
   }
 
   phoneCiphertext(id: string): Promise<string | null> {

@@ -1,6 +1,7 @@
 import type { Collection, Db } from "mongodb";
-import type { UserRecord, UserStore } from "../../domain/ports";
+import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/ports";
 import { randomId } from "../../lib/crypto";
+import { clearPinFailuresQuery, countPinAttemptQuery, pinStateQuery, recordLoginWrites, removePinQuery, setPinQuery, toPinAttempt, type PinDocument, type PinHolder } from "./pin-queries";
 import { missingUserIndexes, type IndexInfo } from "./schema";
 
 /**
@@ -15,24 +16,26 @@ export interface UserDocument {
   createdAt: Date;
   lastLogin: Date | null;
   authMethods: {
-    pin: { enabled: boolean; hash?: string; salt?: string; failedAttempts?: number } | null;
+    /** The PIN's KDF record and wrong-PIN count (pin-queries.ts); never projected with the user. */
+    pin: PinDocument | null;
     biometric: { enabled: boolean } | null;
     publicKey: { keyId: string; publicKeyJwk: Record<string, unknown> }[] | null;
   };
   devices: { fingerprint: string; lastUsed: Date }[];
 }
 
-// Only the flags are read back; PIN hashes and public keys stay in the database.
-const PROJECTION = {
+// Only the flags and the wrong-PIN count are read back; PIN hashes and public keys stay in the database.
+export const USER_PROJECTION = {
   phone: 1,
   createdAt: 1,
   lastLogin: 1,
   "authMethods.pin.enabled": 1,
+  "authMethods.pin.failedAttempts": 1,
   "authMethods.biometric.enabled": 1,
 } as const;
 
 type Projected = Pick<UserDocument, "_id" | "phone" | "createdAt" | "lastLogin"> & {
-  authMethods?: { pin?: { enabled?: boolean } | null; biometric?: { enabled?: boolean } | null };
+  authMethods?: { pin?: { enabled?: boolean; failedAttempts?: number } | null; biometric?: { enabled?: boolean } | null };
 };
 
 function toUser(doc: Projected): UserRecord {
@@ -43,6 +46,7 @@ function toUser(doc: Projected): UserRecord {
     lastLoginAt: doc.lastLogin ? doc.lastLogin.getTime() : null,
     biometricEnabled: doc.authMethods?.biometric?.enabled === true,
     pinEnabled: doc.authMethods?.pin?.enabled === true,
+    pinFailures: doc.authMethods?.pin?.failedAttempts ?? 0,
   };
 }
 
@@ -87,7 +91,7 @@ export class MongoUserStore implements UserStore {
         const doc = await this.users.findOneAndUpdate(
           { phone: phoneHash },
           { $setOnInsert: insert },
-          { upsert: true, returnDocument: "after", projection: PROJECTION, maxTimeMS: this.timeoutMs },
+          { upsert: true, returnDocument: "after", projection: USER_PROJECTION, maxTimeMS: this.timeoutMs },
         );
         if (doc) return { user: toUser(doc as Projected), created: doc._id === id };
       } catch (err) {
@@ -98,12 +102,40 @@ export class MongoUserStore implements UserStore {
   }
 
   async getById(id: string): Promise<UserRecord | null> {
-    const doc = await this.users.findOne({ _id: id }, { projection: PROJECTION, maxTimeMS: this.timeoutMs });
+    const doc = await this.users.findOne({ _id: id }, { projection: USER_PROJECTION, maxTimeMS: this.timeoutMs });
     return doc ? toUser(doc as Projected) : null;
   }
 
   async recordLogin(id: string, now: number): Promise<void> {
-    await this.users.updateOne({ _id: id }, { $set: { lastLogin: new Date(now) } }, { maxTimeMS: this.timeoutMs });
+    await this.pins().bulkWrite(recordLoginWrites(id, now), { ordered: false, maxTimeMS: this.timeoutMs });
+  }
+
+  /** The same collection, typed for the PIN queries. */
+  private pins(): Collection<PinHolder> {
+    return this.db.collection<PinHolder>("users");
+  }
+
+  async setPin(id: string, pin: PinRecord, now: number): Promise<boolean> {
+    const q = setPinQuery(id, pin, now);
+    return (await this.pins().updateOne(q.filter, q.update, { maxTimeMS: this.timeoutMs })).matchedCount === 1;
+  }
+
+  async removePin(id: string): Promise<boolean> {
+    const q = removePinQuery(id);
+    return (await this.pins().updateOne(q.filter, q.update, { maxTimeMS: this.timeoutMs })).matchedCount === 1;
+  }
+
+  async countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt> {
+    const q = countPinAttemptQuery(id, maxAttempts);
+    const counted = await this.pins().findOneAndUpdate(q.filter, q.update, { returnDocument: "after", projection: q.projection, maxTimeMS: this.timeoutMs });
+    if (counted) return toPinAttempt(counted, null);
+    const s = pinStateQuery(id);
+    return toPinAttempt(null, await this.pins().findOne(s.filter, { projection: s.projection, maxTimeMS: this.timeoutMs }));
+  }
+
+  async clearPinFailures(id: string): Promise<void> {
+    const q = clearPinFailuresQuery(id);
+    await this.pins().updateOne(q.filter, q.update, { maxTimeMS: this.timeoutMs });
   }
 
   async phoneCiphertext(id: string): Promise<string | null> {

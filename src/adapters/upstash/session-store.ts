@@ -13,10 +13,23 @@ if not raw then return 0 end
 local ok, s = pcall(cjson.decode, raw)
 if not ok or s.tokenHash ~= ARGV[1] or tonumber(s.expiresAt) <= tonumber(ARGV[3]) then return 0 end
 s.tokenHash = ARGV[2]
+if not s.lastSeenAt or tonumber(s.lastSeenAt) < tonumber(ARGV[3]) then s.lastSeenAt = tonumber(ARGV[3]) end
 if ARGV[4] ~= '' then
   s.lastAuthAt = tonumber(ARGV[3])
   s.amr = cjson.decode(ARGV[4])
 end
+redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
+return 1
+`;
+
+// Marks a live session used, never moving lastSeenAt back.
+const TOUCH = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, s = pcall(cjson.decode, raw)
+if not ok or tonumber(s.expiresAt) <= tonumber(ARGV[1]) then return 0 end
+if s.lastSeenAt and tonumber(s.lastSeenAt) >= tonumber(ARGV[1]) then return 0 end
+s.lastSeenAt = tonumber(ARGV[1])
 redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
 return 1
 `;
@@ -77,6 +90,12 @@ export class UpstashSessionStore implements SessionStore {
       const amr = reauthenticatedWith && reauthenticatedWith.length > 0 ? JSON.stringify(reauthenticatedWith) : "";
       const swapped = await this.redis.eval(ROTATE, [sessionKey(userId, sessionId)], [expectedTokenHash, newTokenHash, String(now), amr]);
       return Number(swapped) === 1;
+    });
+  }
+
+  touch(userId: string, sessionId: string, now: number): Promise<void> {
+    return withDeadline("session-store", this.timeoutMs, async () => {
+      await this.redis.eval(TOUCH, [sessionKey(userId, sessionId)], [String(now)]);
     });
   }
 

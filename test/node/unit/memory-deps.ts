@@ -16,6 +16,8 @@ import type {
   OtpLedger,
   OtpPurpose,
   OtpRecord,
+  PinAttempt,
+  PinRecord,
   RateDecision,
   RateLimiter,
   SessionRecord,
@@ -74,8 +76,12 @@ export class MemorySessionStore implements SessionStore {
   async rotate(userId: string, sessionId: string, expected: string, next: string, now: number, reauthenticatedWith: string[] | null): Promise<boolean> {
     const s = await this.get(userId, sessionId, now);
     if (!s || s.tokenHash !== expected) return false;
-    this.sessions.set(`${userId}:${sessionId}`, { ...s, tokenHash: next, ...(reauthenticatedWith ? { lastAuthAt: now, amr: reauthenticatedWith } : {}) });
+    this.sessions.set(`${userId}:${sessionId}`, { ...s, tokenHash: next, lastSeenAt: now, ...(reauthenticatedWith ? { lastAuthAt: now, amr: reauthenticatedWith } : {}) });
     return true;
+  }
+  async touch(userId: string, sessionId: string, now: number): Promise<void> {
+    const s = await this.get(userId, sessionId, now);
+    if (s && (s.lastSeenAt ?? 0) < now) this.sessions.set(`${userId}:${sessionId}`, { ...s, lastSeenAt: now });
   }
   async revoke(userId: string, sessionId: string): Promise<boolean> {
     return this.sessions.delete(`${userId}:${sessionId}`);
@@ -96,7 +102,7 @@ export class MemoryUserStore implements UserStore {
   async findOrCreateByPhone(phoneHash: string, ciphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
     const found = [...this.users.values()].find((u) => u.phoneHash === phoneHash);
     if (found) return { user: found, created: false };
-    const user: UserRecord = { id: randomId(), phoneHash, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false };
+    const user: UserRecord = { id: randomId(), phoneHash, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false, pinFailures: 0 };
     this.users.set(user.id, user);
     this.phones.set(user.id, ciphertext);
     return { user, created: true };
@@ -107,9 +113,36 @@ export class MemoryUserStore implements UserStore {
   async getById(id: string): Promise<UserRecord | null> {
     return this.users.get(id) ?? null;
   }
+  readonly pins = new Map<string, PinRecord>();
   async recordLogin(id: string, now: number): Promise<void> {
     const u = this.users.get(id);
-    if (u) u.lastLoginAt = now;
+    if (u) Object.assign(u, { lastLoginAt: now, pinFailures: 0 });
+  }
+  async setPin(id: string, pin: PinRecord): Promise<boolean> {
+    const u = this.users.get(id);
+    if (!u) return false;
+    this.pins.set(id, pin);
+    Object.assign(u, { pinEnabled: true, pinFailures: 0 });
+    return true;
+  }
+  async removePin(id: string): Promise<boolean> {
+    const u = this.users.get(id);
+    if (!u?.pinEnabled) return false;
+    this.pins.delete(id);
+    Object.assign(u, { pinEnabled: false, pinFailures: 0 });
+    return true;
+  }
+  async countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt> {
+    const u = this.users.get(id);
+    const record = this.pins.get(id);
+    if (!u || !record) return { status: "not_set" };
+    if (u.pinFailures >= maxAttempts) return { status: "locked" };
+    u.pinFailures++;
+    return { status: "counted", record, failuresBefore: u.pinFailures - 1 };
+  }
+  async clearPinFailures(id: string): Promise<void> {
+    const u = this.users.get(id);
+    if (u) u.pinFailures = 0;
   }
   async ping(): Promise<void> {}
 }
@@ -141,7 +174,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
       ipVerifyLimit: 100,
       ipWindowSeconds: 300,
     },
-    keys: await secretKeys(secret(), secret()),
+    keys: await secretKeys(secret(), secret(), secret()),
     ledger: new MemoryOtpLedger(),
     ipLimiter: new OpenLimiter(),
     sms: { send: async (m) => void sent.push(m) },
@@ -151,6 +184,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     signingKey,
     verificationKeys: [signingKey],
     token: { issuer: "iss", audience: "aud", ttlSeconds: 3600 },
+    idleTimeoutMs: 0,
     now: () => clock.t,
     background: (_task, work) => void work().catch(() => undefined),
     sent,
