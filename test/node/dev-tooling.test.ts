@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../tools/upstash-bridge/redis-server.mjs";
 import { createRespClient } from "../../tools/upstash-bridge/resp.mjs";
 import { redisServerOrSkip } from "../support/redis-guard";
+import { pinProblem } from "../../src/domain/pin-policy";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const work = mkdtempSync(join(tmpdir(), "edge-auth-dev-tooling-"));
@@ -152,6 +153,20 @@ describe("npm run dev -- --persist-to=DIR --port N (a copy of the project)", () 
     expect(run.stdout).toMatch(/biometric walk-through complete\s*$/);
   });
 
+  it("the README PIN walk-through sets a PIN, unlocks with it (old token refused), lists, renews and revokes the session", async () => {
+    let phone = randomPhone();
+    // The walk-through's PIN must not repeat 4 digits of the number (those PINs are refused as too weak).
+    while (pinProblem("482916", { minLength: 6, phoneDigits: phone.slice(1) }) !== null) phone = randomPhone();
+    const run = await runWalkthrough({ API: dev.url, PHONE: phone }, "pin-walkthrough.sh");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/"code":"pin_too_weak".*"reason":"sequence"/);
+    expect(run.stdout).toMatch(/"stepUp":\{"required":false,"methods":\["pin"\]\}/);
+    expect(run.stdout).toMatch(/"code":"pin_invalid".*"attemptsRemaining":4/);
+    expect(run.stdout).toMatch(/"amr":\["pin"\]/);
+    expect(run.stdout).toMatch(/PIN walk-through complete\s*$/);
+  });
+
   it("the walk-through says when nothing answers", async () => {
     const run = await runWalkthrough({ API: `http://127.0.0.1:${await freePort()}`, PHONE: randomPhone() });
     expect(run.code).toBe(1);
@@ -178,6 +193,7 @@ describe("README: the walk-through blocks are the scripts", () => {
   it.each([
     ["## Sign-in walk-through", "walkthrough.sh"],
     ["## Biometric walk-through", "biometric-walkthrough.sh"],
+    ["## PIN and sessions walk-through", "pin-walkthrough.sh"],
   ])("%s is scripts/%s word for word", (heading, file) => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf(heading));
