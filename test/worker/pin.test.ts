@@ -211,4 +211,18 @@ describe.each(PROFILES)("PIN unlock ($name profile)", (profile) => {
       expect(line).not.toContain(ok.token);
     }
   });
+
+  it("every PIN set or check spends the user's PIN budget (IP_VERIFY_LIMIT per window), so a token cannot loop the KDF", async () => {
+    const { token, pin } = await withPin();
+    const tight = { IP_VERIFY_LIMIT: "3" };
+    // withPin's set spent one unit; a right PIN spends one and rotates the token.
+    const first = (await (await call("/auth/verify-pin", { body: { pin }, token, settings: tight })).json()) as { token: string };
+    await expectError(await call("/auth/verify-pin", { body: { pin: otherPin(pin) }, token: first.token, settings: tight }), 400, "pin_invalid");
+    const refused = await call("/auth/verify-pin", { body: { pin }, token: first.token, settings: tight });
+    await expectError(refused, 429, "rate_limited");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    await expectError(await call("/auth/pin", { body: { pin: otherPin(pin) }, token: first.token, settings: tight }), 429, "rate_limited");
+    // A refusal by the budget counted no wrong PIN.
+    expect(((await (await call("/auth/verify-pin", { body: { pin: otherPin(pin) }, token: first.token })).json()) as { error: { attemptsRemaining: number } }).error.attemptsRemaining).toBe(3);
+  });
 });
