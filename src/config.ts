@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_BLOCKED_CATEGORIES, NUMBER_CATEGORIES, type NumberCategory } from "./domain/number-policy";
 
 /**
  * Every setting the Worker reads, parsed once per env object into a frozen,
@@ -77,6 +78,24 @@ const schema = z
     IP_SEND_LIMIT: int(30, 1, 10000),
     IP_VERIFY_LIMIT: int(100, 1, 10000),
     IP_WINDOW_SECONDS: int(300, 10, 86400),
+    // `none` blocks no number type; unset: the types that are never a person's phone.
+    BLOCKED_NUMBER_TYPES: z
+      .string()
+      .optional()
+      .transform((v, ctx): NumberCategory[] => {
+        if (v === undefined || v.trim() === "") return [...DEFAULT_BLOCKED_CATEGORIES];
+        if (v.trim() === "none") return [];
+        const items = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+        const unknown = items.filter((i) => !(NUMBER_CATEGORIES as readonly string[]).includes(i));
+        if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `must list number types from ${NUMBER_CATEGORIES.join(", ")} (or none)` });
+        return items as NumberCategory[];
+      }),
+    SMS_COUNTRIES_ALLOW: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === "" ? "*" : v.trim()))
+      .pipe(z.union([z.literal("*"), z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, "must be * or comma-separated ISO 3166-1 alpha-2 codes (IN,GB)")])),
+    SMS_COUNTRIES_DENY: csv.pipe(z.array(z.string().regex(/^[A-Z]{2}$/, "must list ISO 3166-1 alpha-2 codes (RU,NG)"))),
 
     UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url().optional()),
     UPSTASH_REDIS_REST_TOKEN: optionalString,
@@ -222,6 +241,13 @@ export interface Config {
     readonly failureWindowSeconds: number;
   };
   readonly ipLimits: { readonly send: number; readonly verify: number; readonly windowSeconds: number };
+  /** Which numbers may be sent a code at all (src/domain/number-policy.ts). */
+  readonly numbers: {
+    readonly blockedTypes: readonly NumberCategory[];
+    /** null: every country. */
+    readonly allowCountries: readonly string[] | null;
+    readonly denyCountries: readonly string[];
+  };
   /** Set when the Upstash Redis stores are used (production profile). */
   readonly upstash: { readonly url: string; readonly token: string } | null;
   /** Set when the MongoDB user store is used (production profile). */
@@ -332,6 +358,11 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       failureWindowSeconds: v.OTP_FAILURE_WINDOW_SECONDS,
     },
     ipLimits: { send: v.IP_SEND_LIMIT, verify: v.IP_VERIFY_LIMIT, windowSeconds: v.IP_WINDOW_SECONDS },
+    numbers: {
+      blockedTypes: v.BLOCKED_NUMBER_TYPES,
+      allowCountries: v.SMS_COUNTRIES_ALLOW === "*" ? null : v.SMS_COUNTRIES_ALLOW.split(","),
+      denyCountries: v.SMS_COUNTRIES_DENY,
+    },
     upstash:
       v.UPSTASH_REDIS_REST_URL && v.UPSTASH_REDIS_REST_TOKEN
         ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN }

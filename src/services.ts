@@ -154,6 +154,11 @@ export async function buildServices(
       ipVerifyLimit: config.ipLimits.verify,
       ipWindowSeconds: config.ipLimits.windowSeconds,
     },
+    numberPolicy: {
+      blocked: new Set(config.numbers.blockedTypes),
+      allowCountries: config.numbers.allowCountries ? new Set(config.numbers.allowCountries) : null,
+      denyCountries: new Set(config.numbers.denyCountries),
+    },
     keys,
     ...stores(env, config),
     users,

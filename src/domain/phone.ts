@@ -1,10 +1,14 @@
-import { parsePhoneNumberWithError, type CountryCode } from "libphonenumber-js/max";
+import { parsePhoneNumberWithError, type CountryCode, type NumberType } from "libphonenumber-js/max";
 
 export interface Phone {
   /** Canonical E.164, e.g. +919876543210. */
   e164: string;
-  /** ISO 3166-1 alpha-2 region of the number, when libphonenumber knows it. */
+  /** ISO 3166-1 alpha-2 region of the number, when libphonenumber knows it (null for non-geographic codes such as +881). */
   country: CountryCode | null;
+  /** The country calling code without `+` ("91", "881"). */
+  callingCode: string;
+  /** libphonenumber's number type from its full metadata (MOBILE, PREMIUM_RATE, …); null when it cannot tell. */
+  type: NumberType | null;
 }
 
 // E.164: a plus, a non-zero country-code digit, at most 15 digits in all.
@@ -22,7 +26,7 @@ export function parseE164(input: unknown): Phone | null {
   try {
     const parsed = parsePhoneNumberWithError(input);
     if (!parsed.isValid() || parsed.number !== input) return null;
-    return { e164: parsed.number, country: parsed.country ?? null };
+    return { e164: parsed.number, country: parsed.country ?? null, callingCode: parsed.countryCallingCode, type: parsed.getType() ?? null };
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
 import { AuthError } from "../errors";
 import { encryptPhone, phoneHash, type SecretKeys } from "../lib/keys";
+import { numberRefusal, type NumberPolicy } from "./number-policy";
 import { generateOtp, otpDigest, renderSms } from "./otp";
 import { parseE164, type Phone } from "./phone";
 import {
@@ -30,6 +31,8 @@ export interface OtpPolicy {
 
 export interface SignInDeps extends SessionDeps {
   policy: OtpPolicy;
+  /** Which numbers may be sent a code at all (FRAUD-01). */
+  numberPolicy: NumberPolicy;
   keys: SecretKeys;
   /** Per-phone codes, send quotas and attempt counting (one port per step). */
   ledger: OtpLedger;
@@ -88,6 +91,14 @@ export async function sendCode(deps: SignInDeps, phone: Phone, client: ClientCon
   const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
   const base = { phoneHash: hash, country: phone.country ?? undefined, ...(purpose === "sign_in" ? {} : { purpose }) };
+  // Free, offline and first (FRAUD-01): a number that is never a person's
+  // phone, or outside the served countries, costs no counter and no SMS. The
+  // client learns only that the number is not supported, not which rule.
+  const refusal = numberRefusal(deps.numberPolicy, phone);
+  if (refusal) {
+    events.emit({ event: "otp.requested", outcome: "denied", reason: refusal, ...base });
+    throw new AuthError("phone_not_supported");
+  }
   const code = generateOtp();
   const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, code);
 

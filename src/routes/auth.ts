@@ -75,7 +75,7 @@ authRoutes.openapi(
     responses: {
       200: jsonResponse("Code sent (or, for an unknown phone, the same answer)", RequestOtpResponse),
       ...errorResponses({
-        400: ["invalid_request", "invalid_phone"],
+        400: ["invalid_request", "invalid_phone", "phone_not_supported"],
         ...jsonBodyErrors,
         429: ["rate_limited", "too_many_attempts"],
         502: ["sms_send_failed"],

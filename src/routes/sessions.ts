@@ -136,7 +136,7 @@ sessionRoutes.openapi(
       "same per-phone limits and lockout as sign-in codes. Any body is ignored.",
     responses: {
       200: jsonResponse("Code sent", RequestOtpResponse),
-      ...errorResponses({ ...sessionErrors, 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"] }),
+      ...errorResponses({ ...sessionErrors, 400: ["phone_not_supported"], 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"] }),
     },
   }),
   async (c) => c.json(await stepUpRequestOtp(c.var.services, c.var.auth, clientOf(c)), 200),

@@ -53,7 +53,7 @@ const SESSION = ["unauthorized", "session_revoked"];
 /** Exactly the error codes each operation can return, per status. */
 const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/request-otp": {
-    400: ["invalid_request", "invalid_phone"],
+    400: ["invalid_request", "invalid_phone", "phone_not_supported"],
     413: ["payload_too_large"],
     415: ["unsupported_media_type"],
     429: ["rate_limited", "too_many_attempts"],
@@ -95,7 +95,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   },
   "GET /auth/credentials": { 401: SESSION, 503: STORE },
   "DELETE /auth/credentials/{id}": { 401: [...SESSION, "step_up_required"], 404: ["credential_not_found"], 503: STORE },
-  "POST /auth/step-up/request-otp": { 401: SESSION, 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"], 503: STORE },
+  "POST /auth/step-up/request-otp": { 400: ["phone_not_supported"], 401: SESSION, 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"], 503: STORE },
   "POST /auth/step-up/verify-otp": {
     400: ["invalid_request", "otp_invalid", "otp_expired"],
     401: SESSION,

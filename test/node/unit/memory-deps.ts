@@ -174,6 +174,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
       ipVerifyLimit: 100,
       ipWindowSeconds: 300,
     },
+    numberPolicy: { blocked: new Set(), allowCountries: null, denyCountries: new Set() },
     keys: await secretKeys(secret(), secret(), secret()),
     ledger: new MemoryOtpLedger(),
     ipLimiter: new OpenLimiter(),
