@@ -78,6 +78,8 @@ const schema = z
     IP_SEND_LIMIT: int(30, 1, 10000),
     IP_VERIFY_LIMIT: int(100, 1, 10000),
     IP_WINDOW_SECONDS: int(300, 10, 86400),
+    TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
+    ALLOW_TEST_NUMBERS_IN_PRODUCTION: z.enum(["true", "false"]).default("false"),
     // `none` blocks no number type; unset: the types that are never a person's phone.
     BLOCKED_NUMBER_TYPES: z
       .string()
@@ -166,6 +168,10 @@ const schema = z
     if (v.ENVIRONMENT === "production" && v.WEBAUTHN_ORIGINS.some((o) => !o.startsWith("https://"))) {
       ctx.addIssue({ code: "custom", path: ["WEBAUTHN_ORIGINS"], message: "must list https:// origins only when ENVIRONMENT=production" });
     }
+    // Fixed codes in production are a back door unless someone chose them on purpose (app-store review).
+    if (v.ENVIRONMENT === "production" && v.TEST_PHONE_NUMBERS.length > 0 && v.ALLOW_TEST_NUMBERS_IN_PRODUCTION !== "true") {
+      ctx.addIssue({ code: "custom", path: ["TEST_PHONE_NUMBERS"], message: "is refused when ENVIRONMENT=production unless ALLOW_TEST_NUMBERS_IN_PRODUCTION=true" });
+    }
     if (v.OTP_LOCKOUT_SECONDS < v.OTP_TTL_SECONDS) {
       ctx.addIssue({ code: "custom", path: ["OTP_LOCKOUT_SECONDS"], message: "must be at least OTP_TTL_SECONDS" });
     }
@@ -241,6 +247,8 @@ export interface Config {
     readonly failureWindowSeconds: number;
   };
   readonly ipLimits: { readonly send: number; readonly verify: number; readonly windowSeconds: number };
+  /** Test phone numbers (E.164 → fixed code): never sent an SMS, same limits. */
+  readonly testNumbers: ReadonlyMap<string, string>;
   /** Which numbers may be sent a code at all (src/domain/number-policy.ts). */
   readonly numbers: {
     readonly blockedTypes: readonly NumberCategory[];
@@ -358,6 +366,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       failureWindowSeconds: v.OTP_FAILURE_WINDOW_SECONDS,
     },
     ipLimits: { send: v.IP_SEND_LIMIT, verify: v.IP_VERIFY_LIMIT, windowSeconds: v.IP_WINDOW_SECONDS },
+    testNumbers: new Map(v.TEST_PHONE_NUMBERS.map((entry) => entry.split(":") as [string, string])),
     numbers: {
       blockedTypes: v.BLOCKED_NUMBER_TYPES,
       allowCountries: v.SMS_COUNTRIES_ALLOW === "*" ? null : v.SMS_COUNTRIES_ALLOW.split(","),

@@ -154,6 +154,7 @@ export async function buildServices(
       ipVerifyLimit: config.ipLimits.verify,
       ipWindowSeconds: config.ipLimits.windowSeconds,
     },
+    testNumbers: config.testNumbers,
     numberPolicy: {
       blocked: new Set(config.numbers.blockedTypes),
       allowCountries: config.numbers.allowCountries ? new Set(config.numbers.allowCountries) : null,

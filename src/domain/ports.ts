@@ -288,6 +288,8 @@ export interface AuthEvent {
   userId?: string;
   sessionId?: string;
   reason?: string;
+  /** OTP events of a configured test number (TEST_PHONE_NUMBERS): no SMS, a fixed code. */
+  testNumber?: true;
   /** OTP events of a code that is not for signing in (a step-up). */
   purpose?: OtpPurpose;
   /** Biometric events: "passkey" or "device_key". */

@@ -6,6 +6,7 @@ import { parseE164, type Phone } from "./phone";
 import {
   SmsSendError,
   SmsSendUnconfirmed,
+  type AuthEvent,
   type AuthEventSink,
   type OtpLedger,
   type OtpPurpose,
@@ -33,6 +34,8 @@ export interface SignInDeps extends SessionDeps {
   policy: OtpPolicy;
   /** Which numbers may be sent a code at all (FRAUD-01). */
   numberPolicy: NumberPolicy;
+  /** TEST_PHONE_NUMBERS: E.164 → fixed code, never sent an SMS (FRAUD-08). */
+  testNumbers: ReadonlyMap<string, string>;
   keys: SecretKeys;
   /** Per-phone codes, send quotas and attempt counting (one port per step). */
   ledger: OtpLedger;
@@ -60,6 +63,16 @@ export interface OtpSent {
 
 /** Whole seconds for a Retry-After header, at least 1. */
 export const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** The fields every OTP event of this phone carries: masked hash, country, purpose, and whether it is a test number. */
+function eventBase(deps: SignInDeps, phone: Phone, hash: string, purpose: OtpPurpose): Pick<AuthEvent, "phoneHash" | "country" | "purpose" | "testNumber"> {
+  return {
+    phoneHash: hash,
+    country: phone.country ?? undefined,
+    ...(purpose === "sign_in" ? {} : { purpose }),
+    ...(deps.testNumbers.has(phone.e164) ? { testNumber: true as const } : {}),
+  };
+}
 
 function requirePhone(input: string): Phone {
   const phone = parseE164(input);
@@ -90,16 +103,20 @@ export async function sendCode(deps: SignInDeps, phone: Phone, client: ClientCon
   const { policy, ledger, events } = deps;
   const hash = await phoneHash(deps.keys, phone.e164);
   const now = deps.now();
-  const base = { phoneHash: hash, country: phone.country ?? undefined, ...(purpose === "sign_in" ? {} : { purpose }) };
+  const base = eventBase(deps, phone, hash, purpose);
+  // A configured test number (FRAUD-08) gets its fixed code and no SMS, under
+  // every limit below; it is exempt only from the number policy, since no
+  // message ever leaves for it.
+  const testCode = deps.testNumbers.get(phone.e164);
   // Free, offline and first (FRAUD-01): a number that is never a person's
   // phone, or outside the served countries, costs no counter and no SMS. The
   // client learns only that the number is not supported, not which rule.
-  const refusal = numberRefusal(deps.numberPolicy, phone);
+  const refusal = testCode === undefined ? numberRefusal(deps.numberPolicy, phone) : null;
   if (refusal) {
     events.emit({ event: "otp.requested", outcome: "denied", reason: refusal, ...base });
     throw new AuthError("phone_not_supported");
   }
-  const code = generateOtp();
+  const code = testCode ?? generateOtp();
   const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, code);
 
   // The per-IP limit and the phone's ledger step (lockout, cooldown, hourly
@@ -132,6 +149,10 @@ export async function sendCode(deps: SignInDeps, phone: Phone, client: ClientCon
   // says it, and under `wrangler dev` each console line costs ~2 ms of CPU.
 
   const sent: OtpSent = { status: "sent", expiresIn: policy.ttlSeconds, resendAfter: policy.resendCooldownSeconds };
+  if (testCode !== undefined) {
+    events.emit({ event: "otp.sent", outcome: "success", reason: "test_number", ...base });
+    return sent;
+  }
   try {
     await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
   } catch (err) {
@@ -187,7 +208,7 @@ export async function verifyOtp(
   // The user is found or created only once the guess is known right, idempotently under races.
   const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now));
   deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
-  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, phoneHash: hash, country: phone.country ?? undefined });
+  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...eventBase(deps, phone, hash, "sign_in") });
   const issued = await issueSession(deps, found.user, client, now, ["sms"]);
   return { ...issued, isNewUser: found.created };
 }
@@ -208,7 +229,7 @@ export async function checkCode<T>(
   onMatch: () => Promise<T>,
 ): Promise<T> {
   const { policy, ledger, events } = deps;
-  const base = { phoneHash: hash, country: phone.country ?? undefined, ...(purpose === "sign_in" ? {} : { purpose }) };
+  const base = eventBase(deps, phone, hash, purpose);
   const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, otp);
 
   // The IP limit and the ledger's check (count the attempt before comparing,

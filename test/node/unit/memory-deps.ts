@@ -175,6 +175,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
       ipWindowSeconds: 300,
     },
     numberPolicy: { blocked: new Set(), allowCountries: null, denyCountries: new Set() },
+    testNumbers: new Map(),
     keys: await secretKeys(secret(), secret(), secret()),
     ledger: new MemoryOtpLedger(),
     ipLimiter: new OpenLimiter(),
