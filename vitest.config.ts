@@ -34,6 +34,8 @@ export default defineConfig(async () => {
                   SMS_PROVIDER: "console",
                   TEST_MIGRATIONS: migrations,
                   FAKE_TWILIO_URL: inject("fakeTwilioUrl"),
+                  FAKE_LOOKUP_URL: inject("fakeLookupUrl"),
+                  FAKE_TURNSTILE_URL: inject("fakeTurnstileUrl"),
                   TEST_UPSTASH_URL: inject("upstashUrl"),
                   TEST_UPSTASH_TOKEN: inject("upstashToken"),
                   BLACKHOLE_URL: inject("blackholeUrl"),

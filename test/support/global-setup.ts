@@ -2,6 +2,8 @@
  * Node-side setup for the Worker suites: starts the local services the
  * Worker talks to over loopback and hands their URLs to the pool config:
  *  - a fake of Twilio's Messages API;
+ *  - fakes of Twilio Lookup v2 (line type intelligence) and of Cloudflare
+ *    Turnstile's siteverify, for the anti-fraud checks;
  *  - a private redis-server with the Upstash REST bridge in front (skipped
  *    loudly when redis-server is missing, a failure with CI=true);
  *  - a "black hole" HTTP server that accepts requests and never answers,
@@ -13,12 +15,16 @@ import type { TestProject } from "vitest/node";
 import { startBridge } from "../../tools/upstash-bridge/server.mjs";
 import { startRedisServer } from "../../tools/upstash-bridge/redis-server.mjs";
 import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN } from "./constants";
+import { startFakeTurnstile } from "./fake-turnstile";
 import { startFakeTwilio } from "./fake-twilio";
+import { startFakeLookup } from "./fake-twilio-lookup";
 import { redisServerOrSkip } from "./redis-guard";
 
 declare module "vitest" {
   export interface ProvidedContext {
     fakeTwilioUrl: string;
+    fakeLookupUrl: string;
+    fakeTurnstileUrl: string;
     upstashUrl: string;
     upstashToken: string;
     blackholeUrl: string;
@@ -30,6 +36,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const twilio = await startFakeTwilio({ accountSid: TWILIO_TEST_ACCOUNT_SID, authToken: TWILIO_TEST_AUTH_TOKEN });
   stops.push(() => twilio.close());
   project.provide("fakeTwilioUrl", twilio.url);
+  const lookup = await startFakeLookup({ accountSid: TWILIO_TEST_ACCOUNT_SID, authToken: TWILIO_TEST_AUTH_TOKEN });
+  stops.push(() => lookup.close());
+  project.provide("fakeLookupUrl", lookup.url);
+  const turnstile = await startFakeTurnstile();
+  stops.push(() => turnstile.close());
+  project.provide("fakeTurnstileUrl", turnstile.url);
 
   let upstashUrl = "";
   const upstashToken = "test-bridge-token";

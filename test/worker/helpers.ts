@@ -11,6 +11,8 @@ import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN, TWILIO_TEST_FROM } fro
 
 export const testEnv = env as unknown as Env & {
   FAKE_TWILIO_URL: string;
+  FAKE_LOOKUP_URL: string;
+  FAKE_TURNSTILE_URL: string;
   /** Upstash bridge in front of a private redis-server; "" when redis-server is missing. */
   TEST_UPSTASH_URL: string;
   TEST_UPSTASH_TOKEN: string;
