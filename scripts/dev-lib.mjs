@@ -135,11 +135,6 @@ export function devCorsOrigins({ port = DEFAULT_DEV_PORT, protocol = "http" } = 
 }
 
 /**
- * The text of a new .dev.vars.
- * @param {Record<string, string>} secrets
- * @param {{ corsOrigins: readonly string[] }} options
- */
-/**
  * The lines to append to an existing .dev.vars so it holds every secret a
  * fresh one would (a checkout from before a secret existed, e.g. PIN_PEPPER);
  * "" when nothing is missing. Values already there are never replaced.
@@ -153,6 +148,11 @@ export function missingDevSecrets(text, secrets) {
   return [`${text.endsWith("\n") || text === "" ? "" : "\n"}# Added by \`npm run dev\`: secrets this checkout needs that .dev.vars lacked.`, ...missing.map(([k, v]) => `${k}='${v}'`), ""].join("\n");
 }
 
+/**
+ * The text of a new .dev.vars.
+ * @param {Record<string, string>} secrets
+ * @param {{ corsOrigins: readonly string[] }} options
+ */
 export function devVarsText(secrets, { corsOrigins }) {
   return [
     "# Created by `npm run dev` with fresh random secrets. Local only: never commit.",

@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   sms_send_failed: { status: 502, message: "The SMS could not be sent. Try again later." },
   unauthorized: { status: 401, message: "A valid bearer token is required." },
   session_revoked: { status: 401, message: "This session has ended. Sign in again." },
-  step_up_required: { status: 401, message: "Confirm it is you (a new code, a passkey, a device key or your PIN) to do this." },
+  step_up_required: { status: 401, message: "Confirm it is you (a new code, a passkey or a device key) to do this." },
   challenge_invalid: { status: 400, message: "The challenge is unknown, expired, already used or meant for another step. Ask for a new one." },
   credential_invalid: { status: 400, message: "The credential or its proof could not be verified." },
   credential_exists: { status: 409, message: "This credential is already registered." },

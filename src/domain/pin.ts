@@ -6,13 +6,19 @@ import type { RateLimiter } from "./ports";
 import { retryAfter } from "./sign-in";
 import { rotateToken, type Authenticated, type IssuedSession, type SessionDeps } from "./sessions";
 
+/** The per-session count of wrong PINs lives this long at most: a session's longest possible life (SESSION_TTL_SECONDS' maximum). */
+const SESSION_PIN_WINDOW_MS = 90 * 24 * 3600 * 1000;
+
 /**
  * PIN unlock (PIN-01..03). A PIN is "something you know" on top of a
  * session token the device already holds ("something you have"): it unlocks
- * that session and nothing else. Why never a sign-in: a 4–8 digit secret
- * has too few values to stand alone against anyone who can reach the API,
- * but with a live session as well, an attacker needs the device first and
- * then gets only `maxAttempts` guesses before the next sign-in.
+ * that session and nothing else, and does not count as a recent
+ * authentication for sensitive routes. Why never a sign-in: a 4–8 digit
+ * secret has too few values to stand alone against anyone who can reach the
+ * API, but with a live session as well, an attacker needs the device first,
+ * and then gets fewer than `maxAttempts` wrong PINs on that session in all:
+ * the one that reaches the cap (per user, or per session over its life)
+ * ends the session.
  */
 export interface PinDeps extends SessionDeps {
   keys: SecretKeys;
@@ -85,15 +91,24 @@ export async function unlockWithPin(deps: PinDeps, auth: Authenticated, pin: str
   // A record under another pepper version cannot be checked with this one: it fails like a wrong PIN.
   const right = attempt.record.pepperVersion === PIN_PEPPER_VERSION && (await verifyPin(deps.keys.pinPepper, attempt.record, pin));
   if (!right) {
+    // The user's count is cleared by every right PIN and sign-in, so a stolen
+    // token could otherwise guess again each time its owner unlocks; the
+    // session's own count over its whole life is never cleared.
+    const onSession = await deps.ipLimiter.hit(`session:pin:${sessionId}`, { limit: Math.max(1, maxAttempts - 1), windowMs: SESSION_PIN_WINDOW_MS }, deps.now());
     const remaining = Math.max(0, maxAttempts - attempt.failuresBefore - 1);
-    if (remaining === 0) {
-      deps.events.emit({ event: "pin.locked", outcome: "failure", userId, sessionId, reason: "max_attempts" });
+    if (remaining === 0 || !onSession.allowed) {
+      // The guesses end here for this token: its session is revoked (whoever
+      // holds it signs in again), and for the user PIN unlock is off.
+      await deps.sessions.revoke(userId, sessionId);
+      deps.events.emit({ event: "pin.locked", outcome: "failure", userId, sessionId, reason: remaining === 0 ? "max_attempts" : "session_max_attempts" });
       throw new AuthError("pin_locked");
     }
     deps.events.emit({ event: "pin.failed", outcome: "failure", userId, sessionId, reason: "wrong_pin" });
     throw new AuthError("pin_invalid", { details: { attemptsRemaining: remaining } });
   }
-  const [issued] = await Promise.all([rotateToken(deps, auth, ["pin"]), deps.users.clearPinFailures(userId)]);
+  // Cleared before the token rotates: a store failing here must not cost the user their session.
+  await deps.users.clearPinFailures(userId);
+  const issued = await rotateToken(deps, auth, ["pin"]);
   deps.events.emit({ event: "pin.verified", outcome: "success", userId, sessionId });
   return { ...issued, user: { ...issued.user, pinFailures: 0 } };
 }

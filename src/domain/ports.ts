@@ -203,7 +203,7 @@ export interface UserStore {
    * wrong PINs at most `maxAttempts` are ever checked (PIN-03).
    */
   countPinAttempt(id: string, maxAttempts: number): Promise<PinAttempt>;
-  /** A right PIN, or another re-authentication: the count goes back to 0. */
+  /** A right PIN or a step-up code (a sign-in or biometric unlock clears it through recordLogin): the count goes back to 0. */
   clearPinFailures(id: string): Promise<void>;
   /** The user's encrypted phone number (for what a passkey manager shows), or null when there is no such user. */
   phoneCiphertext(id: string): Promise<string | null>;

@@ -128,9 +128,13 @@ export function lastSeenAt(session: SessionRecord): number {
   return Math.max(session.lastSeenAt ?? 0, session.lastAuthAt);
 }
 
-/** Whether the idle timeout (0: off) has ended the session at `now`. */
+/**
+ * Whether the idle timeout (0: off) has ended the session at `now`. A session
+ * stored before last use was kept is not idle (its next use records it), so
+ * turning the timeout on with this version signs no active user out.
+ */
 export function isIdle(session: SessionRecord, now: number, idleTimeoutMs: number): boolean {
-  return idleTimeoutMs > 0 && now - lastSeenAt(session) > idleTimeoutMs;
+  return idleTimeoutMs > 0 && session.lastSeenAt !== undefined && now - lastSeenAt(session) > idleTimeoutMs;
 }
 
 /**

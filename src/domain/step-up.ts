@@ -32,6 +32,8 @@ export async function stepUpVerifyOtp(deps: SignInDeps, auth: Authenticated, otp
   await checkCode(deps, phone, hash, otp, client, "step_up", now, async () => auth.user);
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: auth.user.id, phoneHash: hash, country: phone.country ?? undefined, purpose: "step_up" });
   // A code to the account's own number is as strong as a sign-in: it turns a locked PIN back on (PIN-03).
-  const [issued] = await Promise.all([rotateToken(deps, auth, ["sms"]), deps.users.clearPinFailures(auth.user.id)]);
+  // Cleared before the token rotates: a store failing here must not cost the user their session.
+  await deps.users.clearPinFailures(auth.user.id);
+  const issued = await rotateToken(deps, auth, ["sms"]);
   return { ...issued, user: { ...issued.user, pinFailures: 0 } };
 }

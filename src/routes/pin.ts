@@ -41,7 +41,8 @@ pinRoutes.openapi(
     security: bearer,
     summary: "Set or change the PIN",
     description:
-      "Needs a recent authentication (RECENT_AUTH_SECONDS). Refused as `pin_too_weak` (with `reason`): repeated digits, " +
+      "Needs a recent authentication (RECENT_AUTH_SECONDS) by code, passkey or device key: a PIN unlock does not count, so " +
+      "whoever guessed a PIN cannot change it. Refused as `pin_too_weak` (with `reason`): repeated digits, " +
       "ascending or descending runs, the most common PINs, and any 4+ digits of the account's own phone number. Stored only " +
       "as a peppered PBKDF2-SHA-256 hash; a new PIN starts with no wrong attempts counted. Counted against the user's PIN budget.",
     request: { body: { required: true, content: { "application/json": { schema: SetPinBody } } } },
@@ -64,7 +65,7 @@ pinRoutes.openapi(
     tags: ["pin"],
     security: bearer,
     summary: "Remove the PIN",
-    description: "Needs a recent authentication (RECENT_AUTH_SECONDS). PIN unlock is off until a PIN is set again.",
+    description: "Needs a recent authentication (RECENT_AUTH_SECONDS) by code, passkey or device key. PIN unlock is off until a PIN is set again.",
     responses: {
       204: { description: "PIN removed", headers: commonHeaders },
       ...errorResponses({ 401: [...sessionCodes, "step_up_required"], 404: ["pin_not_set"], ...storeErrors }),
@@ -86,9 +87,11 @@ pinRoutes.openapi(
     summary: "Unlock this session with the PIN",
     description:
       "A PIN only unlocks the session of the token sent with it; it never signs anyone in (PIN-01). A right PIN replaces the " +
-      "token (the old one gets 401 at once), marks the session freshly authenticated (amr `pin`) and clears the wrong-PIN count. " +
-      "After PIN_MAX_ATTEMPTS (5) wrong PINs, even concurrent ones, PIN unlock is off (403 `pin_locked`) until the next sign-in " +
-      "by code, passkey or device key, or a step-up by code. Same answer as verify-otp.",
+      "token (the old one gets 401 at once), marks the session freshly authenticated (amr `pin`; this does not open the routes " +
+      "that need a recent authentication) and clears the wrong-PIN count. The wrong PIN that reaches PIN_MAX_ATTEMPTS (5) for " +
+      "the user (even among concurrent ones), or on this session over its life, ends this session and turns PIN unlock off " +
+      "(403 `pin_locked`) until the next sign-in by code, passkey or device key, a biometric unlock or a step-up code. " +
+      "Same answer as verify-otp.",
     request: { body: { required: true, content: { "application/json": { schema: VerifyPinBody } } } },
     responses: {
       200: jsonResponse("Unlocked", VerifyOtpResponse),

@@ -30,14 +30,14 @@ const SessionSchema = z
     current: z.boolean().openapi({ description: "The session of the token that asked" }),
     createdAt: z.iso.datetime(),
     lastAuthAt: z.iso.datetime().openapi({ description: "Last sign-in or unlock (a renewal does not count)" }),
-    lastSeenAt: z.iso.datetime().openapi({ description: "Last authenticated request with this session's token, to the minute" }),
+    lastSeenAt: z.iso.datetime().openapi({ description: "Last request that presented this session's token (written after the answer when the stored time is a minute or more old, and on every renewal or unlock)" }),
     amr: z.array(z.string()).openapi({ description: "RFC 8176 methods of that authentication: `sms`, `hwk`/`swk` with `user`, or `pin`", example: ["sms"] }),
     expiresAt: z.iso.datetime(),
     device: z
       .object({ browser: z.string().nullable(), os: z.string().nullable(), type: z.string().nullable(), model: z.string().nullable() })
       .nullable()
       .openapi({ description: "The User-Agent of the sign-in, summarised", example: { browser: "Safari 17", os: "iOS 17.4", type: "mobile", model: "iPhone" } }),
-    country: z.string().nullable().openapi({ description: "Country of the sign-in request, from Cloudflare's metadata (`request.cf.country`, ISO 3166-1 alpha-2; T1 for Tor); null when unknown", example: "IN" }),
+    country: z.string().nullable().openapi({ description: "Country of the sign-in request, from Cloudflare's metadata (`request.cf.country`, ISO 3166-1 alpha-2; T1 for Tor); null when unknown. Sessions created before this version show the phone number's country", example: "IN" }),
   })
   .openapi("Session");
 

@@ -1,7 +1,8 @@
 import { decodeJwt } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { pinProblem } from "../../src/domain/pin-policy";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, signIn, testEnv, uniqueIp, useProfile } from "./helpers";
+import { issueSession } from "../../src/domain/sessions";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, signIn, testEnv, uniqueIp, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -33,6 +34,13 @@ async function withPin(): Promise<{ token: string; phone: string; pin: string; u
   const pin = pinFor(phone);
   expect((await setPin(token, pin)).status).toBe(204);
   return { token, phone, pin, userId: user.id };
+}
+
+/** Another session of the same user, as a sign-in on a second device would make (without resetting anything). */
+async function secondSession(userId: string): Promise<string> {
+  const deps = await services();
+  const user = (await deps.users.getById(userId))!;
+  return (await issueSession(deps, user, { userAgent: null, country: null }, Date.now(), ["sms"])).token;
 }
 
 interface StoredPin {
@@ -118,31 +126,45 @@ describe.each(PROFILES)("PIN unlock ($name profile)", (profile) => {
     expect((await verifyPin(a.token, a.pin)).status).toBe(200);
   });
 
-  it("SES-07: setting, changing and removing a PIN need a recent authentication; a PIN unlock is one", async () => {
-    const { token, pin } = await withPin();
+  it("SES-07: setting, changing and removing a PIN need a recent authentication; a PIN unlock is not one", async () => {
+    const { token, pin, phone } = await withPin();
     advanceClock(601_000);
     await expectError(await setPin(token, otherPin(pin)), 401, "step_up_required");
     const denied = await call("/auth/pin", { method: "DELETE", token });
     await expectError(denied, 401, "step_up_required");
     expect(denied.headers.get("www-authenticate")).toMatch(/error="insufficient_user_authentication".*max_age=600/);
+    // A PIN unlock opens the session but not the sensitive routes (PIN-01):
+    // whoever guessed a PIN must not be able to enrol a passkey or change the PIN.
     const unlocked = (await (await verifyPin(token, pin)).json()) as { token: string };
-    expect((await call("/auth/pin", { method: "DELETE", token: unlocked.token })).status).toBe(204);
-    expect((await check(unlocked.token)).user.pinEnabled).toBe(false);
-    await expectError(await call("/auth/pin", { method: "DELETE", token: unlocked.token }), 404, "pin_not_set");
-    await expectError(await verifyPin(unlocked.token, pin), 404, "pin_not_set");
+    await expectError(await call("/auth/pin", { method: "DELETE", token: unlocked.token }), 401, "step_up_required");
+    await expectError(await setPin(unlocked.token, otherPin(pin)), 401, "step_up_required");
+    await expectError(await call("/auth/webauthn/registration-options", { method: "POST", token: unlocked.token }), 401, "step_up_required");
+    // A step-up code does count.
+    expect((await call("/auth/step-up/request-otp", { method: "POST", token: unlocked.token, ip: uniqueIp() })).status).toBe(200);
+    const stepped = await call("/auth/step-up/verify-otp", { body: { otp: await latestCode(phone) }, token: unlocked.token, ip: uniqueIp() });
+    const fresh = ((await stepped.json()) as { token: string }).token;
+    expect((await call("/auth/pin", { method: "DELETE", token: fresh })).status).toBe(204);
+    expect((await check(fresh)).user.pinEnabled).toBe(false);
+    await expectError(await call("/auth/pin", { method: "DELETE", token: fresh }), 404, "pin_not_set");
+    await expectError(await verifyPin(fresh, pin), 404, "pin_not_set");
   });
 
-  it("PIN-03: 5 wrong PINs turn PIN unlock off, the right one included, until the next sign-in by code", async () => {
+  it("PIN-03: 5 wrong PINs end the guessing session and turn PIN unlock off, the right PIN included, until the next sign-in by code", async () => {
     const { token, phone, pin, userId } = await withPin();
+    const other = await secondSession(userId);
     for (let left = 4; left >= 1; left--) {
       const body = await expectError(await verifyPin(token, otherPin(pin)), 400, "pin_invalid");
       expect(body.error.attemptsRemaining).toBe(left);
     }
     await expectError(await verifyPin(token, otherPin(pin)), 403, "pin_locked");
-    await expectError(await verifyPin(token, pin), 403, "pin_locked");
+    // The token that guessed is finished.
+    await expectError(await verifyPin(token, pin), 401, "session_revoked");
+    await expectError(await call("/auth/check-session", { token }), 401, "session_revoked");
+    // The user's other sessions stay, but PIN unlock is off for them too.
+    await expectError(await verifyPin(other, pin), 403, "pin_locked");
     expect((await storedPin(userId))?.pin_failures).toBe(5);
     // The app-start check stops offering the PIN and asks for a code at once.
-    expect((await check(token)).stepUp).toEqual({ required: true, methods: ["sms"], reason: "pin_locked" });
+    expect((await check(other)).stepUp).toEqual({ required: true, methods: ["sms"], reason: "pin_locked" });
     // A new sign-in by code turns it back on.
     advanceClock(61_000);
     expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() })).status).toBe(200);
@@ -150,21 +172,31 @@ describe.each(PROFILES)("PIN unlock ($name profile)", (profile) => {
     expect(signedIn.status).toBe(200);
     // recordLogin runs after the answer; call() waits for it like waitUntil.
     expect((await storedPin(userId))?.pin_failures).toBe(0);
-    expect((await verifyPin(token, pin)).status).toBe(200);
+    expect((await verifyPin(other, pin)).status).toBe(200);
   });
 
-  it("PIN-03: a right PIN clears the count; a step-up by code also turns a locked PIN back on", async () => {
-    const { token, pin, phone, userId } = await withPin();
+  it("PIN-03: a right PIN clears the user's count, but a session's own wrong PINs are never cleared: a stolen token cannot guess again each time its owner unlocks", async () => {
+    const { token, pin, userId } = await withPin();
+    const owner = await secondSession(userId);
     for (let i = 0; i < 4; i++) await expectError(await verifyPin(token, otherPin(pin)), 400, "pin_invalid");
-    const ok = (await (await verifyPin(token, pin)).json()) as { token: string };
+    // The owner unlocks on their own device: the user's count is cleared...
+    const ownerUnlocked = (await (await verifyPin(owner, pin)).json()) as { token: string };
     expect((await storedPin(userId))?.pin_failures).toBe(0);
-    const body = await expectError(await verifyPin(ok.token, otherPin(pin)), 400, "pin_invalid");
-    expect(body.error.attemptsRemaining).toBe(4);
-    for (let i = 0; i < 4; i++) await verifyPin(ok.token, otherPin(pin));
-    await expectError(await verifyPin(ok.token, pin), 403, "pin_locked");
+    // ...but the guessing session's next wrong PIN is its 5th: it ends, PIN unlock stays on for the owner.
+    await expectError(await verifyPin(token, otherPin(pin)), 403, "pin_locked");
+    await expectError(await call("/auth/check-session", { token }), 401, "session_revoked");
+    const body = await expectError(await verifyPin(ownerUnlocked.token, otherPin(pin)), 400, "pin_invalid");
+    expect(body.error.attemptsRemaining).toBe(3);
+  });
+
+  it("PIN-03: a step-up by code turns a locked PIN back on", async () => {
+    const { token, pin, phone, userId } = await withPin();
+    const other = await secondSession(userId);
+    for (let i = 0; i < 5; i++) await verifyPin(token, otherPin(pin));
+    await expectError(await verifyPin(other, pin), 403, "pin_locked");
     advanceClock(61_000);
-    expect((await call("/auth/step-up/request-otp", { method: "POST", token: ok.token, ip: uniqueIp() })).status).toBe(200);
-    const stepped = await call("/auth/step-up/verify-otp", { body: { otp: await latestCode(phone) }, token: ok.token, ip: uniqueIp() });
+    expect((await call("/auth/step-up/request-otp", { method: "POST", token: other, ip: uniqueIp() })).status).toBe(200);
+    const stepped = await call("/auth/step-up/verify-otp", { body: { otp: await latestCode(phone) }, token: other, ip: uniqueIp() });
     expect(stepped.status).toBe(200);
     const fresh = ((await stepped.json()) as { token: string }).token;
     expect((await verifyPin(fresh, pin)).status).toBe(200);
@@ -172,12 +204,15 @@ describe.each(PROFILES)("PIN unlock ($name profile)", (profile) => {
 
   it("PIN-03: of 20 concurrent wrong PINs at most 5 are checked; then even the right PIN is refused", async () => {
     const { token, pin, userId } = await withPin();
+    const other = await secondSession(userId);
     const results = await Promise.all(Array.from({ length: 20 }, () => verifyPin(token, otherPin(pin))));
     const codes = await Promise.all(results.map(async (r) => ((await r.json()) as { error: { code: string } }).error.code));
     expect(codes.filter((c) => c === "pin_invalid")).toHaveLength(4);
-    expect(codes.filter((c) => c === "pin_locked")).toHaveLength(16);
+    // The rest are refused as locked, or (once the 5th wrong PIN ended it) find the session gone.
+    expect(codes.filter((c) => c === "pin_locked").length).toBeGreaterThanOrEqual(1);
+    expect(codes.filter((c) => c !== "pin_invalid" && c !== "pin_locked" && c !== "session_revoked")).toEqual([]);
     expect((await storedPin(userId))?.pin_failures).toBe(5);
-    await expectError(await verifyPin(token, pin), 403, "pin_locked");
+    await expectError(await verifyPin(other, pin), 403, "pin_locked");
   });
 
   it("a biometric user with a locked PIN is offered biometric only; the body is checked before anything is counted", async () => {
@@ -215,14 +250,14 @@ describe.each(PROFILES)("PIN unlock ($name profile)", (profile) => {
   it("every PIN set or check spends the user's PIN budget (IP_VERIFY_LIMIT per window), so a token cannot loop the KDF", async () => {
     const { token, pin } = await withPin();
     const tight = { IP_VERIFY_LIMIT: "3" };
-    // withPin's set spent one unit; a right PIN spends one and rotates the token.
-    const first = (await (await call("/auth/verify-pin", { body: { pin }, token, settings: tight })).json()) as { token: string };
-    await expectError(await call("/auth/verify-pin", { body: { pin: otherPin(pin) }, token: first.token, settings: tight }), 400, "pin_invalid");
-    const refused = await call("/auth/verify-pin", { body: { pin }, token: first.token, settings: tight });
+    // withPin's set spent one unit; a second set and a wrong PIN spend the other two.
+    expect((await call("/auth/pin", { body: { pin }, token, settings: tight })).status).toBe(204);
+    await expectError(await call("/auth/verify-pin", { body: { pin: otherPin(pin) }, token, settings: tight }), 400, "pin_invalid");
+    const refused = await call("/auth/verify-pin", { body: { pin }, token, settings: tight });
     await expectError(refused, 429, "rate_limited");
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-    await expectError(await call("/auth/pin", { body: { pin: otherPin(pin) }, token: first.token, settings: tight }), 429, "rate_limited");
+    await expectError(await call("/auth/pin", { body: { pin: otherPin(pin) }, token, settings: tight }), 429, "rate_limited");
     // A refusal by the budget counted no wrong PIN.
-    expect(((await (await call("/auth/verify-pin", { body: { pin: otherPin(pin) }, token: first.token })).json()) as { error: { attemptsRemaining: number } }).error.attemptsRemaining).toBe(3);
+    expect(((await (await call("/auth/verify-pin", { body: { pin: otherPin(pin) }, token })).json()) as { error: { attemptsRemaining: number } }).error.attemptsRemaining).toBe(3);
   });
 });

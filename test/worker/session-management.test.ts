@@ -129,12 +129,16 @@ describe.each(PROFILES)("renewal and session management ($name profile)", (profi
   it("SESSION_IDLE_TIMEOUT_SECONDS: a session unused that long ends; use keeps it alive; off by default", async () => {
     const idle = { SESSION_IDLE_TIMEOUT_SECONDS: "600" };
     const kept = await signIn();
-    const dropped = await signIn();
+    const dropped = { token: await anotherSession(kept.user.id, null) };
     advanceClock(400_000);
     expect((await call("/auth/check-session", { token: kept.token, settings: idle })).status).toBe(200);
     advanceClock(800_000);
     // kept was used 400 s ago, dropped 800 s ago.
     expect((await call("/auth/check-session", { token: kept.token, settings: idle })).status).toBe(200);
+    // An idle session is gone from the list before anyone presents it again.
+    const listed = await call("/auth/sessions", { token: kept.token, settings: idle });
+    expect(((await listed.json()) as { sessions: SessionJson[] }).sessions.map((x) => x.current)).toEqual([true]);
+    expect((await sessionsOf(kept.token)).length).toBe(2);
     await expectError(await call("/auth/check-session", { token: dropped.token, settings: idle }), 401, "session_revoked");
     // Revoked for good, not only refused while the setting is on.
     await expectError(await check(dropped.token), 401, "session_revoked");
@@ -142,5 +146,19 @@ describe.each(PROFILES)("renewal and session management ($name profile)", (profi
     const plain = await signIn();
     advanceClock(30 * 86_400_000 - 1000);
     expect((await check(plain.token)).status).toBe(200);
+  });
+
+  it("SESSION_IDLE_TIMEOUT_SECONDS: a session stored before last use was kept is not signed out when the timeout is turned on", async () => {
+    const { token, user } = await signIn();
+    const deps = await services();
+    const [session] = await deps.sessions.list(user.id, Date.now());
+    // As a session written by the previous version: no lastSeenAt, authenticated long ago.
+    const { lastSeenAt: _seen, ...old } = { ...session!, lastAuthAt: Date.now() - 86_400_000 };
+    await deps.sessions.create(old);
+    const idle = { SESSION_IDLE_TIMEOUT_SECONDS: "600" };
+    expect((await call("/auth/check-session", { token, settings: idle })).status).toBe(200);
+    // That use recorded it; from now on the timeout applies.
+    advanceClock(601_000);
+    await expectError(await call("/auth/check-session", { token, settings: idle }), 401, "session_revoked");
   });
 });
