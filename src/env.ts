@@ -1,6 +1,7 @@
 import type { AttemptCounter } from "./durable-objects/attempt-counter";
 import type { ChallengeVault } from "./durable-objects/challenge-vault";
 import type { DevOutbox } from "./durable-objects/dev-outbox";
+import type { IdempotencyVault } from "./durable-objects/idempotency-vault";
 import type { MongoGateway } from "./durable-objects/mongo-gateway";
 import type { PhoneLedger } from "./durable-objects/phone-ledger";
 import type { RateLimiter } from "./durable-objects/rate-limiter";
@@ -17,6 +18,8 @@ export interface Env {
   DEV_OUTBOX: DurableObjectNamespace<DevOutbox>;
   /** Passkey and device-key challenges in the embedded profile (Upstash holds them in the production one). */
   CHALLENGE_VAULT: DurableObjectNamespace<ChallengeVault>;
+  /** Idempotency-Key records in the embedded profile (Upstash holds them in the production one). */
+  IDEMPOTENCY_VAULT: DurableObjectNamespace<IdempotencyVault>;
   /** Only in the MongoDB build (wrangler --env mongo). */
   MONGO_GATEWAY?: DurableObjectNamespace<MongoGateway>;
   [setting: string]: unknown;

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   pin_invalid: { status: 400, message: "The PIN is not correct." },
   pin_locked: { status: 403, message: "PIN unlock is off after too many wrong PINs. Sign in again with a code, a passkey or a device key." },
   pin_not_set: { status: 404, message: "This account has no PIN." },
+  idempotency_key_reused: { status: 422, message: "This Idempotency-Key was used with another request body. Use a new key for a new request." },
+  idempotency_key_in_use: { status: 409, message: "A request with this Idempotency-Key is still running. Retry shortly." },
   not_found: { status: 404, message: "Not found." },
   session_not_found: { status: 404, message: "No such session for this user." },
   method_not_allowed: { status: 405, message: "This path does not take this method; the Allow header lists those it does." },

@@ -4,6 +4,7 @@ import type { Env } from "./env";
 export { AttemptCounter } from "./durable-objects/attempt-counter";
 export { ChallengeVault } from "./durable-objects/challenge-vault";
 export { DevOutbox } from "./durable-objects/dev-outbox";
+export { IdempotencyVault } from "./durable-objects/idempotency-vault";
 export { PhoneLedger } from "./durable-objects/phone-ledger";
 export { RateLimiter } from "./durable-objects/rate-limiter";
 export { SessionVault } from "./durable-objects/session-vault";

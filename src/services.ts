@@ -3,6 +3,7 @@ import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1CredentialStore } from "./adapters/d1/credential-store";
 import { D1UserStore } from "./adapters/d1/user-store";
 import { DurableChallengeStore } from "./adapters/durable-object/challenge-store";
+import { DurableIdempotencyStore } from "./adapters/durable-object/idempotency-store";
 import { DurableAttemptCounter } from "./adapters/durable-object/attempt-counter";
 import { DurableOtpLedger } from "./adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "./adapters/durable-object/rate-limiter";
@@ -10,6 +11,7 @@ import { DurableSessionStore } from "./adapters/durable-object/session-store";
 import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
 import { createUpstashClient } from "./adapters/upstash/client";
 import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
+import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
 import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
@@ -17,6 +19,7 @@ import type { Config } from "./config";
 import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
 import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
 import type { BiometricDeps } from "./domain/ceremony";
+import type { IdempotencyStore } from "./domain/idempotency";
 import type { PinDeps } from "./domain/pin";
 import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
@@ -24,7 +27,7 @@ import { secretKeys } from "./lib/keys";
 import { loadSigningKey, loadVerificationKeys } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
-export type Services = SignInDeps & BiometricDeps & PinDeps;
+export type Services = SignInDeps & BiometricDeps & PinDeps & { idempotency: IdempotencyStore };
 
 export interface ServiceOptions {
   /**
@@ -64,6 +67,7 @@ interface Stores {
   ipLimiter: RateLimiter;
   sessions: SessionStore;
   challenges: ChallengeStore;
+  idempotency: IdempotencyStore;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -77,6 +81,7 @@ function stores(env: Env, config: Config): Stores {
       ipLimiter: new UpstashIpRateLimiter(redis, t),
       sessions: new UpstashSessionStore(redis, t),
       challenges: new UpstashChallengeStore(redis, t),
+      idempotency: new UpstashIdempotencyStore(redis, t),
     };
   }
   return {
@@ -84,6 +89,7 @@ function stores(env: Env, config: Config): Stores {
     ipLimiter: new DurableRateLimiter(env.RATE_LIMITER, t),
     sessions: new DurableSessionStore(env.SESSION_VAULT, t),
     challenges: new DurableChallengeStore(env.CHALLENGE_VAULT, t),
+    idempotency: new DurableIdempotencyStore(env.IDEMPOTENCY_VAULT, t),
   };
 }
 
@@ -119,6 +125,7 @@ function announceProfile(env: Env, config: Config): void {
     users: config.mongo ? `mongodb (${config.mongo.connection})` : "d1",
     credentials: config.mongo ? "mongodb (in the user documents)" : "d1",
     challenges: config.upstash ? "upstash-redis" : "durable-object (ChallengeVault)",
+    idempotencyKeys: config.upstash ? "upstash-redis" : "durable-object (IdempotencyVault)",
     sms: config.sms.provider,
   });
 }

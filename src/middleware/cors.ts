@@ -29,8 +29,8 @@ export function corsFromConfig(options: CorsFromConfigOptions = {}) {
       handler = cors({
         origin: (origin) => (origins.includes(origin) ? origin : null),
         allowMethods,
-        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-        exposeHeaders: ["Retry-After", "X-Request-Id", "WWW-Authenticate", "Allow"],
+        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
+        exposeHeaders: ["Retry-After", "X-Request-Id", "WWW-Authenticate", "Allow", "Idempotent-Replayed"],
         maxAge: 600,
       });
       handlers.set(origins, handler);

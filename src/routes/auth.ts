@@ -4,12 +4,14 @@ import { logout, stepUpFor, type IssuedSession } from "../domain/sessions";
 import { requestOtp, verifyOtp, type ClientContext } from "../domain/sign-in";
 import type { UserRecord } from "../domain/ports";
 import { validationHook } from "../lib/validation";
+import { idempotency } from "../middleware/idempotency";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
 import {
   CheckSessionResponse,
   commonHeaders,
+  IdempotencyHeaders,
   errorResponses,
   jsonResponse,
   RequestOtpBody,
@@ -56,6 +58,7 @@ authRoutes.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 });
 
 authRoutes.use("/request-otp", requireJson());
+authRoutes.use("/request-otp", idempotency({ scope: () => "request-otp" }));
 authRoutes.use("/verify-otp", requireJson());
 
 authRoutes.openapi(
@@ -71,11 +74,13 @@ authRoutes.openapi(
       "Limits: one code per phone per resend cooldown (60 s by default), 3 codes per phone per rolling hour, " +
       "a per-IP budget (per /64 for IPv6); a phone locked out after too many wrong codes is sent nothing. " +
       "Every limit fails closed (503 when its store does not answer). The code lives 5 minutes by default.",
-    request: { body: { required: true, content: { "application/json": { schema: RequestOtpBody } } } },
+    request: { headers: IdempotencyHeaders, body: { required: true, content: { "application/json": { schema: RequestOtpBody } } } },
     responses: {
       200: jsonResponse("Code sent (or, for an unknown phone, the same answer)", RequestOtpResponse),
       ...errorResponses({
         400: ["invalid_request", "invalid_phone", "phone_not_supported"],
+        409: ["idempotency_key_in_use"],
+        422: ["idempotency_key_reused"],
         ...jsonBodyErrors,
         429: ["rate_limited", "too_many_attempts"],
         502: ["sms_send_failed"],

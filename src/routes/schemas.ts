@@ -13,6 +13,20 @@ export const PhoneSchema = z
   .max(32)
   .openapi({ example: EXAMPLE_PHONE, description: "E.164 phone number: `+`, country code, national number." });
 
+/** The optional `Idempotency-Key` header of the routes that send an SMS (FRAUD-07; src/middleware/idempotency.ts). */
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional()
+    .openapi({
+      example: "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d",
+      description:
+        "A fresh random key per logical request (a UUID). A retry with the same key and body within 10 minutes gets the first " +
+        "answer again (`Idempotent-Replayed: true`) and sends no second SMS; the same key with another body is 422.",
+    }),
+});
+
 export const RequestOtpBody = z
   .strictObject({ phone: PhoneSchema })
   .openapi("RequestOtpBody", { example: { phone: EXAMPLE_PHONE } });
@@ -128,6 +142,8 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   pin_invalid: "wrong PIN; `attemptsRemaining` says how many tries are left before PIN unlock turns off",
   pin_locked: "PIN_MAX_ATTEMPTS wrong PINs (for the user, or on this session over its life): PIN unlock is off until the next sign-in by code, passkey or device key, a biometric unlock or a step-up code; the session that entered the last wrong PIN has ended",
   pin_not_set: "the account has no PIN",
+  idempotency_key_reused: "the `Idempotency-Key` was used in the last 10 minutes with another body: use a new key for a new request",
+  idempotency_key_in_use: "a request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its answer",
   challenge_invalid: "the challenge is unknown, expired (5 minutes), already used, or was issued for another ceremony, user or device",
   credential_invalid: "the registration or device-key proof failed verification (origin, RP ID, flags, key type or signature; the log says which)",
   credential_exists: "this passkey, or this device id, is already registered",
@@ -136,7 +152,7 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   biometric_failed: "the assertion or device signature failed verification (unknown credential, user handle, origin, RP ID, flags, counter or signature; the log says which)",
 };
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 502 | 503;
 /** Per status, exactly the codes an operation can answer with. */
 export type ErrorSpec = Partial<Record<ErrorStatus, readonly ErrorCode[]>>;
 

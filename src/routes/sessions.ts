@@ -3,11 +3,12 @@ import { listSessions, logoutAll, revokeSession } from "../domain/session-manage
 import { rotateToken } from "../domain/sessions";
 import { stepUpRequestOtp, stepUpVerifyOtp } from "../domain/step-up";
 import { validationHook } from "../lib/validation";
+import { idempotency } from "../middleware/idempotency";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
 import { clientOf, sessionBody } from "./auth";
-import { commonHeaders, errorResponses, jsonResponse, RequestOtpResponse, VerifyOtpResponse } from "./schemas";
+import { commonHeaders, errorResponses, IdempotencyHeaders, jsonResponse, RequestOtpResponse, VerifyOtpResponse } from "./schemas";
 
 const StepUpVerifyBody = z
   .strictObject({ otp: z.string().regex(/^\d{6}$/, "must be 6 digits").openapi({ example: "123456", description: "The 6-digit code from the SMS" }) })
@@ -121,6 +122,7 @@ sessionRoutes.openapi(
 
 sessionRoutes.use("/step-up/*", requireSession());
 sessionRoutes.use("/step-up/verify-otp", requireJson());
+sessionRoutes.use("/step-up/request-otp", idempotency({ scope: (c) => `step-up:${c.var.auth.user.id}` }));
 
 sessionRoutes.openapi(
   createRoute({
@@ -134,9 +136,18 @@ sessionRoutes.openapi(
       "For a signed-in user who must re-authenticate (401 `step_up_required`) and has no passkey or device key. The code " +
       "goes to the account's number (never one from the request), is bound to the purpose `step_up`, and counts toward the " +
       "same per-phone limits and lockout as sign-in codes. Any body is ignored.",
+    request: { headers: IdempotencyHeaders },
     responses: {
       200: jsonResponse("Code sent", RequestOtpResponse),
-      ...errorResponses({ ...sessionErrors, 400: ["phone_not_supported"], 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"] }),
+      ...errorResponses({
+        ...sessionErrors,
+        400: ["invalid_request", "phone_not_supported"],
+        409: ["idempotency_key_in_use"],
+        413: ["payload_too_large"],
+        422: ["idempotency_key_reused"],
+        429: ["rate_limited", "too_many_attempts"],
+        502: ["sms_send_failed"],
+      }),
     },
   }),
   async (c) => c.json(await stepUpRequestOtp(c.var.services, c.var.auth, clientOf(c)), 200),

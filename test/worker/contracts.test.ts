@@ -8,12 +8,14 @@ import { describe, expect, it } from "vitest";
 import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
 import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
+import { DurableIdempotencyStore } from "../../src/adapters/durable-object/idempotency-store";
 import { DurableAttemptCounter } from "../../src/adapters/durable-object/attempt-counter";
 import { DurableOtpLedger } from "../../src/adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "../../src/adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "../../src/adapters/durable-object/session-store";
 import { createUpstashClient } from "../../src/adapters/upstash/client";
 import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-store";
+import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-store";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "../../src/adapters/upstash/session-store";
@@ -24,6 +26,7 @@ import { otpLedgerContract } from "../contracts/otp-ledger.contract";
 import { rateLimiterContract } from "../contracts/rate-limiter.contract";
 import { sessionStoreContract } from "../contracts/session-store.contract";
 import { userStoreContract } from "../contracts/user-store.contract";
+import { idempotencyStoreContract } from "../contracts/idempotency-store.contract";
 import type { AttemptCounter } from "../../src/domain/ports";
 import { hasRedis, redisCommand, testEnv } from "./helpers";
 
@@ -47,6 +50,7 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   userStoreContract("D1", () => new D1UserStore(testEnv.DB, T));
   credentialStoreContract("D1", () => ({ credentials: new D1CredentialStore(testEnv.DB, T), users: new D1UserStore(testEnv.DB, T) }));
   challengeStoreContract("Durable Object (ChallengeVault)", () => new DurableChallengeStore(testEnv.CHALLENGE_VAULT, T));
+  idempotencyStoreContract("Durable Object (IdempotencyVault)", () => new DurableIdempotencyStore(testEnv.IDEMPOTENCY_VAULT, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -58,6 +62,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   otpLedgerContract("Upstash Redis + AttemptCounter, jittered counter latency", () => new UpstashOtpLedger(redis(), jittered(new DurableAttemptCounter(testEnv.ATTEMPT_COUNTER, T)), T));
   rateLimiterContract("@upstash/ratelimit sliding window", () => new UpstashIpRateLimiter(redis(), T), { exactOnCallerClock: false });
   sessionStoreContract("Upstash Redis", () => new UpstashSessionStore(redis(), T));
+  idempotencyStoreContract("Upstash Redis", () => new UpstashIdempotencyStore(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
   it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
     const id = `ttl-${crypto.randomUUID()}`;

@@ -75,11 +75,14 @@ export function twilioSettings(): Record<string, string> {
   };
 }
 
-let ipCounter = 0;
-/** A fresh client IP per test, so per-IP limits of one test never touch another. */
+// A random start per test file: the Upstash profile's per-IP counts live in
+// one redis-server for the whole run, so two files counting from the same
+// start would share addresses (and limits) within a window.
+let ipCounter = crypto.getRandomValues(new Uint32Array(1))[0]! % (1 << 23);
+/** A fresh client IP per call (10.0.0.0/8), so per-IP limits of one test never touch another's, in any file. */
 export function uniqueIp(): string {
   ipCounter++;
-  return `198.51.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
 }
 
 /** A random valid Indian mobile number (+91 9xxxxxxxxx), unique per call. */

@@ -54,6 +54,8 @@ const SESSION = ["unauthorized", "session_revoked"];
 const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/request-otp": {
     400: ["invalid_request", "invalid_phone", "phone_not_supported"],
+    409: ["idempotency_key_in_use"],
+    422: ["idempotency_key_reused"],
     413: ["payload_too_large"],
     415: ["unsupported_media_type"],
     429: ["rate_limited", "too_many_attempts"],
@@ -95,7 +97,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   },
   "GET /auth/credentials": { 401: SESSION, 503: STORE },
   "DELETE /auth/credentials/{id}": { 401: [...SESSION, "step_up_required"], 404: ["credential_not_found"], 503: STORE },
-  "POST /auth/step-up/request-otp": { 400: ["phone_not_supported"], 401: SESSION, 413: ["payload_too_large"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"], 503: STORE },
+  "POST /auth/step-up/request-otp": { 400: ["invalid_request", "phone_not_supported"], 401: SESSION, 409: ["idempotency_key_in_use"], 413: ["payload_too_large"], 422: ["idempotency_key_reused"], 429: ["rate_limited", "too_many_attempts"], 502: ["sms_send_failed"], 503: STORE },
   "POST /auth/step-up/verify-otp": {
     400: ["invalid_request", "otp_invalid", "otp_expired"],
     401: SESSION,
