@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_BLOCKED_LINE_TYPES, LINE_TYPES, type LineType } from "./domain/line-type";
 import { DEFAULT_BLOCKED_CATEGORIES, NUMBER_CATEGORIES, type NumberCategory } from "./domain/number-policy";
 
 /**
@@ -78,6 +79,23 @@ const schema = z
     IP_SEND_LIMIT: int(30, 1, 10000),
     IP_VERIFY_LIMIT: int(100, 1, 10000),
     IP_WINDOW_SECONDS: int(300, 10, 86400),
+    LOOKUP_PROVIDER: z.enum(["none", "twilio"]).default("none"),
+    TWILIO_LOOKUP_BASE: z.url().default("https://lookups.twilio.com"),
+    LOOKUP_TIMEOUT_MS: int(2000, 200, 10000),
+    LOOKUP_CACHE_SECONDS: int(30 * 86400, 3600, 365 * 86400),
+    LOOKUP_FAILURE_POLICY: z.enum(["allow", "deny"]).default("allow"),
+    LOOKUP_BLOCKED_LINE_TYPES: z
+      .string()
+      .optional()
+      .transform((v, ctx): LineType[] => {
+        if (v === undefined || v.trim() === "") return [...DEFAULT_BLOCKED_LINE_TYPES];
+        if (v.trim() === "none") return [];
+        const items = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+        if (items.some((i) => !(LINE_TYPES as readonly string[]).includes(i))) {
+          ctx.addIssue({ code: "custom", message: `must list Twilio line types from ${LINE_TYPES.join(", ")} (or none)` });
+        }
+        return items as LineType[];
+      }),
     TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
     ALLOW_TEST_NUMBERS_IN_PRODUCTION: z.enum(["true", "false"]).default("false"),
     // `none` blocks no number type; unset: the types that are never a person's phone.
@@ -140,6 +158,14 @@ const schema = z
         path: ["SMS_PROVIDER"],
         message: "the console SMS provider prints codes to the log and is refused when ENVIRONMENT=production",
       });
+    }
+    if (v.LOOKUP_PROVIDER === "twilio") {
+      for (const key of ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] as const) {
+        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when LOOKUP_PROVIDER=twilio" });
+      }
+      if (v.ENVIRONMENT === "production" && !v.TWILIO_LOOKUP_BASE.startsWith("https://")) {
+        ctx.addIssue({ code: "custom", path: ["TWILIO_LOOKUP_BASE"], message: "must be https:// when ENVIRONMENT=production" });
+      }
     }
     if (v.SMS_PROVIDER === "twilio") {
       for (const key of ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] as const) {
@@ -247,6 +273,15 @@ export interface Config {
     readonly failureWindowSeconds: number;
   };
   readonly ipLimits: { readonly send: number; readonly verify: number; readonly windowSeconds: number };
+  /** The carrier line-type lookup (src/domain/line-type.ts); provider `none`: off. */
+  readonly lookup: {
+    readonly provider: "none" | "twilio";
+    readonly apiBase: string;
+    readonly timeoutMs: number;
+    readonly cacheSeconds: number;
+    readonly onFailure: "allow" | "deny";
+    readonly blockedLineTypes: readonly LineType[];
+  };
   /** Test phone numbers (E.164 → fixed code): never sent an SMS, same limits. */
   readonly testNumbers: ReadonlyMap<string, string>;
   /** Which numbers may be sent a code at all (src/domain/number-policy.ts). */
@@ -366,6 +401,14 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       failureWindowSeconds: v.OTP_FAILURE_WINDOW_SECONDS,
     },
     ipLimits: { send: v.IP_SEND_LIMIT, verify: v.IP_VERIFY_LIMIT, windowSeconds: v.IP_WINDOW_SECONDS },
+    lookup: {
+      provider: v.LOOKUP_PROVIDER,
+      apiBase: v.TWILIO_LOOKUP_BASE.replace(/\/+$/, ""),
+      timeoutMs: v.LOOKUP_TIMEOUT_MS,
+      cacheSeconds: v.LOOKUP_CACHE_SECONDS,
+      onFailure: v.LOOKUP_FAILURE_POLICY,
+      blockedLineTypes: v.LOOKUP_BLOCKED_LINE_TYPES,
+    },
     testNumbers: new Map(v.TEST_PHONE_NUMBERS.map((entry) => entry.split(":") as [string, string])),
     numbers: {
       blockedTypes: v.BLOCKED_NUMBER_TYPES,

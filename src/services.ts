@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1CredentialStore } from "./adapters/d1/credential-store";
+import { D1LineTypeCache } from "./adapters/d1/line-type-cache";
 import { D1UserStore } from "./adapters/d1/user-store";
 import { DurableChallengeStore } from "./adapters/durable-object/challenge-store";
 import { DurableIdempotencyStore } from "./adapters/durable-object/idempotency-store";
@@ -8,10 +9,12 @@ import { DurableAttemptCounter } from "./adapters/durable-object/attempt-counter
 import { DurableOtpLedger } from "./adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "./adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "./adapters/durable-object/session-store";
+import { TwilioLineTypeLookup } from "./adapters/twilio/line-type-lookup";
 import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
 import { createUpstashClient } from "./adapters/upstash/client";
 import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
+import { UpstashLineTypeCache } from "./adapters/upstash/line-type-cache";
 import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
@@ -20,6 +23,7 @@ import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from 
 import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
 import type { BiometricDeps } from "./domain/ceremony";
 import type { IdempotencyStore } from "./domain/idempotency";
+import type { LineTypeCache, LineTypeLookup } from "./domain/line-type";
 import type { PinDeps } from "./domain/pin";
 import type { SignInDeps } from "./domain/sign-in";
 import type { Env } from "./env";
@@ -42,6 +46,12 @@ export interface ServiceOptions {
 
 export class ProfileError extends Error {
   override name = "ProfileError";
+}
+
+function lineTypeLookup(config: Config): LineTypeLookup | null {
+  if (config.lookup.provider === "none") return null;
+  const { accountSid, authToken } = config.sms.twilio;
+  return new TwilioLineTypeLookup({ accountSid, authToken, apiBase: config.lookup.apiBase, timeoutMs: config.lookup.timeoutMs });
 }
 
 function smsSender(env: Env, config: Config): SmsSender {
@@ -68,6 +78,7 @@ interface Stores {
   sessions: SessionStore;
   challenges: ChallengeStore;
   idempotency: IdempotencyStore;
+  lineTypeCache: LineTypeCache;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -82,6 +93,7 @@ function stores(env: Env, config: Config): Stores {
       sessions: new UpstashSessionStore(redis, t),
       challenges: new UpstashChallengeStore(redis, t),
       idempotency: new UpstashIdempotencyStore(redis, t),
+      lineTypeCache: new UpstashLineTypeCache(redis, t),
     };
   }
   return {
@@ -90,6 +102,7 @@ function stores(env: Env, config: Config): Stores {
     sessions: new DurableSessionStore(env.SESSION_VAULT, t),
     challenges: new DurableChallengeStore(env.CHALLENGE_VAULT, t),
     idempotency: new DurableIdempotencyStore(env.IDEMPOTENCY_VAULT, t),
+    lineTypeCache: new D1LineTypeCache(env.DB, t),
   };
 }
 
@@ -126,6 +139,8 @@ function announceProfile(env: Env, config: Config): void {
     credentials: config.mongo ? "mongodb (in the user documents)" : "d1",
     challenges: config.upstash ? "upstash-redis" : "durable-object (ChallengeVault)",
     idempotencyKeys: config.upstash ? "upstash-redis" : "durable-object (IdempotencyVault)",
+    lineTypeCache: config.upstash ? "upstash-redis" : "d1",
+    lineTypeLookup: config.lookup.provider,
     sms: config.sms.provider,
   });
 }
@@ -142,6 +157,7 @@ export async function buildServices(
   waitUntil: (work: Promise<unknown>) => void = () => undefined,
 ): Promise<Services> {
   announceProfile(env, config);
+  const { lineTypeCache, ...storage } = stores(env, config);
   const [keys, signingKey, users, credentials] = await Promise.all([
     secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey, config.secrets.pinPepper),
     loadSigningKey(config.jwt.privateJwk),
@@ -167,8 +183,15 @@ export async function buildServices(
       allowCountries: config.numbers.allowCountries ? new Set(config.numbers.allowCountries) : null,
       denyCountries: new Set(config.numbers.denyCountries),
     },
+    lineTypes: {
+      lookup: lineTypeLookup(config),
+      cache: lineTypeCache,
+      blocked: new Set(config.lookup.blockedLineTypes),
+      onFailure: config.lookup.onFailure,
+      cacheMs: config.lookup.cacheSeconds * 1000,
+    },
     keys,
-    ...stores(env, config),
+    ...storage,
     users,
     credentials,
     sms: smsSender(env, config),

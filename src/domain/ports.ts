@@ -277,7 +277,8 @@ export type AuthEventName =
   | "pin.removed"
   | "pin.verified"
   | "pin.failed"
-  | "pin.locked";
+  | "pin.locked"
+  | "lookup.failed";
 
 export interface AuthEvent {
   event: AuthEventName;

@@ -1,5 +1,6 @@
 import { AuthError } from "../errors";
 import { encryptPhone, phoneHash, type SecretKeys } from "../lib/keys";
+import { screenLineType, type LineTypeDeps } from "./line-type";
 import { numberRefusal, type NumberPolicy } from "./number-policy";
 import { generateOtp, otpDigest, renderSms } from "./otp";
 import { parseE164, type Phone } from "./phone";
@@ -30,7 +31,7 @@ export interface OtpPolicy {
   ipWindowSeconds: number;
 }
 
-export interface SignInDeps extends SessionDeps {
+export interface SignInDeps extends SessionDeps, LineTypeDeps {
   policy: OtpPolicy;
   /** Which numbers may be sent a code at all (FRAUD-01). */
   numberPolicy: NumberPolicy;
@@ -153,6 +154,9 @@ export async function sendCode(deps: SignInDeps, phone: Phone, client: ClientCon
     events.emit({ event: "otp.sent", outcome: "success", reason: "test_number", ...base });
     return sent;
   }
+  // The paid lookup last, once every free check and limit has passed (FRAUD-02).
+  const issuedTicket = issued.value.ticket;
+  await screenLineType(deps, phone.e164, hash, base, () => ledger.withdraw(hash, purpose, issuedTicket, now));
   try {
     await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
   } catch (err) {

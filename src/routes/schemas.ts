@@ -122,7 +122,7 @@ export const ErrorSchema = errorSchema(ALL_CODES).openapi("Error");
 const WHEN: Partial<Record<ErrorCode, string>> = {
   invalid_request: "the body or query fails its schema (wrong types, extra fields, malformed JSON)",
   invalid_phone: "not an E.164 number, or not a valid number for its country",
-  phone_not_supported: "the number is of a kind that is never a person's phone (BLOCKED_NUMBER_TYPES: premium rate, toll free, satellite, …) or its country is not served (SMS_COUNTRIES_ALLOW, SMS_COUNTRIES_DENY); nothing was sent or counted",
+  phone_not_supported: "the number is of a kind that is never a person's phone (BLOCKED_NUMBER_TYPES: premium rate, toll free, satellite, …), its country is not served (SMS_COUNTRIES_ALLOW, SMS_COUNTRIES_DENY), or the carrier lookup found a blocked line type (LOOKUP_BLOCKED_LINE_TYPES, e.g. non-fixed VoIP); nothing was sent",
   otp_invalid: "wrong code; `attemptsRemaining` says how many tries are left",
   otp_expired: "no live code for this phone (expired, used, or never sent)",
   unauthorized: "no bearer token, or it is malformed, forged or expired",

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
+import { D1LineTypeCache } from "../../src/adapters/d1/line-type-cache";
 import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
 import { DurableIdempotencyStore } from "../../src/adapters/durable-object/idempotency-store";
 import { DurableAttemptCounter } from "../../src/adapters/durable-object/attempt-counter";
@@ -16,6 +17,7 @@ import { DurableSessionStore } from "../../src/adapters/durable-object/session-s
 import { createUpstashClient } from "../../src/adapters/upstash/client";
 import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-store";
+import { UpstashLineTypeCache } from "../../src/adapters/upstash/line-type-cache";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "../../src/adapters/upstash/session-store";
@@ -27,6 +29,7 @@ import { rateLimiterContract } from "../contracts/rate-limiter.contract";
 import { sessionStoreContract } from "../contracts/session-store.contract";
 import { userStoreContract } from "../contracts/user-store.contract";
 import { idempotencyStoreContract } from "../contracts/idempotency-store.contract";
+import { lineTypeCacheContract } from "../contracts/line-type-cache.contract";
 import type { AttemptCounter } from "../../src/domain/ports";
 import { hasRedis, redisCommand, testEnv } from "./helpers";
 
@@ -51,6 +54,7 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   credentialStoreContract("D1", () => ({ credentials: new D1CredentialStore(testEnv.DB, T), users: new D1UserStore(testEnv.DB, T) }));
   challengeStoreContract("Durable Object (ChallengeVault)", () => new DurableChallengeStore(testEnv.CHALLENGE_VAULT, T));
   idempotencyStoreContract("Durable Object (IdempotencyVault)", () => new DurableIdempotencyStore(testEnv.IDEMPOTENCY_VAULT, T));
+  lineTypeCacheContract("D1", () => new D1LineTypeCache(testEnv.DB, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -63,6 +67,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   rateLimiterContract("@upstash/ratelimit sliding window", () => new UpstashIpRateLimiter(redis(), T), { exactOnCallerClock: false });
   sessionStoreContract("Upstash Redis", () => new UpstashSessionStore(redis(), T));
   idempotencyStoreContract("Upstash Redis", () => new UpstashIdempotencyStore(redis(), T));
+  lineTypeCacheContract("Upstash Redis", () => new UpstashLineTypeCache(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
   it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
     const id = `ttl-${crypto.randomUUID()}`;
