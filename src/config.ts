@@ -96,6 +96,12 @@ const schema = z
         }
         return items as LineType[];
       }),
+    TURNSTILE_SECRET_KEY: optionalString,
+    TURNSTILE_MODE: z.enum(["always", "adaptive"]).default("always"),
+    TURNSTILE_HOSTNAMES: csv,
+    TURNSTILE_ACTION: z.string().trim().default("request_otp"),
+    TURNSTILE_VERIFY_URL: z.url().default("https://challenges.cloudflare.com/turnstile/v0/siteverify"),
+    TURNSTILE_TIMEOUT_MS: int(3000, 500, 10000),
     TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
     ALLOW_TEST_NUMBERS_IN_PRODUCTION: z.enum(["true", "false"]).default("false"),
     // `none` blocks no number type; unset: the types that are never a person's phone.
@@ -158,6 +164,13 @@ const schema = z
         path: ["SMS_PROVIDER"],
         message: "the console SMS provider prints codes to the log and is refused when ENVIRONMENT=production",
       });
+    }
+    // A token from any site would do without it: the hostname check is what binds a token to the app's own pages.
+    if (v.TURNSTILE_SECRET_KEY && v.TURNSTILE_HOSTNAMES.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["TURNSTILE_HOSTNAMES"], message: "is required when TURNSTILE_SECRET_KEY is set (the hostnames your widget runs on)" });
+    }
+    if (v.ENVIRONMENT === "production" && !v.TURNSTILE_VERIFY_URL.startsWith("https://")) {
+      ctx.addIssue({ code: "custom", path: ["TURNSTILE_VERIFY_URL"], message: "must be https:// when ENVIRONMENT=production" });
     }
     if (v.LOOKUP_PROVIDER === "twilio") {
       for (const key of ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] as const) {
@@ -282,6 +295,16 @@ export interface Config {
     readonly onFailure: "allow" | "deny";
     readonly blockedLineTypes: readonly LineType[];
   };
+  /** The Turnstile bot check on request-otp; null: off. */
+  readonly turnstile: {
+    readonly secretKey: string;
+    readonly mode: "always" | "adaptive";
+    readonly hostnames: readonly string[];
+    /** null: any action. */
+    readonly action: string | null;
+    readonly verifyUrl: string;
+    readonly timeoutMs: number;
+  } | null;
   /** Test phone numbers (E.164 → fixed code): never sent an SMS, same limits. */
   readonly testNumbers: ReadonlyMap<string, string>;
   /** Which numbers may be sent a code at all (src/domain/number-policy.ts). */
@@ -409,6 +432,16 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       onFailure: v.LOOKUP_FAILURE_POLICY,
       blockedLineTypes: v.LOOKUP_BLOCKED_LINE_TYPES,
     },
+    turnstile: v.TURNSTILE_SECRET_KEY
+      ? {
+          secretKey: v.TURNSTILE_SECRET_KEY,
+          mode: v.TURNSTILE_MODE,
+          hostnames: v.TURNSTILE_HOSTNAMES,
+          action: v.TURNSTILE_ACTION === "" ? null : v.TURNSTILE_ACTION,
+          verifyUrl: v.TURNSTILE_VERIFY_URL,
+          timeoutMs: v.TURNSTILE_TIMEOUT_MS,
+        }
+      : null,
     testNumbers: new Map(v.TEST_PHONE_NUMBERS.map((entry) => entry.split(":") as [string, string])),
     numbers: {
       blockedTypes: v.BLOCKED_NUMBER_TYPES,

@@ -5,6 +5,8 @@
 export const ERROR_CODES = {
   invalid_request: { status: 400, message: "The request body or parameters are not valid." },
   invalid_phone: { status: 400, message: "The phone number is not a valid E.164 number." },
+  captcha_required: { status: 400, message: "Complete the bot check and send its token as captchaToken." },
+  captcha_invalid: { status: 400, message: "The bot check token is not valid (expired, already used, or from another site). Complete the check again." },
   phone_not_supported: { status: 400, message: "Sign-in codes cannot be sent to this phone number." },
   payload_too_large: { status: 413, message: "The request body is too large." },
   unsupported_media_type: { status: 415, message: "Send the body as application/json." },

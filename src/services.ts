@@ -9,6 +9,7 @@ import { DurableAttemptCounter } from "./adapters/durable-object/attempt-counter
 import { DurableOtpLedger } from "./adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "./adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "./adapters/durable-object/session-store";
+import { TurnstileVerifier } from "./adapters/turnstile/captcha-verifier";
 import { TwilioLineTypeLookup } from "./adapters/twilio/line-type-lookup";
 import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
 import { createUpstashClient } from "./adapters/upstash/client";
@@ -182,6 +183,12 @@ export async function buildServices(
       blocked: new Set(config.numbers.blockedTypes),
       allowCountries: config.numbers.allowCountries ? new Set(config.numbers.allowCountries) : null,
       denyCountries: new Set(config.numbers.denyCountries),
+    },
+    botCheck: {
+      verifier: config.turnstile ? new TurnstileVerifier(config.turnstile) : null,
+      mode: config.turnstile?.mode ?? "always",
+      hostnames: new Set(config.turnstile?.hostnames ?? []),
+      action: config.turnstile?.action ?? null,
     },
     lineTypes: {
       lookup: lineTypeLookup(config),

@@ -78,7 +78,7 @@ authRoutes.openapi(
     responses: {
       200: jsonResponse("Code sent (or, for an unknown phone, the same answer)", RequestOtpResponse),
       ...errorResponses({
-        400: ["invalid_request", "invalid_phone", "phone_not_supported"],
+        400: ["invalid_request", "invalid_phone", "phone_not_supported", "captcha_required", "captcha_invalid"],
         409: ["idempotency_key_in_use"],
         422: ["idempotency_key_reused"],
         ...jsonBodyErrors,

@@ -28,7 +28,12 @@ export const IdempotencyHeaders = z.object({
 });
 
 export const RequestOtpBody = z
-  .strictObject({ phone: PhoneSchema })
+  .strictObject({
+    phone: PhoneSchema,
+    captchaToken: z.string().min(1).max(2048).optional().openapi({
+      description: "The Cloudflare Turnstile token from the widget, when the deployment has a bot check (TURNSTILE_SECRET_KEY)",
+    }),
+  })
   .openapi("RequestOtpBody", { example: { phone: EXAMPLE_PHONE } });
 
 export const RequestOtpResponse = z
@@ -122,6 +127,8 @@ export const ErrorSchema = errorSchema(ALL_CODES).openapi("Error");
 const WHEN: Partial<Record<ErrorCode, string>> = {
   invalid_request: "the body or query fails its schema (wrong types, extra fields, malformed JSON)",
   invalid_phone: "not an E.164 number, or not a valid number for its country",
+  captcha_required: "the deployment has a bot check (TURNSTILE_SECRET_KEY; with TURNSTILE_MODE=adaptive once the address has used half its send budget) and no `captchaToken` was sent; nothing was sent",
+  captcha_invalid: "siteverify refused the `captchaToken` (unknown, expired or already used) or it was issued on another hostname or for another action; nothing was sent",
   phone_not_supported: "the number is of a kind that is never a person's phone (BLOCKED_NUMBER_TYPES: premium rate, toll free, satellite, …), its country is not served (SMS_COUNTRIES_ALLOW, SMS_COUNTRIES_DENY), or the carrier lookup found a blocked line type (LOOKUP_BLOCKED_LINE_TYPES, e.g. non-fixed VoIP); nothing was sent",
   otp_invalid: "wrong code; `attemptsRemaining` says how many tries are left",
   otp_expired: "no live code for this phone (expired, used, or never sent)",

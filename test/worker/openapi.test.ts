@@ -53,7 +53,7 @@ const SESSION = ["unauthorized", "session_revoked"];
 /** Exactly the error codes each operation can return, per status. */
 const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/request-otp": {
-    400: ["invalid_request", "invalid_phone", "phone_not_supported"],
+    400: ["invalid_request", "invalid_phone", "phone_not_supported", "captcha_required", "captcha_invalid"],
     409: ["idempotency_key_in_use"],
     422: ["idempotency_key_reused"],
     413: ["payload_too_large"],

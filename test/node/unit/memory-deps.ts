@@ -176,6 +176,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     },
     numberPolicy: { blocked: new Set(), allowCountries: null, denyCountries: new Set() },
     testNumbers: new Map(),
+    botCheck: { verifier: null, mode: "always", hostnames: new Set(), action: null },
     lineTypes: { lookup: null, cache: { get: async () => null, put: async () => undefined }, blocked: new Set(), onFailure: "allow", cacheMs: 0 },
     keys: await secretKeys(secret(), secret(), secret()),
     ledger: new MemoryOtpLedger(),

@@ -1,0 +1,79 @@
+import { AuthError } from "../errors";
+import type { SecretKeys } from "../lib/keys";
+import type { BotCheckDeps } from "./bot-check";
+import type { LineTypeDeps } from "./line-type";
+import type { NumberPolicy } from "./number-policy";
+import { parseE164, type Phone } from "./phone";
+import type { AuthEvent, AuthEventSink, OtpLedger, OtpPurpose, RateDecision, RateLimiter, SmsSender, UserStore } from "./ports";
+import type { SessionDeps } from "./sessions";
+
+/** What sending and checking codes share: their dependencies, the client, and small helpers. */
+
+export interface OtpPolicy {
+  ttlSeconds: number;
+  resendCooldownSeconds: number;
+  maxSendsPerHour: number;
+  maxAttempts: number;
+  lockoutSeconds: number;
+  failureWindowSeconds: number;
+  smsTemplate: string;
+  ipSendLimit: number;
+  ipVerifyLimit: number;
+  ipWindowSeconds: number;
+}
+
+export interface SignInDeps extends SessionDeps, LineTypeDeps, BotCheckDeps {
+  policy: OtpPolicy;
+  /** Which numbers may be sent a code at all (FRAUD-01). */
+  numberPolicy: NumberPolicy;
+  /** TEST_PHONE_NUMBERS: E.164 → fixed code, never sent an SMS (FRAUD-08). */
+  testNumbers: ReadonlyMap<string, string>;
+  keys: SecretKeys;
+  /** Per-phone codes, send quotas and attempt counting (one port per step). */
+  ledger: OtpLedger;
+  /** High-volume per-IP limits. */
+  ipLimiter: RateLimiter;
+  sms: SmsSender;
+  users: UserStore;
+  events: AuthEventSink;
+  now: () => number;
+}
+
+export interface ClientContext {
+  /** Per-IP limit subject: the IPv4 address or the IPv6 /64 (see ipLimitSubject); "unknown" when absent. */
+  ip: string;
+  userAgent: string | null;
+  /** The request's country from Cloudflare's metadata (`request.cf.country`); null when absent. */
+  country: string | null;
+}
+
+export interface OtpSent {
+  status: "sent";
+  expiresIn: number;
+  resendAfter: number;
+}
+
+/** Whole seconds for a Retry-After header, at least 1. */
+export const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** The fields every OTP event of this phone carries: masked hash, country, purpose, and whether it is a test number. */
+export function eventBase(deps: SignInDeps, phone: Phone, hash: string, purpose: OtpPurpose): Pick<AuthEvent, "phoneHash" | "country" | "purpose" | "testNumber"> {
+  return {
+    phoneHash: hash,
+    country: phone.country ?? undefined,
+    ...(purpose === "sign_in" ? {} : { purpose }),
+    ...(deps.testNumbers.has(phone.e164) ? { testNumber: true as const } : {}),
+  };
+}
+
+export function requirePhone(input: string): Phone {
+  const phone = parseE164(input);
+  if (!phone) throw new AuthError("invalid_phone");
+  return phone;
+}
+
+/** A granted IP hit, or the refusal/failure to answer with. */
+export function ipVerdict(result: PromiseSettledResult<RateDecision>): { error: unknown } | { retryAfterMs: number } | null {
+  if (result.status === "rejected") return { error: result.reason };
+  return result.value.allowed ? null : { retryAfterMs: result.value.retryAfterMs };
+}

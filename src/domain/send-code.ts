@@ -1,0 +1,129 @@
+import { AuthError } from "../errors";
+import { phoneHash } from "../lib/keys";
+import { captchaNeeded, checkCaptcha } from "./bot-check";
+import { screenLineType } from "./line-type";
+import { numberRefusal } from "./number-policy";
+import { eventBase, ipVerdict, retryAfter, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
+import { generateOtp, otpDigest, renderSms } from "./otp";
+import type { Phone } from "./phone";
+import { SmsSendError, SmsSendUnconfirmed, type OtpPurpose } from "./ports";
+
+/**
+ * Sends a code for `purpose` under the phone's limits (lockout, cooldown,
+ * hourly quota: shared by every purpose) and the per-IP send budget. The
+ * code is bound to its purpose (OTP-10): a step-up code cannot sign in.
+ */
+export async function sendCode(
+  deps: SignInDeps,
+  phone: Phone,
+  client: ClientContext,
+  purpose: OtpPurpose,
+  /** Sign-in only: the Turnstile token ("" when none was sent); a step-up has a session instead. */
+  captchaToken: string | null = null,
+): Promise<OtpSent> {
+  const { policy, ledger, events } = deps;
+  const hash = await phoneHash(deps.keys, phone.e164);
+  const now = deps.now();
+  const base = eventBase(deps, phone, hash, purpose);
+  // A configured test number (FRAUD-08) gets its fixed code and no SMS, under
+  // every limit below; it is exempt only from the number policy, since no
+  // message ever leaves for it.
+  const testCode = deps.testNumbers.get(phone.e164);
+  // Free, offline and first (FRAUD-01): a number that is never a person's
+  // phone, or outside the served countries, costs no counter and no SMS. The
+  // client learns only that the number is not supported, not which rule.
+  const refusal = testCode === undefined ? numberRefusal(deps.numberPolicy, phone) : null;
+  if (refusal) {
+    events.emit({ event: "otp.requested", outcome: "denied", reason: refusal, ...base });
+    throw new AuthError("phone_not_supported");
+  }
+  // The bot check, always on: before any counter is spent (FRAUD-09).
+  const captcha = captchaToken !== null && deps.botCheck.mode === "always" && captchaNeeded(deps.botCheck, 0, 1);
+  if (captcha) await checkCaptcha(deps, captchaToken || undefined, base);
+  const code = testCode ?? generateOtp();
+  const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, code);
+
+  // The per-IP limit and the phone's ledger step (lockout, cooldown, hourly
+  // quota, store the code: atomic) are independent, so they share one round
+  // trip. A locked-out phone is sent nothing (SEND-08). When the IP limit
+  // refuses (or cannot answer) the ledger's issue is withdrawn, giving the
+  // phone its slot back; the IP slot stays charged, since the request did
+  // come from that address.
+  const [ip, issued] = await Promise.allSettled([
+    deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
+    ledger.issue(hash, purpose, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
+  ]);
+  const ticket = issued.status === "fulfilled" && issued.value.issued ? issued.value.ticket : null;
+  const ipRefusal = ipVerdict(ip);
+  if (ipRefusal && ticket) await ledger.withdraw(hash, purpose, ticket, now).catch(() => undefined);
+  // A limiter or ledger that cannot answer fails closed (SEND-06).
+  if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
+  if (ipRefusal) {
+    events.emit({ event: "otp.requested", outcome: "denied", reason: "ip_limit", ...base });
+    throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(ipRefusal.retryAfterMs) });
+  }
+  if (issued.status === "rejected") throw issued.reason;
+  if (!issued.value.issued) {
+    const { reason, retryAfterMs } = issued.value;
+    events.emit({ event: "otp.requested", outcome: "denied", reason, ...base });
+    throw new AuthError(reason === "locked_out" ? "too_many_attempts" : "rate_limited", { retryAfterSeconds: retryAfter(retryAfterMs) });
+  }
+  // Adaptive bot check: once this address has used half its send budget.
+  const ipUsed = ip.status === "fulfilled" && ip.value.allowed ? policy.ipSendLimit - ip.value.remaining : 0;
+  if (captchaToken !== null && !captcha && captchaNeeded(deps.botCheck, ipUsed, policy.ipSendLimit)) {
+    const refused = await checkCaptcha(deps, captchaToken || undefined, base).then(() => null, (err: unknown) => err);
+    if (refused) {
+      await ledger.withdraw(hash, purpose, issued.value.ticket, now).catch(() => undefined);
+      throw refused;
+    }
+  }
+  // No line for an accepted request: the send's outcome (otp.sent,
+  // otp.send_failed, otp.send_unconfirmed) follows in the same request and
+  // says it, and under `wrangler dev` each console line costs ~2 ms of CPU.
+
+  const sent: OtpSent = { status: "sent", expiresIn: policy.ttlSeconds, resendAfter: policy.resendCooldownSeconds };
+  if (testCode !== undefined) {
+    events.emit({ event: "otp.sent", outcome: "success", reason: "test_number", ...base });
+    return sent;
+  }
+  // The paid lookup last, once every free check and limit has passed (FRAUD-02).
+  const issuedTicket = issued.value.ticket;
+  await screenLineType(deps, phone.e164, hash, base, () => ledger.withdraw(hash, purpose, issuedTicket, now));
+  try {
+    await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
+  } catch (err) {
+    if (err instanceof SmsSendUnconfirmed) {
+      // No answer from the provider (SEND-08): the message may have left and
+      // may still arrive. Refunding here would let anyone get unlimited
+      // messages sent by making the provider slow, so the slot stays charged
+      // and the code stays valid. A timeout is answered as a send; a failed
+      // connection (the provider is likely unreachable) is reported as a
+      // failure, so an outage shows, but still refunds nothing.
+      events.emit({ event: "otp.send_unconfirmed", outcome: "failure", reason: err.reason, ...base });
+      if (err.timedOut) return sent;
+      throw new AuthError("sms_send_failed", { cause: err });
+    }
+    if (!(err instanceof SmsSendError)) {
+      // An unexpected failure says nothing about whether the message left:
+      // nothing is refunded (the safe side), and the client gets the error.
+      events.emit({ event: "otp.send_failed", outcome: "failure", reason: "unexpected", ...base });
+      throw new AuthError("sms_send_failed", { cause: err });
+    }
+    // The provider refused it: the message never left, so the code is
+    // withdrawn (an earlier code still live is pending again) and the phone
+    // gets its slot back (SEND-05). Best effort; the
+    // send error wins.
+    await ledger.withdraw(hash, purpose, issued.value.ticket, now).catch(() => undefined);
+    events.emit({
+      event: "otp.send_failed",
+      outcome: "failure",
+      reason: err.reason,
+      ...base,
+      ...(err.providerStatus !== undefined ? { providerStatus: err.providerStatus } : {}),
+      ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
+    });
+    throw new AuthError("sms_send_failed", { cause: err });
+  }
+  events.emit({ event: "otp.sent", outcome: "success", ...base });
+  return sent;
+}
