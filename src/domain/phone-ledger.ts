@@ -34,6 +34,21 @@ export interface Attempts {
   lockedUntil: number;
   /** When the count no longer matters (lockout end or quiet window); 0 when nothing is counted. */
   forgetAt: number;
+  /**
+   * Lockouts in a row without a success (FRAUD-06): each one lasts twice the
+   * one before, up to MAX_LOCKOUT_MS. Absent on states stored before it was kept.
+   */
+  lockouts?: number;
+}
+
+/** The longest lockout, however many came before (FRAUD-06). */
+export const MAX_LOCKOUT_MS = 24 * 3600_000;
+/** A run of lockouts is forgotten only after this long without an attempt once the last one ended. */
+export const LOCKOUT_MEMORY_MS = 24 * 3600_000;
+
+/** How long the next lockout lasts after `before` lockouts in a row: the base, doubled each time, capped. */
+export function lockoutLength(baseMs: number, before: number): number {
+  return Math.min(MAX_LOCKOUT_MS, baseMs * 2 ** Math.min(before, 16));
 }
 
 export type CheckStep =
@@ -42,7 +57,7 @@ export type CheckStep =
   | { status: "locked"; retryAfterMs: number }
   | { status: "wrong"; attemptsRemaining: number };
 
-export const NO_ATTEMPTS: Readonly<Attempts> = { count: 0, lastAt: 0, lockedUntil: 0, forgetAt: 0 };
+export const NO_ATTEMPTS: Readonly<Attempts> = { count: 0, lastAt: 0, lockedUntil: 0, forgetAt: 0, lockouts: 0 };
 
 export function emptyLedger(): LedgerState {
   return { codes: {}, replaced: {}, sends: [], attempts: { ...NO_ATTEMPTS } };
@@ -57,18 +72,30 @@ export function lockoutLeft(attempts: Attempts, now: number): number {
  * Counts one attempt: refused while locked out (and then nothing changes: a
  * lockout is never extended by knocking on it, OTP-09); otherwise the count
  * starts afresh after a lockout ended or a quiet window, and reaching
- * maxAttempts locks. The one attempt rule of both profiles: the PhoneLedger
- * uses it inside checkCode, the production AttemptCounter on its own.
+ * maxAttempts locks. Each lockout in a row without a success lasts twice the
+ * one before (15 min, 30 min, 1 h, … capped at 24 h; FRAUD-06), so the wrong
+ * codes evaluated for one phone without a success are bounded: at the
+ * default 3 attempts, at most 24 in any 24 hours. Why: a fixed lockout lets
+ * a patient attacker guess 3 codes every 15 minutes forever (288 a day). The
+ * run is forgotten after a success, or LOCKOUT_MEMORY_MS without attempts
+ * once the last lockout ended. The one attempt rule of both profiles: the
+ * PhoneLedger uses it inside checkCode, the production AttemptCounter on its own.
  */
 export function countAttempt(attempts: Attempts, policy: AttemptPolicy, now: number): { decision: AttemptDecision; attempts: Attempts } {
   const locked = lockoutLeft(attempts, now);
   if (locked > 0) return { decision: { allowed: false, retryAfterMs: locked }, attempts };
   const fresh = attempts.lockedUntil !== 0 || now - attempts.lastAt > policy.windowMs;
+  // A run of lockouts survives the end of each lockout; only a quiet spell of LOCKOUT_MEMORY_MS forgets it.
+  const quietSince = Math.max(attempts.lastAt, attempts.lockedUntil);
+  const before = now - quietSince > LOCKOUT_MEMORY_MS ? 0 : (attempts.lockouts ?? 0);
   const count = (fresh ? 0 : attempts.count) + 1;
-  const lockedUntil = count >= policy.maxAttempts ? now + policy.lockoutMs : 0;
+  const locks = count >= policy.maxAttempts;
+  const lockedUntil = locks ? now + lockoutLength(policy.lockoutMs, before) : 0;
+  const lockouts = locks ? before + 1 : before;
+  const forgetAt = Math.max(lockedUntil, now + policy.windowMs, lockouts > 0 ? Math.max(lockedUntil, now) + LOCKOUT_MEMORY_MS : 0);
   return {
     decision: { allowed: true, attemptsRemaining: Math.max(0, policy.maxAttempts - count) },
-    attempts: { count, lastAt: now, lockedUntil, forgetAt: Math.max(lockedUntil, now + policy.windowMs) },
+    attempts: { count, lastAt: now, lockedUntil, forgetAt, lockouts },
   };
 }
 

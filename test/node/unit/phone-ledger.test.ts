@@ -5,7 +5,7 @@
  * StrykerJS can mutate it.
  */
 import { describe, expect, it } from "vitest";
-import { checkCode, emptyLedger, HOUR_MS, issueCode, nextWakeAt, sweepLedger } from "../../../src/domain/phone-ledger";
+import { checkCode, countAttempt, emptyLedger, HOUR_MS, issueCode, LOCKOUT_MEMORY_MS, MAX_LOCKOUT_MS, NO_ATTEMPTS, nextWakeAt, sweepLedger, type Attempts } from "../../../src/domain/phone-ledger";
 import { otpLedgerContract } from "../../contracts/otp-ledger.contract";
 import { MemoryOtpLedger } from "./memory-deps";
 
@@ -42,7 +42,11 @@ describe("ledger housekeeping (alarms)", () => {
     expect(nextWakeAt(s)).toBe(HOUR_MS);
     sweepLedger(s, HOUR_MS + 10);
     expect(s.attempts.lockedUntil).toBe(2 * HOUR_MS + 10);
+    // FRAUD-06: the run of lockouts is remembered for a quiet day after the lockout ends.
     sweepLedger(s, 2 * HOUR_MS + 10);
+    expect(s.attempts.lockouts).toBe(1);
+    expect(nextWakeAt(s)).toBe(2 * HOUR_MS + 10 + LOCKOUT_MEMORY_MS);
+    sweepLedger(s, 2 * HOUR_MS + 10 + LOCKOUT_MEMORY_MS);
     expect(nextWakeAt(s)).toBeNull();
   });
 
@@ -68,5 +72,75 @@ describe("ledger housekeeping (alarms)", () => {
     sweepLedger(s, 100_000);
     expect(s.replaced).toEqual({});
     expect(s.codes.sign_in?.digest).toBe("b");
+  });
+});
+
+describe("escalating lockouts (FRAUD-06)", () => {
+  const rule = { maxAttempts: 3, lockoutMs: 15 * 60_000, windowMs: HOUR_MS };
+
+  /** An attacker who guesses wrong at every moment an attempt is allowed, for `hours`; the times each guess was evaluated. */
+  function relentless(hours: number, start = 0): number[] {
+    let state: Attempts = { ...NO_ATTEMPTS };
+    const evaluated: number[] = [];
+    for (let t = start; t < start + hours * HOUR_MS; ) {
+      const { decision, attempts } = countAttempt(state, rule, t);
+      if (decision.allowed) {
+        evaluated.push(t);
+        state = attempts;
+        t += 1000;
+      } else {
+        t += decision.retryAfterMs;
+      }
+    }
+    return evaluated;
+  }
+
+  it("FRAUD-06: each lockout in a row doubles (15 min, 30 min, 1 h, …) up to 24 h", () => {
+    let state: Attempts = { ...NO_ATTEMPTS };
+    const lengths: number[] = [];
+    let t = 0;
+    for (let lock = 0; lock < 10; lock++) {
+      for (let i = 0; i < 3; i++) state = countAttempt(state, rule, t).attempts;
+      lengths.push(state.lockedUntil - t);
+      t = state.lockedUntil;
+    }
+    const m = 60_000;
+    expect(lengths).toEqual([15 * m, 30 * m, 60 * m, 120 * m, 240 * m, 480 * m, 960 * m, MAX_LOCKOUT_MS, MAX_LOCKOUT_MS, MAX_LOCKOUT_MS]);
+  });
+
+  it("FRAUD-06: at default settings at most 24 wrong codes are evaluated in any 24 hours, however long the attack", () => {
+    const times = relentless(24 * 7);
+    let worst = 0;
+    for (let i = 0; i < times.length; i++) {
+      let j = i;
+      while (j < times.length && times[j]! < times[i]! + 24 * HOUR_MS) j++;
+      worst = Math.max(worst, j - i);
+    }
+    expect(worst).toBeLessThanOrEqual(24);
+    // And far below NIST SP 800-63B's 100 consecutive failures over a whole week.
+    expect(times.length).toBeLessThan(50);
+    // A fixed 15-minute lockout would have allowed 288 a day.
+  });
+
+  it("FRAUD-06: a success forgets the run; so does a quiet day after the last lockout, and not less", () => {
+    let state: Attempts = { ...NO_ATTEMPTS };
+    for (let i = 0; i < 3; i++) state = countAttempt(state, rule, 0).attempts;
+    for (let i = 0; i < 3; i++) state = countAttempt(state, rule, state.lockedUntil).attempts;
+    expect(state.lockouts).toBe(2);
+    const end = state.lockedUntil;
+    // Back within a day of the lockout's end: the next lockout is longer still.
+    let soon = state;
+    for (let i = 0; i < 3; i++) soon = countAttempt(soon, rule, end + LOCKOUT_MEMORY_MS - 1000).attempts;
+    expect(soon.lockedUntil - (end + LOCKOUT_MEMORY_MS - 1000)).toBe(60 * 60_000);
+    // After a quiet day: back to 15 minutes.
+    let later = state;
+    for (let i = 0; i < 3; i++) later = countAttempt(later, rule, end + LOCKOUT_MEMORY_MS + 1000).attempts;
+    expect(later.lockedUntil - (end + LOCKOUT_MEMORY_MS + 1000)).toBe(15 * 60_000);
+    // A right code resets everything (checkCode's success path).
+    const s = emptyLedger();
+    issueCode(s, "sign_in", "right", "t", { ttlMs: 10 * HOUR_MS, cooldownMs: 0, maxSendsPerHour: 10 }, 0);
+    s.attempts = { ...state, lockedUntil: 0 };
+    expect(checkCode(s, "sign_in", "right", rule, end + 1).status).toBe("verified");
+    expect(s.attempts).toEqual(NO_ATTEMPTS);
   });
 });
