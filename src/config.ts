@@ -102,6 +102,13 @@ const schema = z
     TURNSTILE_ACTION: z.string().trim().default("request_otp"),
     TURNSTILE_VERIFY_URL: z.url().default("https://challenges.cloudflare.com/turnstile/v0/siteverify"),
     TURNSTILE_TIMEOUT_MS: int(3000, 500, 10000),
+    // 0: off (counted, never refused).
+    SMS_PREFIX_HOURLY_LIMIT: int(20, 0, 100000),
+    SMS_COUNTRY_DAILY_LIMITS: csv.pipe(z.array(z.string().regex(/^([A-Z]{2}|\*):\d{1,9}$/, "must list CC:N entries (IN:5000,GB:500,*:1000)"))),
+    SMS_DAILY_BUDGET: int(0, 0, 100_000_000),
+    CONVERSION_MIN_SENDS: int(20, 0, 100000),
+    CONVERSION_MIN_RATE: z.coerce.number().min(0).max(1).default(0.2),
+    CONVERSION_BLOCK_SECONDS: int(3600, 60, 7 * 86400),
     TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
     ALLOW_TEST_NUMBERS_IN_PRODUCTION: z.enum(["true", "false"]).default("false"),
     // `none` blocks no number type; unset: the types that are never a person's phone.
@@ -305,6 +312,13 @@ export interface Config {
     readonly verifyUrl: string;
     readonly timeoutMs: number;
   } | null;
+  /** SMS budgets (src/domain/budgets.ts); Infinity: no limit. */
+  readonly budgets: {
+    readonly prefixHourly: number;
+    readonly countryDaily: ReadonlyMap<string, number>;
+    readonly globalDaily: number;
+    readonly conversion: { readonly minSends: number; readonly minRate: number; readonly blockMs: number };
+  };
   /** Test phone numbers (E.164 → fixed code): never sent an SMS, same limits. */
   readonly testNumbers: ReadonlyMap<string, string>;
   /** Which numbers may be sent a code at all (src/domain/number-policy.ts). */
@@ -442,6 +456,12 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
           timeoutMs: v.TURNSTILE_TIMEOUT_MS,
         }
       : null,
+    budgets: {
+      prefixHourly: v.SMS_PREFIX_HOURLY_LIMIT === 0 ? Infinity : v.SMS_PREFIX_HOURLY_LIMIT,
+      countryDaily: new Map(v.SMS_COUNTRY_DAILY_LIMITS.map((e) => [e.split(":")[0]!, Number(e.split(":")[1])] as [string, number])),
+      globalDaily: v.SMS_DAILY_BUDGET === 0 ? Infinity : v.SMS_DAILY_BUDGET,
+      conversion: { minSends: v.CONVERSION_MIN_SENDS, minRate: v.CONVERSION_MIN_RATE, blockMs: v.CONVERSION_BLOCK_SECONDS * 1000 },
+    },
     testNumbers: new Map(v.TEST_PHONE_NUMBERS.map((entry) => entry.split(":") as [string, string])),
     numbers: {
       blockedTypes: v.BLOCKED_NUMBER_TYPES,

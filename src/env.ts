@@ -1,4 +1,5 @@
 import type { AttemptCounter } from "./durable-objects/attempt-counter";
+import type { BudgetLedger } from "./durable-objects/budget-ledger";
 import type { ChallengeVault } from "./durable-objects/challenge-vault";
 import type { DevOutbox } from "./durable-objects/dev-outbox";
 import type { IdempotencyVault } from "./durable-objects/idempotency-vault";
@@ -20,6 +21,8 @@ export interface Env {
   CHALLENGE_VAULT: DurableObjectNamespace<ChallengeVault>;
   /** Idempotency-Key records in the embedded profile (Upstash holds them in the production one). */
   IDEMPOTENCY_VAULT: DurableObjectNamespace<IdempotencyVault>;
+  /** SMS budgets in the embedded profile (Upstash holds them in the production one). */
+  BUDGET_LEDGER: DurableObjectNamespace<BudgetLedger>;
   /** Only in the MongoDB build (wrangler --env mongo). */
   MONGO_GATEWAY?: DurableObjectNamespace<MongoGateway>;
   [setting: string]: unknown;

@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 
 export { AttemptCounter } from "./durable-objects/attempt-counter";
+export { BudgetLedger } from "./durable-objects/budget-ledger";
 export { ChallengeVault } from "./durable-objects/challenge-vault";
 export { DevOutbox } from "./durable-objects/dev-outbox";
 export { IdempotencyVault } from "./durable-objects/idempotency-vault";

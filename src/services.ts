@@ -3,6 +3,7 @@ import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1CredentialStore } from "./adapters/d1/credential-store";
 import { D1LineTypeCache } from "./adapters/d1/line-type-cache";
 import { D1UserStore } from "./adapters/d1/user-store";
+import { DurableBudgetStore } from "./adapters/durable-object/budget-store";
 import { DurableChallengeStore } from "./adapters/durable-object/challenge-store";
 import { DurableIdempotencyStore } from "./adapters/durable-object/idempotency-store";
 import { DurableAttemptCounter } from "./adapters/durable-object/attempt-counter";
@@ -13,6 +14,7 @@ import { TurnstileVerifier } from "./adapters/turnstile/captcha-verifier";
 import { TwilioLineTypeLookup } from "./adapters/twilio/line-type-lookup";
 import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
 import { createUpstashClient } from "./adapters/upstash/client";
+import { UpstashBudgetStore } from "./adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "./adapters/upstash/line-type-cache";
@@ -23,6 +25,7 @@ import type { Config } from "./config";
 import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
 import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
 import type { BiometricDeps } from "./domain/ceremony";
+import type { BudgetStore } from "./domain/budgets";
 import type { IdempotencyStore } from "./domain/idempotency";
 import type { LineTypeCache, LineTypeLookup } from "./domain/line-type";
 import type { PinDeps } from "./domain/pin";
@@ -80,6 +83,7 @@ interface Stores {
   challenges: ChallengeStore;
   idempotency: IdempotencyStore;
   lineTypeCache: LineTypeCache;
+  budgetStore: BudgetStore;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -95,6 +99,7 @@ function stores(env: Env, config: Config): Stores {
       challenges: new UpstashChallengeStore(redis, t),
       idempotency: new UpstashIdempotencyStore(redis, t),
       lineTypeCache: new UpstashLineTypeCache(redis, t),
+      budgetStore: new UpstashBudgetStore(redis, t),
     };
   }
   return {
@@ -104,6 +109,7 @@ function stores(env: Env, config: Config): Stores {
     challenges: new DurableChallengeStore(env.CHALLENGE_VAULT, t),
     idempotency: new DurableIdempotencyStore(env.IDEMPOTENCY_VAULT, t),
     lineTypeCache: new D1LineTypeCache(env.DB, t),
+    budgetStore: new DurableBudgetStore(env.BUDGET_LEDGER, t),
   };
 }
 
@@ -141,6 +147,7 @@ function announceProfile(env: Env, config: Config): void {
     challenges: config.upstash ? "upstash-redis" : "durable-object (ChallengeVault)",
     idempotencyKeys: config.upstash ? "upstash-redis" : "durable-object (IdempotencyVault)",
     lineTypeCache: config.upstash ? "upstash-redis" : "d1",
+    smsBudgets: config.upstash ? "upstash-redis" : "durable-object (BudgetLedger)",
     lineTypeLookup: config.lookup.provider,
     sms: config.sms.provider,
   });
@@ -158,7 +165,7 @@ export async function buildServices(
   waitUntil: (work: Promise<unknown>) => void = () => undefined,
 ): Promise<Services> {
   announceProfile(env, config);
-  const { lineTypeCache, ...storage } = stores(env, config);
+  const { lineTypeCache, budgetStore, ...storage } = stores(env, config);
   const [keys, signingKey, users, credentials] = await Promise.all([
     secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey, config.secrets.pinPepper),
     loadSigningKey(config.jwt.privateJwk),
@@ -184,6 +191,7 @@ export async function buildServices(
       allowCountries: config.numbers.allowCountries ? new Set(config.numbers.allowCountries) : null,
       denyCountries: new Set(config.numbers.denyCountries),
     },
+    budgets: { store: budgetStore, ...config.budgets },
     botCheck: {
       verifier: config.turnstile ? new TurnstileVerifier(config.turnstile) : null,
       mode: config.turnstile?.mode ?? "always",

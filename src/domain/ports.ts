@@ -278,7 +278,8 @@ export type AuthEventName =
   | "pin.verified"
   | "pin.failed"
   | "pin.locked"
-  | "lookup.failed";
+  | "lookup.failed"
+  | "budget.tripped";
 
 export interface AuthEvent {
   event: AuthEventName;

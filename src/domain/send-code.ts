@@ -1,6 +1,7 @@
 import { AuthError } from "../errors";
 import { phoneHash } from "../lib/keys";
 import { captchaNeeded, checkCaptcha } from "./bot-check";
+import { chargeBudgets } from "./budgets";
 import { screenLineType } from "./line-type";
 import { numberRefusal } from "./number-policy";
 import { eventBase, ipVerdict, retryAfter, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
@@ -43,19 +44,25 @@ export async function sendCode(
   const code = testCode ?? generateOtp();
   const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, code);
 
-  // The per-IP limit and the phone's ledger step (lockout, cooldown, hourly
-  // quota, store the code: atomic) are independent, so they share one round
-  // trip. A locked-out phone is sent nothing (SEND-08). When the IP limit
-  // refuses (or cannot answer) the ledger's issue is withdrawn, giving the
-  // phone its slot back; the IP slot stays charged, since the request did
-  // come from that address.
-  const [ip, issued] = await Promise.allSettled([
+  // The per-IP limit, the phone's ledger step (lockout, cooldown, hourly
+  // quota, store the code: atomic) and the SMS budgets (FRAUD-03/04: prefix,
+  // country, daily; all or none) are independent, so they share one round
+  // trip. A locked-out phone is sent nothing (SEND-08). Whatever one of them
+  // refuses, the others' charges are given back: the ledger's issue is
+  // withdrawn (the phone gets its slot back) and the budgets refunded; the IP
+  // slot stays charged, since the request did come from that address. A test
+  // number sends nothing, so it spends no budget.
+  const [ip, issued, budget] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
     ledger.issue(hash, purpose, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
+    testCode === undefined ? chargeBudgets(deps, phone, now, base) : Promise.resolve([]),
   ]);
   const ticket = issued.status === "fulfilled" && issued.value.issued ? issued.value.ticket : null;
+  const charged = budget.status === "fulfilled" ? budget.value : [];
+  const refund = (): Promise<void> => (charged.length > 0 ? deps.budgets.store.refund(charged, now).catch(() => undefined) : Promise.resolve());
   const ipRefusal = ipVerdict(ip);
-  if (ipRefusal && ticket) await ledger.withdraw(hash, purpose, ticket, now).catch(() => undefined);
+  const refused = ipRefusal !== null || !ticket || budget.status === "rejected";
+  if (refused) await Promise.all([ticket ? ledger.withdraw(hash, purpose, ticket, now).catch(() => undefined) : undefined, refund()]);
   // A limiter or ledger that cannot answer fails closed (SEND-06).
   if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
   if (ipRefusal) {
@@ -68,12 +75,13 @@ export async function sendCode(
     events.emit({ event: "otp.requested", outcome: "denied", reason, ...base });
     throw new AuthError(reason === "locked_out" ? "too_many_attempts" : "rate_limited", { retryAfterSeconds: retryAfter(retryAfterMs) });
   }
+  if (budget.status === "rejected") throw budget.reason;
   // Adaptive bot check: once this address has used half its send budget.
   const ipUsed = ip.status === "fulfilled" && ip.value.allowed ? policy.ipSendLimit - ip.value.remaining : 0;
   if (captchaToken !== null && !captcha && captchaNeeded(deps.botCheck, ipUsed, policy.ipSendLimit)) {
     const refused = await checkCaptcha(deps, captchaToken || undefined, base).then(() => null, (err: unknown) => err);
     if (refused) {
-      await ledger.withdraw(hash, purpose, issued.value.ticket, now).catch(() => undefined);
+      await Promise.all([ledger.withdraw(hash, purpose, issued.value.ticket, now).catch(() => undefined), refund()]);
       throw refused;
     }
   }
@@ -86,9 +94,13 @@ export async function sendCode(
     events.emit({ event: "otp.sent", outcome: "success", reason: "test_number", ...base });
     return sent;
   }
-  // The paid lookup last, once every free check and limit has passed (FRAUD-02).
   const issuedTicket = issued.value.ticket;
-  await screenLineType(deps, phone.e164, hash, base, () => ledger.withdraw(hash, purpose, issuedTicket, now));
+  const withdraw = (): Promise<void> => ledger.withdraw(hash, purpose, issuedTicket, now);
+  // The paid lookup last, once every free check and limit has passed (FRAUD-02).
+  await screenLineType(deps, phone.e164, hash, base, withdraw).catch(async (err: unknown) => {
+    await refund();
+    throw err;
+  });
   try {
     await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
   } catch (err) {
@@ -111,9 +123,9 @@ export async function sendCode(
     }
     // The provider refused it: the message never left, so the code is
     // withdrawn (an earlier code still live is pending again) and the phone
-    // gets its slot back (SEND-05). Best effort; the
-    // send error wins.
-    await ledger.withdraw(hash, purpose, issued.value.ticket, now).catch(() => undefined);
+    // gets its slot back (SEND-05), and the budgets their unit. Best effort;
+    // the send error wins.
+    await Promise.all([withdraw().catch(() => undefined), refund()]);
     events.emit({
       event: "otp.send_failed",
       outcome: "failure",

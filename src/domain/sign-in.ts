@@ -1,4 +1,5 @@
 import { encryptPhone, phoneHash } from "../lib/keys";
+import { recordConversion } from "./budgets";
 import { checkCode } from "./check-code";
 import { eventBase, requirePhone, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
 import { sendCode } from "./send-code";
@@ -34,6 +35,8 @@ export async function verifyOtp(
   // The user is found or created only once the guess is known right, idempotently under races.
   const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now));
   deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
+  // The prefix converted: what tells real traffic from pumping (FRAUD-04).
+  deps.background("budgets.conversion", () => recordConversion(deps, phone, now));
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...eventBase(deps, phone, hash, "sign_in") });
   const issued = await issueSession(deps, found.user, client, now, ["sms"]);
   return { ...issued, isNewUser: found.created };

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
 import { D1LineTypeCache } from "../../src/adapters/d1/line-type-cache";
+import { DurableBudgetStore } from "../../src/adapters/durable-object/budget-store";
 import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
 import { DurableIdempotencyStore } from "../../src/adapters/durable-object/idempotency-store";
 import { DurableAttemptCounter } from "../../src/adapters/durable-object/attempt-counter";
@@ -15,6 +16,7 @@ import { DurableOtpLedger } from "../../src/adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "../../src/adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "../../src/adapters/durable-object/session-store";
 import { createUpstashClient } from "../../src/adapters/upstash/client";
+import { UpstashBudgetStore } from "../../src/adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "../../src/adapters/upstash/line-type-cache";
@@ -30,6 +32,7 @@ import { sessionStoreContract } from "../contracts/session-store.contract";
 import { userStoreContract } from "../contracts/user-store.contract";
 import { idempotencyStoreContract } from "../contracts/idempotency-store.contract";
 import { lineTypeCacheContract } from "../contracts/line-type-cache.contract";
+import { budgetStoreContract } from "../contracts/budget-store.contract";
 import type { AttemptCounter } from "../../src/domain/ports";
 import { hasRedis, redisCommand, testEnv } from "./helpers";
 
@@ -55,6 +58,7 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   challengeStoreContract("Durable Object (ChallengeVault)", () => new DurableChallengeStore(testEnv.CHALLENGE_VAULT, T));
   idempotencyStoreContract("Durable Object (IdempotencyVault)", () => new DurableIdempotencyStore(testEnv.IDEMPOTENCY_VAULT, T));
   lineTypeCacheContract("D1", () => new D1LineTypeCache(testEnv.DB, T));
+  budgetStoreContract("Durable Object (BudgetLedger)", () => new DurableBudgetStore(testEnv.BUDGET_LEDGER, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -68,6 +72,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   sessionStoreContract("Upstash Redis", () => new UpstashSessionStore(redis(), T));
   idempotencyStoreContract("Upstash Redis", () => new UpstashIdempotencyStore(redis(), T));
   lineTypeCacheContract("Upstash Redis", () => new UpstashLineTypeCache(redis(), T));
+  budgetStoreContract("Upstash Redis", () => new UpstashBudgetStore(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
   it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
     const id = `ttl-${crypto.randomUUID()}`;

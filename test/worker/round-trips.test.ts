@@ -124,6 +124,8 @@ async function instrumented(): Promise<Services & { recorder: Recording }> {
     ATTEMPT_COUNTER: recordNamespace(testEnv.ATTEMPT_COUNTER, "AttemptCounter", rec),
     RATE_LIMITER: recordNamespace(testEnv.RATE_LIMITER, "RateLimiter", rec),
     SESSION_VAULT: recordNamespace(testEnv.SESSION_VAULT, "SessionVault", rec),
+    BUDGET_LEDGER: recordNamespace(testEnv.BUDGET_LEDGER, "BudgetLedger", rec),
+    IDEMPOTENCY_VAULT: recordNamespace(testEnv.IDEMPOTENCY_VAULT, "IdempotencyVault", rec),
   };
   const deps = await services({}, bindings);
   const sms = deps.sms;
@@ -146,9 +148,9 @@ const sorted = (trips: string[][]): string[][] => trips.map((t) => [...t].sort()
 
 const EXPECTED = {
   embedded: {
-    // 1: the per-IP limit and the phone's ledger step (lockout, cooldown,
-    //    hourly quota, store the code: one call). Then the SMS.
-    requestOtp: [["PhoneLedger.issue", "RateLimiter.hit"]],
+    // 1: the per-IP limit, the phone's ledger step (lockout, cooldown,
+    //    hourly quota, store the code: one call) and the SMS budgets. Then the SMS.
+    requestOtp: [["BudgetLedger.charge", "PhoneLedger.issue", "RateLimiter.hit"]],
     // 1: per-IP limit and the ledger's check (count, compare, consume: one
     //    call); 2: find or create the user; 3: create the session.
     verifyOtp: [["PhoneLedger.check", "RateLimiter.hit"], ["D1.batch"], ["SessionVault.create"]],
@@ -156,9 +158,9 @@ const EXPECTED = {
     logout: [["SessionVault.revoke"]],
   },
   upstash: {
-    // 1: the per-IP limit (@upstash/ratelimit's script), the issue script and
-    //    the lockout read of the attempt counter. Then the SMS.
-    requestOtp: [["AttemptCounter.lockedFor", "redis.eval", "redis.evalsha"]],
+    // 1: the per-IP limit (@upstash/ratelimit's script), the issue script,
+    //    the budget script and the lockout read of the attempt counter. Then the SMS.
+    requestOtp: [["AttemptCounter.lockedFor", "redis.eval", "redis.eval", "redis.evalsha"]],
     // 1: per-IP limit and the pending code; 2: count the attempt (before the
     //    consume: the two stores cannot do both atomically); 3: consume the
     //    code and find or create the user; 4: create the session. One over

@@ -176,6 +176,13 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     },
     numberPolicy: { blocked: new Set(), allowCountries: null, denyCountries: new Set() },
     testNumbers: new Map(),
+    budgets: {
+      store: { charge: async (rules) => ({ status: "charged", counts: rules.map(() => 1), watched: [0] }), refund: async () => undefined, bump: async () => undefined, block: async () => undefined },
+      prefixHourly: Infinity,
+      countryDaily: new Map(),
+      globalDaily: Infinity,
+      conversion: { minSends: 0, minRate: 0, blockMs: 0 },
+    },
     botCheck: { verifier: null, mode: "always", hostnames: new Set(), action: null },
     lineTypes: { lookup: null, cache: { get: async () => null, put: async () => undefined }, blocked: new Set(), onFailure: "allow", cacheMs: 0 },
     keys: await secretKeys(secret(), secret(), secret()),
