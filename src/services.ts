@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1CredentialStore } from "./adapters/d1/credential-store";
+import { D1DeviceStore } from "./adapters/d1/device-store";
 import { D1LineTypeCache } from "./adapters/d1/line-type-cache";
 import { D1UserStore } from "./adapters/d1/user-store";
 import { DurableBudgetStore } from "./adapters/durable-object/budget-store";
@@ -192,6 +193,8 @@ export async function buildServices(
       denyCountries: new Set(config.numbers.denyCountries),
     },
     budgets: { store: budgetStore, ...config.budgets },
+    devices: new D1DeviceStore(env.DB, config.storageTimeoutMs),
+    deviceTtlMs: config.deviceTokenTtlSeconds * 1000,
     botCheck: {
       verifier: config.turnstile ? new TurnstileVerifier(config.turnstile) : null,
       mode: config.turnstile?.mode ?? "always",

@@ -1,6 +1,7 @@
 import { AuthError } from "../errors";
 import { eventBase, ipVerdict, retryAfter, type ClientContext, type SignInDeps } from "./otp-common";
 import { otpDigest } from "./otp";
+import { ledgerKey, type DeviceRecord } from "./devices";
 import type { Phone } from "./phone";
 import type { OtpPurpose } from "./ports";
 
@@ -18,9 +19,12 @@ export async function checkCode<T>(
   purpose: OtpPurpose,
   now: number,
   onMatch: () => Promise<T>,
+  /** A recognised device (FRAUD-05): the code and the attempts are the (phone, device) ledger's. */
+  device: DeviceRecord | null = null,
 ): Promise<T> {
   const { policy, ledger, events } = deps;
-  const base = eventBase(deps, phone, hash, purpose);
+  const key = ledgerKey(hash, device);
+  const base = { ...eventBase(deps, phone, hash, purpose), ...(device ? { recognisedDevice: true as const } : {}) };
   const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, otp);
 
   // The IP limit and the ledger's check (count the attempt before comparing,
@@ -30,7 +34,7 @@ export async function checkCode<T>(
   const [ip, checked] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:verify:${client.ip}`, { limit: policy.ipVerifyLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
     ledger.check(
-      hash,
+      key,
       purpose,
       digest,
       { maxAttempts: policy.maxAttempts, lockoutMs: policy.lockoutSeconds * 1000, windowMs: policy.failureWindowSeconds * 1000 },
@@ -52,7 +56,7 @@ export async function checkCode<T>(
     // so the answer (the same for every guess) reveals nothing and the
     // person can still use it. A wrong guess stays counted.
     outcome.matched.catch(() => undefined);
-    await ledger.restore(hash, purpose, outcome.record, now).catch(() => undefined);
+    await ledger.restore(key, purpose, outcome.record, now).catch(() => undefined);
   }
   // A limiter or ledger that cannot answer fails closed (SEND-06).
   if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
@@ -84,7 +88,7 @@ export async function checkCode<T>(
     // the person can retry it instead of spending one of their few sends
     // per hour. Never after the session write has started: a write that
     // landed and then reported a failure would let the code sign in twice.
-    await ledger.restore(hash, purpose, result.record, now).catch(() => undefined);
+    await ledger.restore(key, purpose, result.record, now).catch(() => undefined);
     throw err;
   }
 }

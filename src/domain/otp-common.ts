@@ -2,6 +2,7 @@ import { AuthError } from "../errors";
 import type { SecretKeys } from "../lib/keys";
 import type { BotCheckDeps } from "./bot-check";
 import type { BudgetDeps } from "./budgets";
+import type { DeviceDeps } from "./devices";
 import type { LineTypeDeps } from "./line-type";
 import type { NumberPolicy } from "./number-policy";
 import { parseE164, type Phone } from "./phone";
@@ -23,7 +24,7 @@ export interface OtpPolicy {
   ipWindowSeconds: number;
 }
 
-export interface SignInDeps extends SessionDeps, LineTypeDeps, BotCheckDeps, BudgetDeps {
+export interface SignInDeps extends SessionDeps, LineTypeDeps, BotCheckDeps, BudgetDeps, DeviceDeps {
   policy: OtpPolicy;
   /** Which numbers may be sent a code at all (FRAUD-01). */
   numberPolicy: NumberPolicy;

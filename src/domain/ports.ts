@@ -290,6 +290,8 @@ export interface AuthEvent {
   userId?: string;
   sessionId?: string;
   reason?: string;
+  /** OTP events of a request with a recognised device's token (FRAUD-05). */
+  recognisedDevice?: true;
   /** OTP events of a configured test number (TEST_PHONE_NUMBERS): no SMS, a fixed code. */
   testNumber?: true;
   /** OTP events of a code that is not for signing in (a step-up). */

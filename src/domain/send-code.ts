@@ -1,6 +1,7 @@
 import { AuthError } from "../errors";
 import { phoneHash } from "../lib/keys";
 import { captchaNeeded, checkCaptcha } from "./bot-check";
+import { ledgerKey, type DeviceRecord } from "./devices";
 import { chargeBudgets } from "./budgets";
 import { screenLineType } from "./line-type";
 import { numberRefusal } from "./number-policy";
@@ -21,11 +22,15 @@ export async function sendCode(
   purpose: OtpPurpose,
   /** Sign-in only: the Turnstile token ("" when none was sent); a step-up has a session instead. */
   captchaToken: string | null = null,
+  /** A recognised device (FRAUD-05): its own send quota and attempt counter for this phone. */
+  device: DeviceRecord | null = null,
 ): Promise<OtpSent> {
   const { policy, ledger, events } = deps;
   const hash = await phoneHash(deps.keys, phone.e164);
+  // The ledger's key: the phone's own (anonymous budget), or the phone and this device.
+  const key = ledgerKey(hash, device);
   const now = deps.now();
-  const base = eventBase(deps, phone, hash, purpose);
+  const base = { ...eventBase(deps, phone, hash, purpose), ...(device ? { recognisedDevice: true as const } : {}) };
   // A configured test number (FRAUD-08) gets its fixed code and no SMS, under
   // every limit below; it is exempt only from the number policy, since no
   // message ever leaves for it.
@@ -54,7 +59,7 @@ export async function sendCode(
   // number sends nothing, so it spends no budget.
   const [ip, issued, budget] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
-    ledger.issue(hash, purpose, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
+    ledger.issue(key, purpose, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
     testCode === undefined ? chargeBudgets(deps, phone, now, base) : Promise.resolve([]),
   ]);
   const ticket = issued.status === "fulfilled" && issued.value.issued ? issued.value.ticket : null;
@@ -62,7 +67,7 @@ export async function sendCode(
   const refund = (): Promise<void> => (charged.length > 0 ? deps.budgets.store.refund(charged, now).catch(() => undefined) : Promise.resolve());
   const ipRefusal = ipVerdict(ip);
   const refused = ipRefusal !== null || !ticket || budget.status === "rejected";
-  if (refused) await Promise.all([ticket ? ledger.withdraw(hash, purpose, ticket, now).catch(() => undefined) : undefined, refund()]);
+  if (refused) await Promise.all([ticket ? ledger.withdraw(key, purpose, ticket, now).catch(() => undefined) : undefined, refund()]);
   // A limiter or ledger that cannot answer fails closed (SEND-06).
   if (ipRefusal && "error" in ipRefusal) throw ipRefusal.error;
   if (ipRefusal) {
@@ -81,7 +86,7 @@ export async function sendCode(
   if (captchaToken !== null && !captcha && captchaNeeded(deps.botCheck, ipUsed, policy.ipSendLimit)) {
     const refused = await checkCaptcha(deps, captchaToken || undefined, base).then(() => null, (err: unknown) => err);
     if (refused) {
-      await Promise.all([ledger.withdraw(hash, purpose, issued.value.ticket, now).catch(() => undefined), refund()]);
+      await Promise.all([ledger.withdraw(key, purpose, issued.value.ticket, now).catch(() => undefined), refund()]);
       throw refused;
     }
   }
@@ -95,7 +100,7 @@ export async function sendCode(
     return sent;
   }
   const issuedTicket = issued.value.ticket;
-  const withdraw = (): Promise<void> => ledger.withdraw(hash, purpose, issuedTicket, now);
+  const withdraw = (): Promise<void> => ledger.withdraw(key, purpose, issuedTicket, now);
   // The paid lookup last, once every free check and limit has passed (FRAUD-02).
   await screenLineType(deps, phone.e164, hash, base, withdraw).catch(async (err: unknown) => {
     await refund();

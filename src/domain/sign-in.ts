@@ -1,6 +1,7 @@
 import { encryptPhone, phoneHash } from "../lib/keys";
 import { recordConversion } from "./budgets";
 import { checkCode } from "./check-code";
+import { deviceTokenAfterSignIn, recognisedDevice } from "./devices";
 import { eventBase, requirePhone, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
 import { sendCode } from "./send-code";
 import { issueSession, type IssuedSession } from "./sessions";
@@ -15,29 +16,42 @@ export { sendCode } from "./send-code";
  * Sends a sign-in code. The answer is the same whether or not the phone has
  * an account (SEND-03): this use-case never reads the user store.
  */
-export async function requestOtp(deps: SignInDeps, input: { phone: string; captchaToken?: string | undefined }, client: ClientContext): Promise<OtpSent> {
-  return sendCode(deps, requirePhone(input.phone), client, "sign_in", input.captchaToken ?? "");
+export async function requestOtp(
+  deps: SignInDeps,
+  input: { phone: string; captchaToken?: string | undefined; deviceToken?: string | undefined },
+  client: ClientContext,
+): Promise<OtpSent> {
+  const phone = requirePhone(input.phone);
+  // A recognised device has a quota of its own (FRAUD-05); reading it is not reading the user store (SEND-03).
+  const device = input.deviceToken ? await recognisedDevice(deps, input.deviceToken, await phoneHash(deps.keys, phone.e164), deps.now()) : null;
+  return sendCode(deps, phone, client, "sign_in", input.captchaToken ?? "", device);
 }
 
 export interface SignedIn extends IssuedSession {
   isNewUser: boolean;
+  /** The device's token for its next sign-in (FRAUD-05): rotated when one was presented, else new. */
+  deviceToken: string;
 }
 
 /** Checks a code and, on success, signs the user in (creating them if new). */
 export async function verifyOtp(
   deps: SignInDeps,
-  input: { phone: string; otp: string },
+  input: { phone: string; otp: string; deviceToken?: string | undefined },
   client: ClientContext,
 ): Promise<SignedIn> {
   const phone = requirePhone(input.phone);
   const now = deps.now();
   const [hash, ciphertext] = await Promise.all([phoneHash(deps.keys, phone.e164), encryptPhone(deps.keys, phone.e164)]);
+  const device = input.deviceToken ? await recognisedDevice(deps, input.deviceToken, hash, now) : null;
   // The user is found or created only once the guess is known right, idempotently under races.
-  const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now));
+  const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now), device);
   deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
   // The prefix converted: what tells real traffic from pumping (FRAUD-04).
   deps.background("budgets.conversion", () => recordConversion(deps, phone, now));
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...eventBase(deps, phone, hash, "sign_in") });
-  const issued = await issueSession(deps, found.user, client, now, ["sms"]);
-  return { ...issued, isNewUser: found.created };
+  const [issued, deviceToken] = await Promise.all([
+    issueSession(deps, found.user, client, now, ["sms"]),
+    deviceTokenAfterSignIn(deps, device, found.user.id, hash, now),
+  ]);
+  return { ...issued, isNewUser: found.created, deviceToken };
 }

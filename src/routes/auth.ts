@@ -123,7 +123,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const signedIn = await verifyOtp(c.var.services, c.req.valid("json"), clientOf(c));
-    return c.json(sessionBody(signedIn, signedIn.isNewUser), 200);
+    return c.json({ ...sessionBody(signedIn, signedIn.isNewUser), deviceToken: signedIn.deviceToken }, 200);
   },
 );
 

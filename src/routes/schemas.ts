@@ -27,9 +27,17 @@ export const IdempotencyHeaders = z.object({
     }),
 });
 
+/** A recognised device's token from an earlier sign-in (FRAUD-05). */
+const DeviceTokenSchema = z.string().max(100).optional().openapi({
+  description:
+    "The `deviceToken` this device got at its last sign-in. With a valid one for this phone, the device has its own send quota and " +
+    "attempt counter, so strangers guessing or requesting codes for the number cannot lock it out. An unknown or expired one is ignored.",
+});
+
 export const RequestOtpBody = z
   .strictObject({
     phone: PhoneSchema,
+    deviceToken: DeviceTokenSchema,
     captchaToken: z.string().min(1).max(2048).optional().openapi({
       description: "The Cloudflare Turnstile token from the widget, when the deployment has a bot check (TURNSTILE_SECRET_KEY)",
     }),
@@ -48,6 +56,7 @@ export const VerifyOtpBody = z
   .strictObject({
     phone: PhoneSchema,
     otp: z.string().regex(/^\d{6}$/, "must be 6 digits").openapi({ example: "123456", description: "The 6-digit code from the SMS" }),
+    deviceToken: DeviceTokenSchema,
   })
   .openapi("VerifyOtpBody", { example: { phone: EXAMPLE_PHONE, otp: "123456" } });
 
@@ -67,6 +76,11 @@ export const VerifyOtpResponse = z
     token: z.string().openapi({ description: "JWT access token (EdDSA or ES256); send it as `Authorization: Bearer <token>`" }),
     expiresAt: z.iso.datetime(),
     user: UserSchema,
+    deviceToken: z.string().optional().openapi({
+      description:
+        "verify-otp only: keep it on the device (secure storage, or a cookie on the web) and send it with the next request-otp and " +
+        "verify-otp for this phone; it changes at every sign-in (send the newest)",
+    }),
   })
   .openapi("VerifyOtpResponse", {
     example: { token: "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.e30.c2ln", expiresAt: "2026-01-31T12:00:00.000Z", user: exampleUser },

@@ -31,7 +31,7 @@ describe.each(PROFILES)("sign-in API ($name profile)", (profile) => {
     expect(verified.status).toBe(200);
     expect(verified.headers.get("cache-control")).toBe("no-store");
     const body = (await verified.json()) as { token: string; expiresAt: string; user: Record<string, unknown> };
-    expect(Object.keys(body).sort()).toEqual(["expiresAt", "token", "user"]);
+    expect(Object.keys(body).sort()).toEqual(["deviceToken", "expiresAt", "token", "user"]);
     expect(body.user).toEqual({ id: expect.any(String), isNewUser: true, biometricEnabled: false, pinEnabled: false });
     expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now() + 29 * 86400_000);
 

@@ -153,7 +153,8 @@ const EXPECTED = {
     requestOtp: [["BudgetLedger.charge", "PhoneLedger.issue", "RateLimiter.hit"]],
     // 1: per-IP limit and the ledger's check (count, compare, consume: one
     //    call); 2: find or create the user; 3: create the session.
-    verifyOtp: [["PhoneLedger.check", "RateLimiter.hit"], ["D1.batch"], ["SessionVault.create"]],
+    // 3 also stores the device's new token (FRAUD-05), in parallel.
+    verifyOtp: [["PhoneLedger.check", "RateLimiter.hit"], ["D1.batch"], ["D1.batch", "SessionVault.create"]],
     checkSession: [["D1.first", "SessionVault.get"]],
     logout: [["SessionVault.revoke"]],
   },
@@ -165,7 +166,7 @@ const EXPECTED = {
     //    consume: the two stores cannot do both atomically); 3: consume the
     //    code and find or create the user; 4: create the session. One over
     //    the target of 3: see docs/benchmarks.md.
-    verifyOtp: [["redis.evalsha", "redis.get"], ["AttemptCounter.acquire"], ["D1.batch", "redis.eval"], ["redis.eval"]],
+    verifyOtp: [["redis.evalsha", "redis.get"], ["AttemptCounter.acquire"], ["D1.batch", "redis.eval"], ["D1.batch", "redis.eval"]],
     checkSession: [["D1.first", "redis.get"]],
     logout: [["redis.del", "redis.zrem"]],
   },

@@ -176,6 +176,8 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     },
     numberPolicy: { blocked: new Set(), allowCountries: null, denyCountries: new Set() },
     testNumbers: new Map(),
+    devices: { get: async () => null, create: async () => undefined, rotate: async () => false },
+    deviceTtlMs: 86_400_000,
     budgets: {
       store: { charge: async (rules) => ({ status: "charged", counts: rules.map(() => 1), watched: [0] }), refund: async () => undefined, bump: async () => undefined, block: async () => undefined },
       prefixHourly: Infinity,

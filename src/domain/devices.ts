@@ -1,0 +1,74 @@
+import { constantTimeEqual, randomId, sha256, toBase64url } from "../lib/crypto";
+
+/**
+ * Recognised devices (FRAUD-05, OWASP's device cookie): a successful sign-in
+ * on a device returns an opaque `deviceToken` bound to the user and the
+ * phone. A request-otp or verify-otp that brings a valid one for that phone
+ * gets a send quota and attempt counter of its own, per (phone, device), so
+ * what strangers do to the number (guessing until it locks, taking its
+ * hourly sends) cannot lock out or use up a device the person has signed in
+ * on before. Without one, requests share the phone's anonymous budget.
+ */
+
+export interface DeviceRecord {
+  /** 128-bit random id, base64url; the first half of the token. */
+  id: string;
+  userId: string;
+  /** The phone it was issued for: the token is recognised for that number only. */
+  phoneHash: string;
+  /** base64url SHA-256 of the token's secret half (never the token). */
+  secretHash: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+}
+
+export interface DeviceStore {
+  get(id: string, now: number): Promise<DeviceRecord | null>;
+  create(record: DeviceRecord): Promise<void>;
+  /** Replaces the secret by compare-and-set (the token rotates on each sign-in); false when it changed meanwhile. */
+  rotate(id: string, expectedSecretHash: string, newSecretHash: string, now: number, expiresAt: number): Promise<boolean>;
+}
+
+export interface DeviceDeps {
+  devices: DeviceStore;
+  deviceTtlMs: number;
+}
+
+async function secretHash(secret: string): Promise<string> {
+  return toBase64url(await sha256(`device.v1|${secret}`));
+}
+
+function parseToken(token: string | undefined): { id: string; secret: string } | null {
+  const match = token ? /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(token) : null;
+  return match ? { id: match[1]!, secret: match[2]! } : null;
+}
+
+/** The device a token names, when it is live, genuine and issued for this phone; else null (never an error: the request is then anonymous). */
+export async function recognisedDevice(deps: DeviceDeps, token: string | undefined, phoneHash: string, now: number): Promise<DeviceRecord | null> {
+  const parsed = parseToken(token);
+  if (!parsed) return null;
+  const record = await deps.devices.get(parsed.id, now);
+  if (!record || record.expiresAt <= now || record.phoneHash !== phoneHash) return null;
+  return constantTimeEqual(await secretHash(parsed.secret), record.secretHash) ? record : null;
+}
+
+/** The per-(phone, device) ledger key of a recognised device; the phone's own key otherwise. */
+export function ledgerKey(phoneHash: string, device: { id: string } | null): string {
+  return device ? `${phoneHash}.${device.id}` : phoneHash;
+}
+
+/**
+ * The token to hand back after a sign-in: the recognised device's token
+ * rotated (a new secret, the old one refused from now on), or a new device.
+ * Under a race (two sign-ins with one token) the loser gets a new device.
+ */
+export async function deviceTokenAfterSignIn(deps: DeviceDeps, device: DeviceRecord | null, userId: string, phoneHash: string, now: number): Promise<string> {
+  const secret = randomId(32);
+  const hash = await secretHash(secret);
+  const expiresAt = now + deps.deviceTtlMs;
+  if (device && device.userId === userId && (await deps.devices.rotate(device.id, device.secretHash, hash, now, expiresAt))) return `${device.id}.${secret}`;
+  const id = randomId(16);
+  await deps.devices.create({ id, userId, phoneHash, secretHash: hash, createdAt: now, lastUsedAt: now, expiresAt });
+  return `${id}.${secret}`;
+}

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const request = (phone: string, deviceToken?: string) => call("/auth/request-otp", { body: { phone, ...(deviceToken ? { deviceToken } : {}) }, ip: uniqueIp() });
+const verify = (phone: string, otp: string, deviceToken?: string) => call("/auth/verify-otp", { body: { phone, otp, ...(deviceToken ? { deviceToken } : {}) }, ip: uniqueIp() });
+
+/** Signs in on a device and returns its token. */
+async function signInOnDevice(phone: string, deviceToken?: string): Promise<string> {
+  expect((await request(phone, deviceToken)).status).toBe(200);
+  const res = await verify(phone, await latestCode(phone), deviceToken);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { deviceToken: string };
+  expect(body.deviceToken).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+  return body.deviceToken;
+}
+
+describe.each(PROFILES)("recognised devices ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
+  it("FRAUD-05: strangers who lock the number out and take its hourly sends cannot lock out a recognised device", async () => {
+    const logs = captureLogs();
+    const phone = uniquePhone();
+    const device = await signInOnDevice(phone);
+    advanceClock(61_000);
+    // The attacker: guesses until the number locks, with no device token.
+    expect((await request(phone)).status).toBe(200);
+    const theirs = await latestCode(phone);
+    for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
+    await expectError(await request(phone), 429, "too_many_attempts");
+    // The person, on their recognised device: a code of its own, and signed in.
+    expect((await request(phone, device)).status).toBe(200);
+    const mine = await latestCode(phone);
+    const signedIn = await verify(phone, mine, device);
+    expect(signedIn.status).toBe(200);
+    const rotated = ((await signedIn.json()) as { deviceToken: string }).deviceToken;
+    expect(rotated).not.toBe(device);
+    expect(rotated.split(".")[0]).toBe(device.split(".")[0]);
+    expect(logs.some((l) => l.includes('"recognisedDevice":true'))).toBe(true);
+  });
+
+  it("FRAUD-05: the device's budget is its own: strangers' requests cannot use it up, and its wrong codes do not lock the number for others", async () => {
+    const phone = uniquePhone();
+    let device = await signInOnDevice(phone);
+    advanceClock(61_000);
+    // Strangers take the number's anonymous sends for the hour (the first sign-in used one).
+    expect((await request(phone)).status).toBe(200);
+    advanceClock(122_000);
+    expect((await request(phone)).status).toBe(200);
+    advanceClock(183_000);
+    await expectError(await request(phone), 429, "rate_limited");
+    // The device still gets its codes.
+    device = await signInOnDevice(phone, device);
+    // And the device's own wrong codes lock only the device's counter.
+    advanceClock(244_000);
+    expect((await request(phone, device)).status).toBe(200);
+    const code = await latestCode(phone);
+    for (let i = 0; i < 3; i++) await verify(phone, wrongCode(code), device);
+    await expectError(await verify(phone, code, device), 429, "too_many_attempts");
+  });
+
+  it("FRAUD-05: a token is recognised only for its own phone, only once per rotation, and never as an error", async () => {
+    const phone = uniquePhone();
+    const device = await signInOnDevice(phone);
+    // Another phone with this token: anonymous (its answer is the same as without a token).
+    const other = uniquePhone();
+    expect((await request(other, device)).status).toBe(200);
+    // A forged token and garbage are ignored, not refused.
+    advanceClock(61_000);
+    expect((await request(phone, `${device.split(".")[0]}.${"A".repeat(43)}`)).status).toBe(200);
+    await expectError(await request(phone, "not a token"), 429, "rate_limited");
+    // After a sign-in rotates it, the old token is no longer recognised: a fresh device is made instead.
+    const rotated = await signInOnDevice(phone, device);
+    expect(rotated.split(".")[0]).toBe(device.split(".")[0]);
+    advanceClock(122_000);
+    expect((await request(phone, rotated)).status).toBe(200);
+    const code = await latestCode(phone);
+    // The old token no longer names the device's ledger: the code is checked against the number's anonymous one and fails.
+    const replayed = await verify(phone, code, device);
+    expect(replayed.status).toBe(400);
+    expect((await verify(phone, code, rotated)).status).toBe(200);
+    // Stored only as a hash.
+    const rows = await testEnv.DB.prepare("SELECT secret_hash FROM devices WHERE id = ?1").bind(device.split(".")[0]).all<{ secret_hash: string }>();
+    expect(rows.results[0]!.secret_hash).not.toContain(rotated.split(".")[1]!);
+  });
+
+  it("FRAUD-05: only a genuine, live token issued for this very phone opens the device's budget", async () => {
+    const phone = uniquePhone();
+    const device = await signInOnDevice(phone);
+    const elsewhere = uniquePhone();
+    const otherDevice = await signInOnDevice(elsewhere);
+    advanceClock(61_000);
+    // Strangers lock the number out.
+    expect((await request(phone)).status).toBe(200);
+    const theirs = await latestCode(phone);
+    for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
+    // A forged secret, another phone's device token, garbage: all anonymous, so locked out like the strangers.
+    for (const token of [`${device.split(".")[0]}.${"A".repeat(43)}`, otherDevice, "garbage"]) {
+      await expectError(await request(phone, token), 429, "too_many_attempts");
+    }
+    // The genuine token is not locked out.
+    expect((await request(phone, device)).status).toBe(200);
+  });
+
+  it("FRAUD-05: a token unused for DEVICE_TOKEN_TTL_SECONDS is no longer recognised", async () => {
+    const phone = uniquePhone();
+    const device = await signInOnDevice(phone, undefined);
+    advanceClock(181 * 86_400_000);
+    expect((await request(phone)).status).toBe(200);
+    const theirs = await latestCode(phone);
+    for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
+    await expectError(await request(phone, device), 429, "too_many_attempts");
+  });
+});
