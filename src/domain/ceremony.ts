@@ -1,4 +1,5 @@
 import { AuthError } from "../errors";
+import { deviceTokenAfterSignIn, type DeviceDeps } from "./devices";
 import { randomBytes, sha256, toBase64url } from "../lib/crypto";
 import type { SecretKeys } from "../lib/keys";
 import type { ChallengePurpose, ChallengeStore, CredentialRecord, CredentialStore } from "./biometric-ports";
@@ -7,7 +8,7 @@ import { retryAfter } from "./sign-in";
 import { issueSession, rotateToken, type Authenticated, type IssuedSession, type SessionDeps } from "./sessions";
 
 /** What passkey and device-key ceremonies need beyond sessions. */
-export interface BiometricDeps extends SessionDeps {
+export interface BiometricDeps extends SessionDeps, DeviceDeps {
   credentials: CredentialStore;
   challenges: ChallengeStore;
   keys: SecretKeys;
@@ -112,7 +113,12 @@ export async function completeCeremony(
     const user = await deps.users.getById(credential.userId);
     // A credential whose user is gone cannot sign anyone in.
     if (!user) throw new AuthError("biometric_failed", { cause: new Error("credential's user not found") });
-    issued = await issueSession(deps, user, client, now, amrFor(credential));
+    // A sign-in on this device: it becomes a recognised device for the user's number (FRAUD-05).
+    const [session, deviceToken] = await Promise.all([
+      issueSession(deps, user, client, now, amrFor(credential)),
+      deviceTokenAfterSignIn(deps, null, user.id, user.phoneHash, now),
+    ]);
+    issued = { ...session, deviceToken };
   }
   deps.events.emit({ event: "biometric.verified", outcome: "success", userId: credential.userId, sessionId: issued.session.id, credentialKind: credential.kind, reason: auth ? "unlock" : "sign_in" });
   deps.background("record-login", () => deps.users.recordLogin(credential.userId, now));

@@ -29,6 +29,8 @@ export interface IssuedSession {
   expiresAt: number;
   user: UserRecord;
   session: SessionRecord;
+  /** After a sign-in (not an unlock or renewal): the device's token for its next code requests (FRAUD-05). */
+  deviceToken?: string;
 }
 
 export interface Authenticated {

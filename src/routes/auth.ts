@@ -38,7 +38,12 @@ export function publicUser(user: UserRecord, isNewUser: boolean) {
 
 /** The body of every answer that hands out a token (verify-otp, unlocks, renewal, step-up). */
 export function sessionBody(issued: IssuedSession, isNewUser = false) {
-  return { token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), user: publicUser(issued.user, isNewUser) };
+  return {
+    token: issued.token,
+    expiresAt: new Date(issued.expiresAt).toISOString(),
+    user: publicUser(issued.user, isNewUser),
+    ...(issued.deviceToken ? { deviceToken: issued.deviceToken } : {}),
+  };
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -123,7 +128,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const signedIn = await verifyOtp(c.var.services, c.req.valid("json"), clientOf(c));
-    return c.json({ ...sessionBody(signedIn, signedIn.isNewUser), deviceToken: signedIn.deviceToken }, 200);
+    return c.json(sessionBody(signedIn, signedIn.isNewUser), 200);
   },
 );
 

@@ -78,7 +78,7 @@ export const VerifyOtpResponse = z
     user: UserSchema,
     deviceToken: z.string().optional().openapi({
       description:
-        "verify-otp only: keep it on the device (secure storage, or a cookie on the web) and send it with the next request-otp and " +
+        "After a sign-in (verify-otp, or verify-biometric without a session): keep it on the device (secure storage, or a cookie on the web) and send it with the next request-otp and " +
         "verify-otp for this phone; it changes at every sign-in (send the newest)",
     }),
   })

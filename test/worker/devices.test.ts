@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SoftDeviceKey } from "../support/soft-authenticator";
+import { enrolDeviceKey, useDeviceKey } from "./biometric-helpers";
 import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
 
 afterEach(() => {
@@ -113,5 +115,24 @@ describe.each(PROFILES)("recognised devices ($name profile)", (profile) => {
     const theirs = await latestCode(phone);
     for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
     await expectError(await request(phone, device), 429, "too_many_attempts");
+  });
+
+  it("FRAUD-05: a sign-in with a device key (no SMS) also makes the device recognised; an unlock does not hand out a token", async () => {
+    const phone = uniquePhone();
+    expect((await request(phone)).status).toBe(200);
+    const signedIn = (await (await verify(phone, await latestCode(phone))).json()) as { token: string };
+    const key = await SoftDeviceKey.create("ES256");
+    expect((await enrolDeviceKey(signedIn.token, key)).status).toBe(200);
+    const unlocked = (await (await useDeviceKey(key, signedIn.token)).json()) as Record<string, unknown>;
+    expect(unlocked).not.toHaveProperty("deviceToken");
+    const viaKey = (await (await useDeviceKey(key)).json()) as { deviceToken: string };
+    expect(viaKey.deviceToken).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+    // Strangers lock the number; the device signed in by key still gets codes.
+    advanceClock(61_000);
+    expect((await request(phone)).status).toBe(200);
+    const theirs = await latestCode(phone);
+    for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
+    await expectError(await request(phone), 429, "too_many_attempts");
+    expect((await request(phone, viaKey.deviceToken)).status).toBe(200);
   });
 });
