@@ -110,6 +110,8 @@ const schema = z
     CONVERSION_MIN_RATE: z.coerce.number().min(0).max(1).default(0.2),
     CONVERSION_BLOCK_SECONDS: int(3600, 60, 7 * 86400),
     DEVICE_TOKEN_TTL_SECONDS: int(180 * 86400, 86400, 730 * 86400),
+    // 0: off. The score is 0..100 (src/domain/risk.ts).
+    RISK_STEP_UP_THRESHOLD: int(60, 0, 100),
     TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
     ALLOW_TEST_NUMBERS_IN_PRODUCTION: z.enum(["true", "false"]).default("false"),
     // `none` blocks no number type; unset: the types that are never a person's phone.
@@ -320,6 +322,8 @@ export interface Config {
     readonly globalDaily: number;
     readonly conversion: { readonly minSends: number; readonly minRate: number; readonly blockMs: number };
   };
+  /** A sign-in scoring above this must be unlocked before its session counts; 0: off. */
+  readonly riskStepUpThreshold: number;
   /** How long a recognised device's token lives unused (each sign-in renews it). */
   readonly deviceTokenTtlSeconds: number;
   /** Test phone numbers (E.164 → fixed code): never sent an SMS, same limits. */
@@ -466,6 +470,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       conversion: { minSends: v.CONVERSION_MIN_SENDS, minRate: v.CONVERSION_MIN_RATE, blockMs: v.CONVERSION_BLOCK_SECONDS * 1000 },
     },
     deviceTokenTtlSeconds: v.DEVICE_TOKEN_TTL_SECONDS,
+    riskStepUpThreshold: v.RISK_STEP_UP_THRESHOLD,
     testNumbers: new Map(v.TEST_PHONE_NUMBERS.map((entry) => entry.split(":") as [string, string])),
     numbers: {
       blockedTypes: v.BLOCKED_NUMBER_TYPES,

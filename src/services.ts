@@ -187,6 +187,8 @@ export async function buildServices(
       ipWindowSeconds: config.ipLimits.windowSeconds,
     },
     testNumbers: config.testNumbers,
+    riskThreshold: config.riskStepUpThreshold,
+    pinMaxAttempts: config.pin.maxAttempts,
     numberPolicy: {
       blocked: new Set(config.numbers.blockedTypes),
       allowCountries: config.numbers.allowCountries ? new Set(config.numbers.allowCountries) : null,

@@ -121,7 +121,7 @@ export async function completeCeremony(
     issued = { ...session, deviceToken };
   }
   deps.events.emit({ event: "biometric.verified", outcome: "success", userId: credential.userId, sessionId: issued.session.id, credentialKind: credential.kind, reason: auth ? "unlock" : "sign_in" });
-  deps.background("record-login", () => deps.users.recordLogin(credential.userId, now));
+  deps.background("record-login", () => deps.users.recordLogin(credential.userId, now, auth ? null : client.country));
   return { ...issued, user: { ...issued.user, lastLoginAt: now } };
 }
 

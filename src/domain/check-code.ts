@@ -21,6 +21,8 @@ export async function checkCode<T>(
   onMatch: () => Promise<T>,
   /** A recognised device (FRAUD-05): the code and the attempts are the (phone, device) ledger's. */
   device: DeviceRecord | null = null,
+  /** Filled in for the risk assessment: how much of its verify budget the address has used. */
+  observe: { ipVerifyUsed: number } | null = null,
 ): Promise<T> {
   const { policy, ledger, events } = deps;
   const key = ledgerKey(hash, device);
@@ -50,6 +52,7 @@ export async function checkCode<T>(
     ),
   ]);
   const outcome = checked.status === "fulfilled" ? checked.value : null;
+  if (observe && ip.status === "fulfilled" && ip.value.allowed) observe.ipVerifyUsed = policy.ipVerifyLimit - ip.value.remaining;
   const ipRefusal = ipVerdict(ip);
   if (ipRefusal && outcome?.status === "verified") {
     // Refused by its address after the code was taken: the code goes back,

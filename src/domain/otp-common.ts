@@ -28,6 +28,10 @@ export interface SignInDeps extends SessionDeps, LineTypeDeps, BotCheckDeps, Bud
   policy: OtpPolicy;
   /** Which numbers may be sent a code at all (FRAUD-01). */
   numberPolicy: NumberPolicy;
+  /** RISK_STEP_UP_THRESHOLD: a sign-in scoring above it must be unlocked (0: off). */
+  riskThreshold: number;
+  /** PIN_MAX_ATTEMPTS: a locked PIN is no way to unlock. */
+  pinMaxAttempts: number;
   /** TEST_PHONE_NUMBERS: E.164 → fixed code, never sent an SMS (FRAUD-08). */
   testNumbers: ReadonlyMap<string, string>;
   keys: SecretKeys;

@@ -133,6 +133,8 @@ export interface SessionRecord {
   amr?: string[];
   /** Last authenticated request, to the minute (see `touch`); absent on sessions stored before it was kept. */
   lastSeenAt?: number;
+  /** The sign-in's risk assessment (src/domain/risk.ts); `stepUp`: it must be unlocked before it counts. Absent on older sessions. */
+  risk?: { score: number; reasons: string[]; stepUp: boolean };
   expiresAt: number;
   userAgent: string | null;
   country: string | null;
@@ -168,6 +170,8 @@ export interface UserRecord {
   pinEnabled: boolean;
   /** Wrong PINs since the last right one or the last sign-in (0 without a PIN). */
   pinFailures: number;
+  /** Cloudflare's country of the last sign-in (before this one); null when unknown. */
+  lastCountry: string | null;
 }
 
 /** A stored PIN: the KDF record of src/lib/pin-hash.ts (never the PIN). */
@@ -192,7 +196,7 @@ export interface UserStore {
   ): Promise<{ user: UserRecord; created: boolean }>;
   getById(id: string): Promise<UserRecord | null>;
   /** A sign-in (OTP, passkey, device key): records it and clears the wrong-PIN count (PIN-03). */
-  recordLogin(id: string, now: number): Promise<void>;
+  recordLogin(id: string, now: number, country?: string | null): Promise<void>;
   /** Sets or replaces the PIN, clearing its wrong-PIN count; false when there is no such user. */
   setPin(id: string, pin: PinRecord, now: number): Promise<boolean>;
   /** Removes the PIN; false when there was none. */
@@ -290,6 +294,9 @@ export interface AuthEvent {
   userId?: string;
   sessionId?: string;
   reason?: string;
+  /** otp.verified of a sign-in: its risk score and reasons. */
+  riskScore?: number;
+  riskReasons?: string[];
   /** OTP events of a request with a recognised device's token (FRAUD-05). */
   recognisedDevice?: true;
   /** OTP events of a configured test number (TEST_PHONE_NUMBERS): no SMS, a fixed code. */

@@ -17,6 +17,8 @@ export interface SessionView {
   /** The User-Agent summarised (bowser, MIT); null when none was sent. */
   device: { browser: string | null; os: string | null; type: string | null; model: string | null } | null;
   country: string | null;
+  /** The sign-in's risk assessment; null for sessions from before it was made. */
+  risk: { score: number; reasons: string[] } | null;
 }
 
 /** Browser, OS and device kind of a User-Agent header; null fields where it does not say. */
@@ -43,6 +45,7 @@ function view(s: SessionRecord, currentId: string): SessionView {
     expiresAt: new Date(s.expiresAt).toISOString(),
     device: summariseUserAgent(s.userAgent),
     country: s.country,
+    risk: s.risk ? { score: s.risk.score, reasons: s.risk.reasons } : null,
   };
 }
 

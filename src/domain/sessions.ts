@@ -52,6 +52,7 @@ export async function issueSession(
   client: { userAgent: string | null; country: string | null },
   now: number,
   amr: string[],
+  risk?: SessionRecord["risk"],
 ): Promise<IssuedSession> {
   // 128-bit CSPRNG identifiers (SES-05).
   const sessionId = randomId(16);
@@ -69,6 +70,7 @@ export async function issueSession(
     expiresAt: exp * 1000,
     userAgent: client.userAgent ? client.userAgent.slice(0, 256) : null,
     country: client.country,
+    ...(risk ? { risk } : {}),
   };
   await deps.sessions.create(session);
   const token = await signAccessToken(deps.signingKey, deps.token, { sub: user.id, sid: sessionId, jti, iat, exp, auth_time: iat, amr });
@@ -170,11 +172,16 @@ export async function logout(deps: SessionDeps, auth: Authenticated): Promise<vo
 
 export type UnlockMethod = "biometric" | "pin" | "sms";
 
+/** A risky sign-in's session that has not been unlocked since (risk assessment: it does not count yet). */
+export function riskPending(session: SessionRecord): boolean {
+  return session.risk?.stepUp === true && session.lastAuthAt === session.createdAt;
+}
+
 export interface StepUp {
   required: boolean;
   /** How the user can unlock now: the methods they turned on and can use, or `sms` (step-up by code) when none is left. */
   methods: UnlockMethod[];
-  reason?: "idle" | "pin_locked";
+  reason?: "idle" | "pin_locked" | "risk";
 }
 
 /**
@@ -193,6 +200,8 @@ export function stepUpFor(auth: Authenticated, now: number, unlockAfterMs: numbe
   if (auth.user.biometricEnabled) methods.push("biometric");
   if (auth.user.pinEnabled && !pinLocked) methods.push("pin");
   if (pinLocked && methods.length === 0) return { required: true, methods: ["sms"], reason: "pin_locked" };
+  // A sign-in the risk assessment found unusual: unlock before going on (the user has a method, or it would not be marked).
+  if (riskPending(auth.session) && methods.length > 0) return { required: true, methods, reason: "risk" };
   const idle = now - auth.session.lastAuthAt > unlockAfterMs;
   return methods.length > 0 && idle ? { required: true, methods, reason: "idle" } : { required: false, methods };
 }

@@ -2,6 +2,7 @@ import { encryptPhone, phoneHash } from "../lib/keys";
 import { recordConversion } from "./budgets";
 import { checkCode } from "./check-code";
 import { deviceTokenAfterSignIn, recognisedDevice } from "./devices";
+import { assessSignIn } from "./risk";
 import { eventBase, requirePhone, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
 import { sendCode } from "./send-code";
 import { issueSession, type IssuedSession } from "./sessions";
@@ -44,13 +45,24 @@ export async function verifyOtp(
   const [hash, ciphertext] = await Promise.all([phoneHash(deps.keys, phone.e164), encryptPhone(deps.keys, phone.e164)]);
   const device = input.deviceToken ? await recognisedDevice(deps, input.deviceToken, hash, now) : null;
   // The user is found or created only once the guess is known right, idempotently under races.
-  const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now), device);
-  deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now));
+  const observed = { ipVerifyUsed: 0 };
+  const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now), device, observed);
+  const risk = assessSignIn({
+    recognisedDevice: device !== null,
+    requestCountry: client.country,
+    lastCountry: found.user.lastCountry,
+    ipVerifyUsed: observed.ipVerifyUsed,
+    ipVerifyLimit: deps.policy.ipVerifyLimit,
+  });
+  // Only a user with a way to unlock (passkey, device key, PIN) can be asked to; a first sign-in has none.
+  const hasUnlock = found.user.biometricEnabled || (found.user.pinEnabled && found.user.pinFailures < deps.pinMaxAttempts);
+  const stepUp = deps.riskThreshold > 0 && risk.score > deps.riskThreshold && hasUnlock;
+  deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now, client.country));
   // The prefix converted: what tells real traffic from pumping (FRAUD-04).
   deps.background("budgets.conversion", () => recordConversion(deps, phone, now));
-  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, ...eventBase(deps, phone, hash, "sign_in") });
+  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, riskScore: risk.score, riskReasons: risk.reasons, ...eventBase(deps, phone, hash, "sign_in") });
   const [issued, deviceToken] = await Promise.all([
-    issueSession(deps, found.user, client, now, ["sms"]),
+    issueSession(deps, found.user, client, now, ["sms"], { ...risk, stepUp }),
     deviceTokenAfterSignIn(deps, device, found.user.id, hash, now),
   ]);
   return { ...issued, isNewUser: found.created, deviceToken };

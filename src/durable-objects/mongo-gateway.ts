@@ -51,8 +51,8 @@ export class MongoGateway extends DurableObject<Env> {
     return (await this.users()).getById(id);
   }
 
-  async recordLogin(id: string, now: number): Promise<void> {
-    await (await this.users()).recordLogin(id, now);
+  async recordLogin(id: string, now: number, country: string | null = null): Promise<void> {
+    await (await this.users()).recordLogin(id, now, country);
   }
 
   async setPin(id: string, pin: PinRecord, now: number): Promise<boolean> {

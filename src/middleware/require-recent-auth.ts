@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { riskPending } from "../domain/sessions";
 import { AuthError } from "../errors";
 import type { AppEnv } from "../types";
 
@@ -15,7 +16,8 @@ export function requireRecentAuth() {
   return createMiddleware<AppEnv>(async (c, next) => {
     const { session } = c.var.auth;
     const age = c.var.services.now() - session.lastAuthAt;
-    if (age > c.var.config.recentAuthSeconds * 1000 || isPinOnly(session.amr)) throw new AuthError("step_up_required");
+    // A risky sign-in's session counts only once unlocked (issue 10, section 7).
+    if (age > c.var.config.recentAuthSeconds * 1000 || isPinOnly(session.amr) || riskPending(session)) throw new AuthError("step_up_required");
     return next();
   });
 }

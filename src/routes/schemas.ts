@@ -97,8 +97,10 @@ export const CheckSessionResponse = z
         methods: z.array(z.enum(["biometric", "pin", "sms"])).openapi({
           description: "How to unlock: the methods the user turned on and can use now; `sms` (POST /auth/step-up/request-otp) when a locked PIN was the only one",
         }),
-        reason: z.enum(["idle", "pin_locked"]).optional().openapi({
-          description: "`idle`: the last authentication is older than UNLOCK_AFTER_SECONDS; `pin_locked`: PIN_MAX_ATTEMPTS wrong PINs were entered and no other unlock method is on",
+        reason: z.enum(["idle", "pin_locked", "risk"]).optional().openapi({
+          description:
+            "`idle`: the last authentication is older than UNLOCK_AFTER_SECONDS; `pin_locked`: PIN_MAX_ATTEMPTS wrong PINs were entered and no other " +
+            "unlock method is on; `risk`: the sign-in scored above RISK_STEP_UP_THRESHOLD (new device, new country, …) and has not been unlocked since",
         }),
       })
       .openapi({ description: "When required, ask the person to unlock (POST /auth/verify-biometric or /auth/verify-pin with this token) before going on" }),

@@ -38,6 +38,10 @@ const SessionSchema = z
       .object({ browser: z.string().nullable(), os: z.string().nullable(), type: z.string().nullable(), model: z.string().nullable() })
       .nullable()
       .openapi({ description: "The User-Agent of the sign-in, summarised", example: { browser: "Safari 17", os: "iOS 17.4", type: "mobile", model: "iPhone" } }),
+    risk: z
+      .object({ score: z.number().int(), reasons: z.array(z.string()) })
+      .nullable()
+      .openapi({ description: "The OTP sign-in's risk assessment (0–100 and why: new_device, new_country, anonymiser, busy_address); null otherwise", example: { score: 40, reasons: ["new_device"] } }),
     country: z.string().nullable().openapi({ description: "Country of the sign-in request, from Cloudflare's metadata (`request.cf.country`, ISO 3166-1 alpha-2; T1 for Tor); null when unknown. Sessions created before this version show the phone number's country", example: "IN" }),
   })
   .openapi("Session");

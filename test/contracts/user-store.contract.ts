@@ -16,7 +16,7 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       const now = Date.now();
       const first = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, now);
       expect(first.created).toBe(true);
-      expect(first.user).toMatchObject({ phoneHash: phone, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false, pinFailures: 0 });
+      expect(first.user).toMatchObject({ phoneHash: phone, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false, pinFailures: 0, lastCountry: null });
       const again = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, now + 1);
       expect(again).toEqual({ user: first.user, created: false });
       expect(await store.getById(first.user.id)).toEqual(first.user);
@@ -38,6 +38,11 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       const { user } = await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, Date.now());
       await store.recordLogin(user.id, 1_800_000_000_000);
       expect((await store.getById(user.id))?.lastLoginAt).toBe(1_800_000_000_000);
+      // The sign-in's country is kept; a sign-in from an unknown country keeps the last known one.
+      await store.recordLogin(user.id, 1_800_000_000_001, "DE");
+      expect(await store.getById(user.id)).toMatchObject({ lastLoginAt: 1_800_000_000_001, lastCountry: "DE" });
+      await store.recordLogin(user.id, 1_800_000_000_002, null);
+      expect(await store.getById(user.id)).toMatchObject({ lastLoginAt: 1_800_000_000_002, lastCountry: "DE" });
       await expect(store.ping()).resolves.toBeUndefined();
     });
 

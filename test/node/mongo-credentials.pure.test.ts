@@ -249,6 +249,7 @@ describe("schema (pure, no server)", () => {
       "authMethods.pin.enabled": 1,
       "authMethods.pin.failedAttempts": 1,
       "authMethods.biometric.enabled": 1,
+      lastCountry: 1,
     });
   });
 

@@ -17,6 +17,7 @@ import {
 } from "../../src/adapters/mongo/pin-queries";
 import { pinSchema, usersSchema } from "../../migrations/mongo/0004_users_pin.mjs";
 import { usersSchema as previousSchema } from "../../migrations/mongo/0003_users_credentials.mjs";
+import { usersSchema as lastCountrySchema } from "../../migrations/mongo/0005_users_last_country.mjs";
 import { pinRecordLike } from "../contracts/user-store.contract";
 
 const USER = "u".repeat(22);
@@ -81,5 +82,14 @@ describe("PIN queries (pure, no server)", () => {
       { updateOne: { filter: { _id: { $eq: USER } }, update: { $set: { lastLogin: new Date(NOW) } } } },
       { updateOne: { filter: clear.filter, update: clear.update } },
     ]);
+    // With the sign-in's country, it is kept as the last one (an unknown country keeps the previous).
+    expect(recordLoginWrites(USER, NOW, "DE")[0]).toEqual({ updateOne: { filter: { _id: { $eq: USER } }, update: { $set: { lastLogin: new Date(NOW), lastCountry: "DE" } } } });
+  });
+
+  it("0005 adds only lastCountry (two letters or null) to 0004's validator", () => {
+    const { lastCountry, ...rest } = lastCountrySchema.properties;
+    expect(rest).toEqual(usersSchema.properties);
+    expect(lastCountry).toMatchObject({ bsonType: ["string", "null"], pattern: "^[A-Z][A-Z0-9]$" });
+    expect(lastCountrySchema.additionalProperties).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ describe.each(PROFILES)("readiness ($name profile)", (profile) => {
     // Every column, but no UNIQUE constraint on phone_hash: the sign-in's
     // upsert (ON CONFLICT(phone_hash)) cannot run, so the service is not ready.
     await emptyDb.exec(
-      "CREATE TABLE users (id TEXT PRIMARY KEY, phone_hash TEXT NOT NULL, phone_ciphertext TEXT NOT NULL, created_at INTEGER NOT NULL, last_login_at INTEGER, biometric_enabled INTEGER NOT NULL DEFAULT 0, pin_enabled INTEGER NOT NULL DEFAULT 0, pin_record TEXT, pin_failures INTEGER NOT NULL DEFAULT 0)",
+      "CREATE TABLE users (id TEXT PRIMARY KEY, phone_hash TEXT NOT NULL, phone_ciphertext TEXT NOT NULL, created_at INTEGER NOT NULL, last_login_at INTEGER, biometric_enabled INTEGER NOT NULL DEFAULT 0, pin_enabled INTEGER NOT NULL DEFAULT 0, pin_record TEXT, pin_failures INTEGER NOT NULL DEFAULT 0, last_country TEXT)",
     );
     try {
       await expectError(await call("/readyz", { settings: { DB: emptyDb } }), 503, "service_unavailable");

@@ -10,9 +10,10 @@ interface UserRow {
   biometric_enabled: number;
   pin_enabled: number;
   pin_failures: number;
+  last_country: string | null;
 }
 
-const COLUMNS = "id, phone_hash, created_at, last_login_at, biometric_enabled, pin_enabled, pin_failures";
+const COLUMNS = "id, phone_hash, created_at, last_login_at, biometric_enabled, pin_enabled, pin_failures, last_country";
 
 function toUser(row: UserRow): UserRecord {
   return {
@@ -23,6 +24,7 @@ function toUser(row: UserRow): UserRecord {
     biometricEnabled: row.biometric_enabled === 1,
     pinEnabled: row.pin_enabled === 1,
     pinFailures: row.pin_failures,
+    lastCountry: row.last_country,
   };
 }
 
@@ -58,9 +60,10 @@ export class D1UserStore implements UserStore {
     });
   }
 
-  recordLogin(id: string, now: number): Promise<void> {
+  recordLogin(id: string, now: number, country: string | null = null): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
-      await this.db.prepare("UPDATE users SET last_login_at = ?2, pin_failures = 0 WHERE id = ?1").bind(id, now).run();
+      // An unknown country keeps the last known one.
+      await this.db.prepare("UPDATE users SET last_login_at = ?2, pin_failures = 0, last_country = COALESCE(?3, last_country) WHERE id = ?1").bind(id, now, country).run();
     });
   }
 

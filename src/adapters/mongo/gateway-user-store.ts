@@ -21,8 +21,8 @@ export class GatewayUserStore implements UserStore {
     return withDeadline("user-store", this.timeoutMs, async () => await this.stub().getById(id));
   }
 
-  recordLogin(id: string, now: number): Promise<void> {
-    return withDeadline("user-store", this.timeoutMs, () => this.stub().recordLogin(id, now));
+  recordLogin(id: string, now: number, country: string | null = null): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, () => this.stub().recordLogin(id, now, country));
   }
 
   setPin(id: string, pin: PinRecord, now: number): Promise<boolean> {

@@ -32,8 +32,8 @@ export class PerRequestMongoUserStore implements UserStore {
     return this.run((s) => s.getById(id));
   }
 
-  recordLogin(id: string, now: number): Promise<void> {
-    return this.run((s) => s.recordLogin(id, now));
+  recordLogin(id: string, now: number, country: string | null = null): Promise<void> {
+    return this.run((s) => s.recordLogin(id, now, country));
   }
 
   setPin(id: string, pin: PinRecord, now: number): Promise<boolean> {

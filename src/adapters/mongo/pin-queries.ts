@@ -26,6 +26,7 @@ export interface PinDocument extends PinRecord {
 export interface PinHolder {
   _id: string;
   lastLogin?: Date | null;
+  lastCountry?: string | null;
   authMethods?: { pin?: PinDocument | null };
 }
 
@@ -97,10 +98,12 @@ export function clearPinFailuresQuery(userId: string): PinUpdate {
  * a user whose `pin` is null, and the second filter matches only a PIN with
  * failures.
  */
-export function recordLoginWrites(userId: string, now: number): AnyBulkWriteOperation<PinHolder>[] {
+export function recordLoginWrites(userId: string, now: number, country: string | null = null): AnyBulkWriteOperation<PinHolder>[] {
   const clear = clearPinFailuresQuery(userId);
+  // An unknown country keeps the last known one (risk assessment).
+  const set = country ? { lastLogin: new Date(now), lastCountry: country } : { lastLogin: new Date(now) };
   return [
-    { updateOne: { filter: { _id: { $eq: userId } }, update: { $set: { lastLogin: new Date(now) } } } },
+    { updateOne: { filter: { _id: { $eq: userId } }, update: { $set: set } } },
     { updateOne: { filter: clear.filter, update: clear.update } },
   ];
 }

@@ -32,9 +32,11 @@ export const USER_PROJECTION = {
   "authMethods.pin.enabled": 1,
   "authMethods.pin.failedAttempts": 1,
   "authMethods.biometric.enabled": 1,
+  lastCountry: 1,
 } as const;
 
 type Projected = Pick<UserDocument, "_id" | "phone" | "createdAt" | "lastLogin"> & {
+  lastCountry?: string | null;
   authMethods?: { pin?: { enabled?: boolean; failedAttempts?: number } | null; biometric?: { enabled?: boolean } | null };
 };
 
@@ -47,6 +49,7 @@ function toUser(doc: Projected): UserRecord {
     biometricEnabled: doc.authMethods?.biometric?.enabled === true,
     pinEnabled: doc.authMethods?.pin?.enabled === true,
     pinFailures: doc.authMethods?.pin?.failedAttempts ?? 0,
+    lastCountry: doc.lastCountry ?? null,
   };
 }
 
@@ -106,8 +109,8 @@ export class MongoUserStore implements UserStore {
     return doc ? toUser(doc as Projected) : null;
   }
 
-  async recordLogin(id: string, now: number): Promise<void> {
-    await this.pins().bulkWrite(recordLoginWrites(id, now), { ordered: false, maxTimeMS: this.timeoutMs });
+  async recordLogin(id: string, now: number, country: string | null = null): Promise<void> {
+    await this.pins().bulkWrite(recordLoginWrites(id, now, country), { ordered: false, maxTimeMS: this.timeoutMs });
   }
 
   /** The same collection, typed for the PIN queries. */

@@ -102,7 +102,7 @@ export class MemoryUserStore implements UserStore {
   async findOrCreateByPhone(phoneHash: string, ciphertext: string, now: number): Promise<{ user: UserRecord; created: boolean }> {
     const found = [...this.users.values()].find((u) => u.phoneHash === phoneHash);
     if (found) return { user: found, created: false };
-    const user: UserRecord = { id: randomId(), phoneHash, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false, pinFailures: 0 };
+    const user: UserRecord = { id: randomId(), phoneHash, createdAt: now, lastLoginAt: null, biometricEnabled: false, pinEnabled: false, pinFailures: 0, lastCountry: null };
     this.users.set(user.id, user);
     this.phones.set(user.id, ciphertext);
     return { user, created: true };
@@ -176,6 +176,8 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     },
     numberPolicy: { blocked: new Set(), allowCountries: null, denyCountries: new Set() },
     testNumbers: new Map(),
+    riskThreshold: 0,
+    pinMaxAttempts: 5,
     devices: { get: async () => null, create: async () => undefined, rotate: async () => false },
     deviceTtlMs: 86_400_000,
     budgets: {

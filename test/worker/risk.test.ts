@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { pinProblem } from "../../src/domain/pin-policy";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, uniqueIp, uniquePhone, useProfile } from "./helpers";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+interface SignedIn {
+  token: string;
+  deviceToken: string;
+}
+
+/** A sign-in by code from `country` (Cloudflare's cf.country), with a device token or none. */
+async function signInFrom(phone: string, country: string, opts: { deviceToken?: string; settings?: Record<string, string> } = {}): Promise<SignedIn> {
+  const extra = opts.deviceToken ? { deviceToken: opts.deviceToken } : {};
+  expect((await call("/auth/request-otp", { body: { phone, ...extra }, ip: uniqueIp(), country })).status).toBe(200);
+  const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone), ...extra }, ip: uniqueIp(), country, settings: opts.settings ?? {} });
+  expect(res.status).toBe(200);
+  return (await res.json()) as SignedIn;
+}
+
+function pinFor(phone: string): string {
+  for (;;) {
+    const pin = String(100000 + (crypto.getRandomValues(new Uint32Array(1))[0]! % 900000));
+    if (pinProblem(pin, { minLength: 6, phoneDigits: phone.slice(1) }) === null) return pin;
+  }
+}
+
+const stepUpOf = async (token: string) => ((await (await call("/auth/check-session", { token })).json()) as { stepUp: { required: boolean; reason?: string; methods: string[] } }).stepUp;
+
+describe.each(PROFILES)("sign-in risk ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
+  it("a sign-in on a new device from a new country, for a user with a PIN, must be unlocked before it counts", async () => {
+    const logs = captureLogs();
+    const phone = uniquePhone();
+    const home = await signInFrom(phone, "IN");
+    const pin = pinFor(phone);
+    expect((await call("/auth/pin", { body: { pin }, token: home.token })).status).toBe(204);
+    advanceClock(61_000);
+    // Abroad, on a device that never signed in: 40 + 30 = 70 > 60.
+    const abroad = await signInFrom(phone, "DE");
+    expect(await stepUpOf(abroad.token)).toEqual({ required: true, methods: ["pin"], reason: "risk" });
+    await expectError(await call("/auth/webauthn/registration-options", { method: "POST", token: abroad.token }), 401, "step_up_required");
+    const sessions = ((await (await call("/auth/sessions", { token: abroad.token })).json()) as { sessions: { current: boolean; risk: unknown }[] }).sessions;
+    expect(sessions.find((s) => s.current)!.risk).toEqual({ score: 70, reasons: ["new_device", "new_country"] });
+    const verified = logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === "otp.verified");
+    expect(verified.at(-1)).toMatchObject({ riskScore: 70, riskReasons: ["new_device", "new_country"] });
+    // The PIN unlocks it.
+    const unlocked = (await (await call("/auth/verify-pin", { body: { pin }, token: abroad.token })).json()) as { token: string };
+    expect((await stepUpOf(unlocked.token)).required).toBe(false);
+  });
+
+  it("a recognised device, a user without an unlock method, or RISK_STEP_UP_THRESHOLD=0 gets no risk step-up", async () => {
+    const phone = uniquePhone();
+    const home = await signInFrom(phone, "IN");
+    expect((await call("/auth/pin", { body: { pin: pinFor(phone) }, token: home.token })).status).toBe(204);
+    advanceClock(61_000);
+    // The same device abroad: only new_country (30).
+    const known = await signInFrom(phone, "DE", { deviceToken: home.deviceToken });
+    expect((await stepUpOf(known.token)).required).toBe(false);
+    advanceClock(122_000);
+    const off = await signInFrom(phone, "FR", { settings: { RISK_STEP_UP_THRESHOLD: "0" } });
+    expect((await stepUpOf(off.token)).required).toBe(false);
+    // Nobody to ask: a user with no PIN, passkey or device key.
+    const plain = uniquePhone();
+    await signInFrom(plain, "IN");
+    advanceClock(183_000);
+    const risky = await signInFrom(plain, "DE");
+    expect((await stepUpOf(risky.token)).required).toBe(false);
+    // Nor are the sensitive routes closed to them: a passkey can be enrolled at once.
+    expect((await call("/auth/webauthn/registration-options", { method: "POST", token: risky.token })).status).toBe(200);
+  });
+});
