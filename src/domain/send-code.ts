@@ -103,7 +103,8 @@ export async function sendCode(
   const withdraw = (): Promise<void> => ledger.withdraw(key, purpose, issuedTicket, now);
   // The paid lookup last, once every free check and limit has passed (FRAUD-02).
   await screenLineType(deps, phone.e164, hash, base, withdraw).catch(async (err: unknown) => {
-    await refund();
+    // Whatever stopped it (a refusal, or a cache that did not answer): nothing left, so nothing stays charged.
+    await Promise.all([refund(), withdraw().catch(() => undefined)]);
     throw err;
   });
   try {

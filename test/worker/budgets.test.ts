@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
+import { requestOtp } from "../../src/domain/sign-in";
+import { DependencyError } from "../../src/errors";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -104,5 +106,15 @@ describe.each(PROFILES)("SMS budgets ($name profile)", (profile) => {
     await expectError(await send(a!, settings), 429, "rate_limited");
     // The cooldown refusal was charged to the prefix in the same round trip, then refunded: b still fits.
     expect((await send(b!, settings)).status).toBe(200);
+  });
+
+  it("SEND-06: a budget store that cannot answer fails closed: nothing is sent and the phone keeps its slot", async () => {
+    const deps = await services();
+    const down = { ...deps.budgets.store, charge: () => Promise.reject(new DependencyError("budget-store")) };
+    const phone = uniquePhone();
+    await expect(requestOtp({ ...deps, budgets: { ...deps.budgets, store: down } }, { phone }, { ip: uniqueIp(), userAgent: null, country: null })).rejects.toBeInstanceOf(DependencyError);
+    await expect(latestCode(phone)).rejects.toThrow();
+    // The phone's slot was given back: with the store up it is sent a code at once.
+    expect((await send(phone, noGuard)).status).toBe(200);
   });
 });
