@@ -31,6 +31,20 @@ const csv = z
 /** `com.example.app:AB:CD:…` (32 bytes, as keytool prints a SHA-256 certificate fingerprint). */
 const ANDROID_APP = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+:[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/;
 
+/** A comma-separated choice from `allowed`: unset or empty gives `defaults`, `none` gives nothing; anything else listed is refused. */
+function choiceList<T extends string>(allowed: readonly T[], defaults: readonly T[], what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): T[] => {
+      if (v === undefined || v.trim() === "") return [...defaults];
+      if (v.trim() === "none") return [];
+      const items = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+      if (items.some((i) => !(allowed as readonly string[]).includes(i))) ctx.addIssue({ code: "custom", message: `must list ${what} from ${allowed.join(", ")} (or none)` });
+      return items as T[];
+    });
+}
+
 const base64urlSecret = z
   .string({ error: "is required (generate one with `npm run dev`, or see README)" })
   .regex(/^[A-Za-z0-9_-]+$/, "must be base64url")
@@ -84,18 +98,7 @@ const schema = z
     LOOKUP_TIMEOUT_MS: int(2000, 200, 10000),
     LOOKUP_CACHE_SECONDS: int(30 * 86400, 3600, 365 * 86400),
     LOOKUP_FAILURE_POLICY: z.enum(["allow", "deny"]).default("allow"),
-    LOOKUP_BLOCKED_LINE_TYPES: z
-      .string()
-      .optional()
-      .transform((v, ctx): LineType[] => {
-        if (v === undefined || v.trim() === "") return [...DEFAULT_BLOCKED_LINE_TYPES];
-        if (v.trim() === "none") return [];
-        const items = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-        if (items.some((i) => !(LINE_TYPES as readonly string[]).includes(i))) {
-          ctx.addIssue({ code: "custom", message: `must list Twilio line types from ${LINE_TYPES.join(", ")} (or none)` });
-        }
-        return items as LineType[];
-      }),
+    LOOKUP_BLOCKED_LINE_TYPES: choiceList(LINE_TYPES, DEFAULT_BLOCKED_LINE_TYPES, "Twilio line types"),
     TURNSTILE_SECRET_KEY: optionalString,
     TURNSTILE_MODE: z.enum(["always", "adaptive"]).default("always"),
     TURNSTILE_HOSTNAMES: csv,
@@ -115,17 +118,7 @@ const schema = z
     TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
     ALLOW_TEST_NUMBERS_IN_PRODUCTION: z.enum(["true", "false"]).default("false"),
     // `none` blocks no number type; unset: the types that are never a person's phone.
-    BLOCKED_NUMBER_TYPES: z
-      .string()
-      .optional()
-      .transform((v, ctx): NumberCategory[] => {
-        if (v === undefined || v.trim() === "") return [...DEFAULT_BLOCKED_CATEGORIES];
-        if (v.trim() === "none") return [];
-        const items = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-        const unknown = items.filter((i) => !(NUMBER_CATEGORIES as readonly string[]).includes(i));
-        if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `must list number types from ${NUMBER_CATEGORIES.join(", ")} (or none)` });
-        return items as NumberCategory[];
-      }),
+    BLOCKED_NUMBER_TYPES: choiceList(NUMBER_CATEGORIES, DEFAULT_BLOCKED_CATEGORIES, "number types"),
     SMS_COUNTRIES_ALLOW: z
       .string()
       .optional()

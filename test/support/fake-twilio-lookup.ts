@@ -34,22 +34,9 @@ export interface FakeLookupOptions {
   authToken: string;
 }
 
-/** Twilio's documented line_type_intelligence.type values. */
-export const LINE_TYPES = [
-  "landline",
-  "mobile",
-  "fixedVoip",
-  "nonFixedVoip",
-  "personal",
-  "tollFree",
-  "premium",
-  "sharedCost",
-  "uan",
-  "voicemail",
-  "pager",
-  "unknown",
-] as const;
-export type LineType = (typeof LINE_TYPES)[number];
+/** Twilio's documented line_type_intelligence.type values: the same list the Worker accepts. */
+import { LINE_TYPES, type LineType } from "../../src/domain/line-type";
+export { LINE_TYPES, type LineType };
 
 /** Types for which Twilio returns no carrier data (carrier_name, MCC and MNC are null). */
 const NO_CARRIER_DATA: ReadonlySet<LineType> = new Set([
