@@ -116,16 +116,29 @@ export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number,
     deps.events.emit({ event: "otp.requested", outcome: "denied", reason: result.index === 0 ? "prefix_hourly" : "country_daily", ...base });
     throw new AuthError("rate_limited", { retryAfterSeconds });
   }
-  const { minSends, minRate, blockMs } = policy.conversion;
-  const sends = result.counts[0]!;
-  const verified = result.watched[0] ?? 0;
-  // Pumped numbers never enter their codes; real people mostly do. Checked
-  // after this send, so the send that reveals the pattern is the last one.
-  if (minSends > 0 && sends >= minSends && verified / sends < minRate) {
-    deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "prefix_conversion", ...base });
-    deps.background("budgets.block", () => policy.store.block(blockKey(prefix), now + blockMs, now));
-  }
   return rules;
+}
+
+/**
+ * The conversion guard (FRAUD-04), run after the provider accepted a message
+ * and off the critical path: pumped numbers never enter their codes, real
+ * people mostly do. It reads the prefix's counts afresh rather than trusting
+ * the charge's: a charge also counts concurrent requests that other limits
+ * then refused and refunded, and a burst of refused requests must not be able
+ * to block a whole prefix. The send that reveals the pattern is the last one.
+ */
+export async function checkConversion(deps: BudgetDeps, rules: BudgetRule[], phone: Phone, now: number, base: Pick<AuthEvent, "phoneHash" | "country">): Promise<void> {
+  const { minSends, minRate, blockMs } = deps.budgets.conversion;
+  if (minSends === 0 || rules.length === 0) return;
+  const prefix = await prefixId(deps.keys, phone);
+  // No rules: charges nothing, reads the watched counters (and says whether the prefix is blocked already).
+  const read = await deps.budgets.store.charge([], blockKey(prefix), [rules[0]!.key, verifiedKey(prefix, now)], now);
+  if (read.status !== "charged") return;
+  const [sends = 0, verified = 0] = read.watched;
+  if (sends >= minSends && verified / sends < minRate) {
+    deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "prefix_conversion", ...base });
+    await deps.budgets.store.block(blockKey(prefix), now + blockMs, now);
+  }
 }
 
 /** A sign-in code was entered right: the prefix converted once more. */

@@ -116,7 +116,7 @@ export async function completeCeremony(
     // A sign-in on this device: it becomes a recognised device for the user's number (FRAUD-05).
     const [session, deviceToken] = await Promise.all([
       issueSession(deps, user, client, now, amrFor(credential)),
-      deviceTokenAfterSignIn(deps, null, user.id, user.phoneHash, now),
+      deviceTokenAfterSignIn(deps, null, user.id, user.phoneHash, now).catch(() => undefined),
     ]);
     issued = { ...session, deviceToken };
   }

@@ -48,7 +48,8 @@ function parseToken(token: string | undefined): { id: string; secret: string } |
 export async function recognisedDevice(deps: DeviceDeps, token: string | undefined, phoneHash: string, now: number): Promise<DeviceRecord | null> {
   const parsed = parseToken(token);
   if (!parsed) return null;
-  const record = await deps.devices.get(parsed.id, now);
+  // A store that does not answer makes the request anonymous, not an error: recognition only ever adds.
+  const record = await deps.devices.get(parsed.id, now).catch(() => null);
   if (!record || record.expiresAt <= now || record.phoneHash !== phoneHash) return null;
   return constantTimeEqual(await secretHash(parsed.secret), record.secretHash) ? record : null;
 }

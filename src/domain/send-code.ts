@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { phoneHash } from "../lib/keys";
 import { captchaNeeded, checkCaptcha } from "./bot-check";
 import { ledgerKey, type DeviceRecord } from "./devices";
-import { chargeBudgets } from "./budgets";
+import { chargeBudgets, checkConversion } from "./budgets";
 import { screenLineType } from "./line-type";
 import { numberRefusal } from "./number-policy";
 import { eventBase, ipVerdict, retryAfter, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
@@ -143,5 +143,6 @@ export async function sendCode(
     throw new AuthError("sms_send_failed", { cause: err });
   }
   events.emit({ event: "otp.sent", outcome: "success", ...base });
+  deps.background("budgets.conversion", () => checkConversion(deps, charged, phone, now, base));
   return sent;
 }

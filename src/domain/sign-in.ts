@@ -30,8 +30,8 @@ export async function requestOtp(
 
 export interface SignedIn extends IssuedSession {
   isNewUser: boolean;
-  /** The device's token for its next sign-in (FRAUD-05): rotated when one was presented, else new. */
-  deviceToken: string;
+  /** The device's token for its next sign-in (FRAUD-05): rotated when one was presented, else new; absent when it could not be stored. */
+  deviceToken: string | undefined;
 }
 
 /** Checks a code and, on success, signs the user in (creating them if new). */
@@ -63,7 +63,8 @@ export async function verifyOtp(
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, riskScore: risk.score, riskReasons: risk.reasons, ...eventBase(deps, phone, hash, "sign_in") });
   const [issued, deviceToken] = await Promise.all([
     issueSession(deps, found.user, client, now, ["sms"], { ...risk, stepUp }),
-    deviceTokenAfterSignIn(deps, device, found.user.id, hash, now),
+    // Best effort: the sign-in stands without a device token (the code is spent and the session written).
+    deviceTokenAfterSignIn(deps, device, found.user.id, hash, now).catch(() => undefined),
   ]);
   return { ...issued, isNewUser: found.created, deviceToken };
 }

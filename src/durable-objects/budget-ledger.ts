@@ -34,7 +34,8 @@ export class BudgetLedger extends DurableObject {
       return count;
     });
     const watched = watch.map((k) => this.read(k, now));
-    await this.arm(Math.min(...rules.map((r) => r.resetAt)));
+    // No rules: a read of the watched counters (the conversion guard's).
+    if (rules.length > 0) await this.arm(Math.min(...rules.map((r) => r.resetAt)));
     return { status: "charged", counts, watched };
   }
 

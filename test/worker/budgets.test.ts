@@ -117,4 +117,15 @@ describe.each(PROFILES)("SMS budgets ($name profile)", (profile) => {
     // The phone's slot was given back: with the store up it is sent a code at once.
     expect((await send(phone, noGuard)).status).toBe(200);
   });
+
+  it("FRAUD-04: a burst of requests that other limits refuse cannot get a prefix blocked (only sent codes count)", async () => {
+    const settings = { SMS_PREFIX_HOURLY_LIMIT: "0", CONVERSION_MIN_SENDS: "5", CONVERSION_MIN_RATE: "0.5" };
+    const [a, b] = samePrefix(2);
+    expect((await send(a!, settings)).status).toBe(200);
+    // 8 concurrent requests for a, all refused by its resend cooldown (each charged, then refunded).
+    const refused = await Promise.all(Array.from({ length: 8 }, () => send(a!, settings)));
+    expect(refused.every((r) => r.status === 429)).toBe(true);
+    // The prefix had one real send: b is not blocked.
+    expect((await send(b!, settings)).status).toBe(200);
+  });
 });
