@@ -4,7 +4,7 @@ import { randomBytes, sha256, toBase64url } from "../lib/crypto";
 import type { SecretKeys } from "../lib/keys";
 import type { ChallengePurpose, ChallengeStore, CredentialRecord, CredentialStore } from "./biometric-ports";
 import type { RateLimiter } from "./ports";
-import { retryAfter } from "./sign-in";
+import { spendVerifyBudget } from "./otp-common";
 import { issueSession, rotateToken, type Authenticated, type IssuedSession, type SessionDeps } from "./sessions";
 
 /** What passkey and device-key ceremonies need beyond sessions. */
@@ -28,9 +28,7 @@ export const MAX_CREDENTIALS_PER_USER = 20;
  * answer is a 503).
  */
 export async function spendCeremonyBudget(deps: BiometricDeps, userId: string | null, ip: string): Promise<void> {
-  const key = userId ? `user:bio:${userId}` : `ip:bio:${ip}`;
-  const decision = await deps.ipLimiter.hit(key, { limit: deps.policy.ipVerifyLimit, windowMs: deps.policy.ipWindowSeconds * 1000 }, deps.now());
-  if (!decision.allowed) throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(decision.retryAfterMs) });
+  await spendVerifyBudget(deps, userId ? `user:bio:${userId}` : `ip:bio:${ip}`);
 }
 
 /** A ceremony challenge lives 5 minutes (BIO-01). */

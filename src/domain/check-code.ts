@@ -26,7 +26,7 @@ export async function checkCode<T>(
 ): Promise<T> {
   const { policy, ledger, events } = deps;
   const key = ledgerKey(hash, device);
-  const base = { ...eventBase(deps, phone, hash, purpose), ...(device ? { recognisedDevice: true as const } : {}) };
+  const base = eventBase(deps, phone, hash, purpose, device);
   const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, otp);
 
   // The IP limit and the ledger's check (count the attempt before comparing,

@@ -26,17 +26,11 @@ export const NUMBER_CATEGORIES = [
 
 export type NumberCategory = (typeof NUMBER_CATEGORIES)[number];
 
+/** Kinds that can be a person's phone: blocked only when BLOCKED_NUMBER_TYPES names them. */
+const OPTIONAL_CATEGORIES: readonly NumberCategory[] = ["voip", "personal_number", "fixed_line"];
+
 /** Never a person's phone: the default of BLOCKED_NUMBER_TYPES. */
-export const DEFAULT_BLOCKED_CATEGORIES: readonly NumberCategory[] = [
-  "premium_rate",
-  "shared_cost",
-  "toll_free",
-  "uan",
-  "pager",
-  "voicemail",
-  "satellite",
-  "international_network",
-];
+export const DEFAULT_BLOCKED_CATEGORIES: readonly NumberCategory[] = NUMBER_CATEGORIES.filter((c) => !OPTIONAL_CATEGORIES.includes(c));
 
 /**
  * Non-geographic calling codes libphonenumber files as ordinary mobile or

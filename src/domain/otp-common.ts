@@ -62,13 +62,34 @@ export interface OtpSent {
 /** Whole seconds for a Retry-After header, at least 1. */
 export const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
-/** The fields every OTP event of this phone carries: masked hash, country, purpose, and whether it is a test number. */
-export function eventBase(deps: SignInDeps, phone: Phone, hash: string, purpose: OtpPurpose): Pick<AuthEvent, "phoneHash" | "country" | "purpose" | "testNumber"> {
+/**
+ * Spends one unit of a per-user or per-address budget of `IP_VERIFY_LIMIT`
+ * per `IP_WINDOW_SECONDS` (passkey ceremonies, PIN sets and checks): work a
+ * token or an address must not be able to loop without bound. Fails closed
+ * like every limit (a store that does not answer is a 503).
+ */
+export async function spendVerifyBudget(
+  deps: { ipLimiter: RateLimiter; policy: { ipVerifyLimit: number; ipWindowSeconds: number }; now: () => number },
+  key: string,
+): Promise<void> {
+  const decision = await deps.ipLimiter.hit(key, { limit: deps.policy.ipVerifyLimit, windowMs: deps.policy.ipWindowSeconds * 1000 }, deps.now());
+  if (!decision.allowed) throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(decision.retryAfterMs) });
+}
+
+/** The fields every OTP event of this phone carries: masked hash, country, purpose, and whether it is a test number or a recognised device. */
+export function eventBase(
+  deps: SignInDeps,
+  phone: Phone,
+  hash: string,
+  purpose: OtpPurpose,
+  device: { id: string } | null = null,
+): Pick<AuthEvent, "phoneHash" | "country" | "purpose" | "testNumber" | "recognisedDevice"> {
   return {
     phoneHash: hash,
     country: phone.country ?? undefined,
     ...(purpose === "sign_in" ? {} : { purpose }),
     ...(deps.testNumbers.has(phone.e164) ? { testNumber: true as const } : {}),
+    ...(device ? { recognisedDevice: true as const } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { decryptPhone, PIN_PEPPER_VERSION, type SecretKeys } from "../lib/keys";
 import { hashPin, verifyPin } from "../lib/pin-hash";
 import { pinProblem } from "./pin-policy";
 import type { RateLimiter } from "./ports";
-import { retryAfter } from "./sign-in";
+import { spendVerifyBudget } from "./otp-common";
 import { rotateToken, type Authenticated, type IssuedSession, type SessionDeps } from "./sessions";
 
 /** The per-session count of wrong PINs lives this long at most: a session's longest possible life (SESSION_TTL_SECONDS' maximum). */
@@ -34,8 +34,7 @@ export interface PinDeps extends SessionDeps {
  * without bound; wrong PINs are capped separately (PIN-03). Fails closed.
  */
 export async function spendPinBudget(deps: PinDeps, userId: string): Promise<void> {
-  const decision = await deps.ipLimiter.hit(`user:pin:${userId}`, { limit: deps.policy.ipVerifyLimit, windowMs: deps.policy.ipWindowSeconds * 1000 }, deps.now());
-  if (!decision.allowed) throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(decision.retryAfterMs) });
+  await spendVerifyBudget(deps, `user:pin:${userId}`);
 }
 
 async function phoneDigits(deps: PinDeps, auth: Authenticated): Promise<string> {

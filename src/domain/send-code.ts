@@ -1,7 +1,7 @@
 import { AuthError } from "../errors";
 import { phoneHash } from "../lib/keys";
 import { captchaNeeded, checkCaptcha } from "./bot-check";
-import { ledgerKey, type DeviceRecord } from "./devices";
+import { ledgerKey, recognisedDevice } from "./devices";
 import { chargeBudgets, checkConversion } from "./budgets";
 import { screenLineType } from "./line-type";
 import { numberRefusal } from "./number-policy";
@@ -22,15 +22,17 @@ export async function sendCode(
   purpose: OtpPurpose,
   /** Sign-in only: the Turnstile token ("" when none was sent); a step-up has a session instead. */
   captchaToken: string | null = null,
-  /** A recognised device (FRAUD-05): its own send quota and attempt counter for this phone. */
-  device: DeviceRecord | null = null,
+  /** Sign-in only: a device token from an earlier sign-in (FRAUD-05): a recognised device has its own send quota and attempt counter for this phone. */
+  deviceToken: string | undefined = undefined,
 ): Promise<OtpSent> {
   const { policy, ledger, events } = deps;
   const hash = await phoneHash(deps.keys, phone.e164);
+  // Reading the device is not reading the user store (SEND-03): unknown phones answer the same.
+  const device = deviceToken ? await recognisedDevice(deps, deviceToken, hash, deps.now()) : null;
   // The ledger's key: the phone's own (anonymous budget), or the phone and this device.
   const key = ledgerKey(hash, device);
   const now = deps.now();
-  const base = { ...eventBase(deps, phone, hash, purpose), ...(device ? { recognisedDevice: true as const } : {}) };
+  const base = eventBase(deps, phone, hash, purpose, device);
   // A configured test number (FRAUD-08) gets its fixed code and no SMS, under
   // every limit below; it is exempt only from the number policy, since no
   // message ever leaves for it.
@@ -44,7 +46,7 @@ export async function sendCode(
     throw new AuthError("phone_not_supported");
   }
   // The bot check, always on: before any counter is spent (FRAUD-09).
-  const captcha = captchaToken !== null && deps.botCheck.mode === "always" && captchaNeeded(deps.botCheck, 0, 1);
+  const captcha = captchaToken !== null && deps.botCheck.verifier !== null && deps.botCheck.mode === "always";
   if (captcha) await checkCaptcha(deps, captchaToken || undefined, base);
   const code = testCode ?? generateOtp();
   const digest = await otpDigest(deps.keys.otp, purpose, phone.e164, code);

@@ -22,10 +22,7 @@ export async function requestOtp(
   input: { phone: string; captchaToken?: string | undefined; deviceToken?: string | undefined },
   client: ClientContext,
 ): Promise<OtpSent> {
-  const phone = requirePhone(input.phone);
-  // A recognised device has a quota of its own (FRAUD-05); reading it is not reading the user store (SEND-03).
-  const device = input.deviceToken ? await recognisedDevice(deps, input.deviceToken, await phoneHash(deps.keys, phone.e164), deps.now()) : null;
-  return sendCode(deps, phone, client, "sign_in", input.captchaToken ?? "", device);
+  return sendCode(deps, requirePhone(input.phone), client, "sign_in", input.captchaToken ?? "", input.deviceToken);
 }
 
 export interface SignedIn extends IssuedSession {
@@ -60,7 +57,7 @@ export async function verifyOtp(
   deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now, client.country));
   // The prefix converted: what tells real traffic from pumping (FRAUD-04).
   deps.background("budgets.conversion", () => recordConversion(deps, phone, now));
-  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, riskScore: risk.score, riskReasons: risk.reasons, ...eventBase(deps, phone, hash, "sign_in") });
+  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, riskScore: risk.score, riskReasons: risk.reasons, ...eventBase(deps, phone, hash, "sign_in", device) });
   const [issued, deviceToken] = await Promise.all([
     issueSession(deps, found.user, client, now, ["sms"], { ...risk, stepUp }),
     // Best effort: the sign-in stands without a device token (the code is spent and the session written).
