@@ -113,6 +113,7 @@ const schema = z
     CONVERSION_MIN_RATE: z.coerce.number().min(0).max(1).default(0.2),
     CONVERSION_BLOCK_SECONDS: int(3600, 60, 7 * 86400),
     DEVICE_TOKEN_TTL_SECONDS: int(180 * 86400, 86400, 730 * 86400),
+    MAX_DEVICES_PER_USER: int(10, 1, 100),
     // 0: off. The score is 0..100 (src/domain/risk.ts).
     RISK_STEP_UP_THRESHOLD: int(60, 0, 100),
     TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
@@ -319,6 +320,8 @@ export interface Config {
   readonly riskStepUpThreshold: number;
   /** How long a recognised device's token lives unused (each sign-in renews it). */
   readonly deviceTokenTtlSeconds: number;
+  /** Recognised devices kept per user; the least recently used beyond it are forgotten. */
+  readonly maxDevicesPerUser: number;
   /** Test phone numbers (E.164 → fixed code): never sent an SMS, same limits. */
   readonly testNumbers: ReadonlyMap<string, string>;
   /** Which numbers may be sent a code at all (src/domain/number-policy.ts). */
@@ -463,6 +466,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       conversion: { minSends: v.CONVERSION_MIN_SENDS, minRate: v.CONVERSION_MIN_RATE, blockMs: v.CONVERSION_BLOCK_SECONDS * 1000 },
     },
     deviceTokenTtlSeconds: v.DEVICE_TOKEN_TTL_SECONDS,
+    maxDevicesPerUser: v.MAX_DEVICES_PER_USER,
     riskStepUpThreshold: v.RISK_STEP_UP_THRESHOLD,
     testNumbers: new Map(v.TEST_PHONE_NUMBERS.map((entry) => entry.split(":") as [string, string])),
     numbers: {

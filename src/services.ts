@@ -19,6 +19,7 @@ import { UpstashBudgetStore } from "./adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "./adapters/upstash/line-type-cache";
+import { UpstashDeviceStore } from "./adapters/upstash/device-store";
 import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
@@ -27,6 +28,7 @@ import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from 
 import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
 import type { BiometricDeps } from "./domain/ceremony";
 import type { BudgetStore } from "./domain/budgets";
+import type { DeviceStore } from "./domain/devices";
 import type { IdempotencyStore } from "./domain/idempotency";
 import type { LineTypeCache, LineTypeLookup } from "./domain/line-type";
 import type { PinDeps } from "./domain/pin";
@@ -85,6 +87,7 @@ interface Stores {
   idempotency: IdempotencyStore;
   lineTypeCache: LineTypeCache;
   budgetStore: BudgetStore;
+  devices: DeviceStore;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -101,6 +104,7 @@ function stores(env: Env, config: Config): Stores {
       idempotency: new UpstashIdempotencyStore(redis, t),
       lineTypeCache: new UpstashLineTypeCache(redis, t),
       budgetStore: new UpstashBudgetStore(redis, t),
+      devices: new UpstashDeviceStore(redis, t),
     };
   }
   return {
@@ -111,6 +115,7 @@ function stores(env: Env, config: Config): Stores {
     idempotency: new DurableIdempotencyStore(env.IDEMPOTENCY_VAULT, t),
     lineTypeCache: new D1LineTypeCache(env.DB, t),
     budgetStore: new DurableBudgetStore(env.BUDGET_LEDGER, t),
+    devices: new D1DeviceStore(env.DB, t),
   };
 }
 
@@ -149,6 +154,7 @@ function announceProfile(env: Env, config: Config): void {
     idempotencyKeys: config.upstash ? "upstash-redis" : "durable-object (IdempotencyVault)",
     lineTypeCache: config.upstash ? "upstash-redis" : "d1",
     smsBudgets: config.upstash ? "upstash-redis" : "durable-object (BudgetLedger)",
+    recognisedDevices: config.upstash ? "upstash-redis" : "d1",
     lineTypeLookup: config.lookup.provider,
     sms: config.sms.provider,
   });
@@ -166,7 +172,7 @@ export async function buildServices(
   waitUntil: (work: Promise<unknown>) => void = () => undefined,
 ): Promise<Services> {
   announceProfile(env, config);
-  const { lineTypeCache, budgetStore, ...storage } = stores(env, config);
+  const { lineTypeCache, budgetStore, devices, ...storage } = stores(env, config);
   const [keys, signingKey, users, credentials] = await Promise.all([
     secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey, config.secrets.pinPepper),
     loadSigningKey(config.jwt.privateJwk),
@@ -195,8 +201,9 @@ export async function buildServices(
       denyCountries: new Set(config.numbers.denyCountries),
     },
     budgets: { store: budgetStore, ...config.budgets },
-    devices: new D1DeviceStore(env.DB, config.storageTimeoutMs),
+    devices,
     deviceTtlMs: config.deviceTokenTtlSeconds * 1000,
+    maxDevicesPerUser: config.maxDevicesPerUser,
     botCheck: {
       verifier: config.turnstile ? new TurnstileVerifier(config.turnstile) : null,
       mode: config.turnstile?.mode ?? "always",

@@ -26,7 +26,7 @@ export interface CaptchaVerifier {
 export interface BotCheckPolicy {
   /** null: no bot check (TURNSTILE_SECRET_KEY unset). */
   verifier: CaptchaVerifier | null;
-  /** `always`, or `adaptive`: only once the caller's address has used half its send budget. */
+  /** `always`, or `adaptive`: only once the caller's address, or the number's prefix, has used half its send budget. */
   mode: "always" | "adaptive";
   /** Hostnames a token must have been issued on (the app's own pages). */
   hostnames: ReadonlySet<string>;
@@ -39,10 +39,16 @@ export interface BotCheckDeps {
   events: AuthEventSink;
 }
 
-/** Whether this request must carry a token: `used` and `limit` are the caller's address's send budget. */
-export function captchaNeeded(policy: BotCheckPolicy, used: number, limit: number): boolean {
+/**
+ * Whether this request must carry a token. `pressure` holds [used, limit]
+ * of each counter that adaptive mode watches (the caller's address's sends,
+ * the number's prefix's sends this hour); an infinite (off) limit never asks. Why
+ * the prefix too: a pumping run spreads over many addresses, each quiet, but
+ * lands on a few prefixes.
+ */
+export function captchaNeeded(policy: BotCheckPolicy, pressure: readonly (readonly [used: number, limit: number])[]): boolean {
   if (!policy.verifier) return false;
-  return policy.mode === "always" || used * 2 >= limit;
+  return policy.mode === "always" || pressure.some(([used, limit]) => used * 2 >= limit);
 }
 
 /**

@@ -3,6 +3,7 @@ import { hmacSha256, toHex } from "../lib/crypto";
 import type { SecretKeys } from "../lib/keys";
 import type { Phone } from "./phone";
 import type { AuthEvent, AuthEventSink } from "./ports";
+import type { PrefixHealth } from "./risk";
 
 /**
  * SMS budgets (FRAUD-03, FRAUD-04, SEND-07): per number prefix per hour, per
@@ -89,14 +90,19 @@ export function budgetRules(policy: BudgetPolicy, prefix: string, country: strin
 const verifiedKey = (prefix: string, now: number): string => `sms:verified:${prefix}:${Math.floor(now / HOUR_MS)}`;
 const blockKey = (prefix: string): string => `sms:blocked:${prefix}`;
 
+/** A send charged to the budgets: the rules (to refund if the message never leaves) and the prefix's sends this hour, this one included. */
+export interface Charged {
+  rules: BudgetRule[];
+  prefixSends: number;
+}
+
 /**
  * Charges the send to every budget, or refuses it: 429 `rate_limited` for a
  * prefix or country over its budget or a prefix the conversion guard
  * blocked, 503 `service_unavailable` until the next UTC day when the global
- * budget trips (a circuit breaker, logged as an ops alert). Returns the
- * rules charged, to refund if the message never leaves.
+ * budget trips (a circuit breaker, logged as an ops alert).
  */
-export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number, base: Pick<AuthEvent, "phoneHash" | "country">): Promise<BudgetRule[]> {
+export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number, base: Pick<AuthEvent, "phoneHash" | "country">): Promise<Charged> {
   const policy = deps.budgets;
   const prefix = await prefixId(deps.keys, phone);
   const rules = budgetRules(policy, prefix, phone.country, now);
@@ -116,7 +122,7 @@ export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number,
     deps.events.emit({ event: "otp.requested", outcome: "denied", reason: result.index === 0 ? "prefix_hourly" : "country_daily", ...base });
     throw new AuthError("rate_limited", { retryAfterSeconds });
   }
-  return rules;
+  return { rules, prefixSends: result.counts[0] ?? 0 };
 }
 
 /**
@@ -139,6 +145,22 @@ export async function checkConversion(deps: BudgetDeps, rules: BudgetRule[], pho
     deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "prefix_conversion", ...base });
     await deps.budgets.store.block(blockKey(prefix), now + blockMs, now);
   }
+}
+
+/**
+ * The number's prefix this hour, for the sign-in risk score: sends, verified
+ * codes and whether the conversion guard blocked it (a read: nothing is
+ * charged). null when nothing watches prefixes (no prefix limit and no
+ * guard), so the read is not paid for.
+ */
+export async function prefixHealth(deps: BudgetDeps, phone: Phone, now: number): Promise<PrefixHealth | null> {
+  const { prefixHourly, conversion } = deps.budgets;
+  if (!Number.isFinite(prefixHourly) && conversion.minSends === 0) return null;
+  const prefix = await prefixId(deps.keys, phone);
+  const sendsKey = budgetRules(deps.budgets, prefix, phone.country, now)[0]!.key;
+  const read = await deps.budgets.store.charge([], blockKey(prefix), [sendsKey, verifiedKey(prefix, now)], now);
+  const [sends = 0, verified = 0] = read.status === "charged" ? read.watched : [];
+  return { sends, verified, blocked: read.status === "blocked", hourlyLimit: prefixHourly, minSends: conversion.minSends, minRate: conversion.minRate };
 }
 
 /** A sign-in code was entered right: the prefix converted once more. */

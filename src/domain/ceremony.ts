@@ -1,5 +1,5 @@
 import { AuthError } from "../errors";
-import { deviceTokenAfterSignIn, type DeviceDeps } from "./devices";
+import { deviceIdForSignIn, deviceTokenAfterSignIn, type DeviceDeps } from "./devices";
 import { randomBytes, sha256, toBase64url } from "../lib/crypto";
 import type { SecretKeys } from "../lib/keys";
 import type { ChallengePurpose, ChallengeStore, CredentialRecord, CredentialStore } from "./biometric-ports";
@@ -112,9 +112,10 @@ export async function completeCeremony(
     // A credential whose user is gone cannot sign anyone in.
     if (!user) throw new AuthError("biometric_failed", { cause: new Error("credential's user not found") });
     // A sign-in on this device: it becomes a recognised device for the user's number (FRAUD-05).
+    const deviceId = deviceIdForSignIn(null, user.id);
     const [session, deviceToken] = await Promise.all([
-      issueSession(deps, user, client, now, amrFor(credential)),
-      deviceTokenAfterSignIn(deps, null, user.id, user.phoneHash, now).catch(() => undefined),
+      issueSession(deps, user, client, now, amrFor(credential), undefined, deviceId),
+      deviceTokenAfterSignIn(deps, null, user.id, user.phoneHash, now, deviceId).catch(() => undefined),
     ]);
     issued = { ...session, deviceToken };
   }

@@ -23,16 +23,32 @@ export interface DeviceRecord {
   expiresAt: number;
 }
 
+/** Where recognised devices live (contract: test/contracts/device-store.contract.ts). */
 export interface DeviceStore {
   get(id: string, now: number): Promise<DeviceRecord | null>;
-  create(record: DeviceRecord): Promise<void>;
+  /**
+   * Stores a new device and keeps at most `maxPerUser` live devices for its
+   * user: the least recently used beyond that are forgotten in the same step.
+   */
+  create(record: DeviceRecord, maxPerUser: number): Promise<void>;
   /** Replaces the secret by compare-and-set (the token rotates on each sign-in); false when it changed meanwhile. */
   rotate(id: string, expectedSecretHash: string, newSecretHash: string, now: number, expiresAt: number): Promise<boolean>;
+  /** The user's live devices, most recently used first. */
+  listForUser(userId: string, now: number): Promise<DeviceRecord[]>;
+  /** Forgets every device of the user but `keepId`; returns how many live ones were forgotten. */
+  revokeAllForUser(userId: string, keepId: string | null, now: number): Promise<number>;
 }
 
 export interface DeviceDeps {
   devices: DeviceStore;
   deviceTtlMs: number;
+  /**
+   * MAX_DEVICES_PER_USER. Why a cap: each recognised device has a guess
+   * budget of its own for the phone, so the phone-wide bound on wrong codes
+   * per day is the anonymous bound times (1 + this); the oldest device is
+   * forgotten when a new one would pass it.
+   */
+  maxDevicesPerUser: number;
 }
 
 async function secretHash(secret: string): Promise<string> {
@@ -59,17 +75,30 @@ export function ledgerKey(phoneHash: string, device: { id: string } | null): str
   return device ? `${phoneHash}.${device.id}` : phoneHash;
 }
 
+/** The id the device of a sign-in will have: the recognised device's own, or a new one (stored on the session, so "sign out other sessions" can keep this device). */
+export function deviceIdForSignIn(device: DeviceRecord | null, userId: string): string {
+  return device && device.userId === userId ? device.id : randomId(16);
+}
+
 /**
  * The token to hand back after a sign-in: the recognised device's token
- * rotated (a new secret, the old one refused from now on), or a new device.
- * Under a race (two sign-ins with one token) the loser gets a new device.
+ * rotated (a new secret, the old one refused from now on), or a new device
+ * with the id `deviceIdForSignIn` chose. Under a race (two sign-ins with one
+ * token) the loser gets a new device.
  */
-export async function deviceTokenAfterSignIn(deps: DeviceDeps, device: DeviceRecord | null, userId: string, phoneHash: string, now: number): Promise<string> {
+export async function deviceTokenAfterSignIn(
+  deps: DeviceDeps,
+  device: DeviceRecord | null,
+  userId: string,
+  phoneHash: string,
+  now: number,
+  id: string = deviceIdForSignIn(device, userId),
+): Promise<string> {
   const secret = randomId(32);
   const hash = await secretHash(secret);
   const expiresAt = now + deps.deviceTtlMs;
-  if (device && device.userId === userId && (await deps.devices.rotate(device.id, device.secretHash, hash, now, expiresAt))) return `${device.id}.${secret}`;
-  const id = randomId(16);
-  await deps.devices.create({ id, userId, phoneHash, secretHash: hash, createdAt: now, lastUsedAt: now, expiresAt });
-  return `${id}.${secret}`;
+  if (device && device.id === id && device.userId === userId && (await deps.devices.rotate(device.id, device.secretHash, hash, now, expiresAt))) return `${device.id}.${secret}`;
+  const newId = device && device.id === id ? randomId(16) : id;
+  await deps.devices.create({ id: newId, userId, phoneHash, secretHash: hash, createdAt: now, lastUsedAt: now, expiresAt }, deps.maxDevicesPerUser);
+  return `${newId}.${secret}`;
 }

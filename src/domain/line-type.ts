@@ -68,6 +68,11 @@ export interface LineTypeDeps {
   background: (task: string, work: () => Promise<unknown>) => void;
 }
 
+/** The number's cached line type, for the sign-in risk score; null when no lookup is configured or none is cached. */
+export async function cachedLineType(deps: LineTypeDeps, phoneHash: string, now: number): Promise<LineType | null> {
+  return deps.lineTypes.lookup ? deps.lineTypes.cache.get(phoneHash, now) : null;
+}
+
 /**
  * Screens the number's line type before the SMS is paid for. On a refusal
  * (a blocked type, or a failed lookup under `deny`) it calls `withdraw`

@@ -135,6 +135,8 @@ export interface SessionRecord {
   lastSeenAt?: number;
   /** The sign-in's risk assessment (src/domain/risk.ts); `stepUp`: it must be unlocked before it counts. Absent on older sessions. */
   risk?: { score: number; reasons: string[]; stepUp: boolean };
+  /** The recognised device (FRAUD-05) the sign-in handed a token to, so "sign out other sessions" can keep it; absent when none. */
+  deviceId?: string;
   expiresAt: number;
   userAgent: string | null;
   country: string | null;

@@ -6,7 +6,8 @@
  * session that must be unlocked before it counts (check-session answers
  * `stepUp.required` with reason `risk`). Why so simple: every weight can be
  * explained to the person it affects and to an operator reading a log line,
- * and each signal costs no extra round trip.
+ * and no signal adds a round trip (the prefix counters and the cached line
+ * type are read beside the code check).
  */
 
 export interface RiskSignals {
@@ -19,17 +20,61 @@ export interface RiskSignals {
   /** How much of its verify budget the client address has used in the window, including this request. */
   ipVerifyUsed: number;
   ipVerifyLimit: number;
+  /** The number's cached carrier line type (FRAUD-02); null when no lookup is configured or none is cached. */
+  lineType: string | null;
+  /** The number's prefix this hour (FRAUD-03/04); null when unknown (no budget store answer). */
+  prefix: PrefixHealth | null;
+}
+
+/** A prefix's traffic this hour, with the limits it is judged by. */
+export interface PrefixHealth {
+  sends: number;
+  verified: number;
+  /** The conversion guard blocked it. */
+  blocked: boolean;
+  /** SMS_PREFIX_HOURLY_LIMIT; Infinity: off. */
+  hourlyLimit: number;
+  /** CONVERSION_MIN_SENDS (0: off) and CONVERSION_MIN_RATE. */
+  minSends: number;
+  minRate: number;
 }
 
 export interface RiskAssessment {
   /** 0 (nothing unusual) to 100. */
   score: number;
-  /** Why, in weight order: `new_device`, `new_country`, `anonymiser`, `busy_address`. */
+  /** Why, in weight order: `new_device`, `new_country`, `anonymiser`, `busy_address`, `busy_prefix`, `low_conversion`, `voip_line`. */
   reasons: string[];
 }
 
-/** Each signal's weight: a new device is common (new phone) and weighs least alone; two together pass the default threshold (60). */
-export const RISK_WEIGHTS = { new_device: 40, new_country: 30, anonymiser: 30, busy_address: 20 } as const;
+/**
+ * Each signal's weight: a new device is common (new phone) and weighs least
+ * of the strong ones alone; two strong ones together pass the default
+ * threshold (60). The traffic and line signals (20 each) only tip a new
+ * device over it together with another.
+ */
+export const RISK_WEIGHTS = {
+  new_device: 40,
+  new_country: 30,
+  anonymiser: 30,
+  busy_address: 20,
+  busy_prefix: 20,
+  low_conversion: 20,
+  voip_line: 20,
+} as const;
+
+/** VoIP line types that are allowed (not in LOOKUP_BLOCKED_LINE_TYPES) yet easy to get in bulk. */
+const VOIP = new Set(["fixedVoip", "nonFixedVoip"]);
+
+/** Half the prefix's hourly budget used: traffic like a pumping run's, or a busy office block. */
+function busyPrefix(p: PrefixHealth): boolean {
+  return Number.isFinite(p.hourlyLimit) && p.sends * 2 >= p.hourlyLimit;
+}
+
+/** Blocked by the conversion guard, or on the way there: half its minimum sends seen, and too few of them entered. */
+function lowConversion(p: PrefixHealth): boolean {
+  if (p.minSends === 0) return false;
+  return p.blocked || (p.sends * 2 >= p.minSends && p.verified < p.sends * p.minRate);
+}
 
 export function assessSignIn(s: RiskSignals): RiskAssessment {
   const reasons: (keyof typeof RISK_WEIGHTS)[] = [];
@@ -38,6 +83,9 @@ export function assessSignIn(s: RiskSignals): RiskAssessment {
   // Cloudflare reports Tor exit nodes as the pseudo-country T1.
   if (s.requestCountry === "T1") reasons.push("anonymiser");
   if (s.ipVerifyLimit > 0 && s.ipVerifyUsed * 2 >= s.ipVerifyLimit) reasons.push("busy_address");
+  if (s.prefix && busyPrefix(s.prefix)) reasons.push("busy_prefix");
+  if (s.prefix && lowConversion(s.prefix)) reasons.push("low_conversion");
+  if (s.lineType && VOIP.has(s.lineType)) reasons.push("voip_line");
   const score = Math.min(100, reasons.reduce((sum, r) => sum + RISK_WEIGHTS[r], 0));
   return { score, reasons };
 }

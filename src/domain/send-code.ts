@@ -62,10 +62,10 @@ export async function sendCode(
   const [ip, issued, budget] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
     ledger.issue(key, purpose, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
-    testCode === undefined ? chargeBudgets(deps, phone, now, base) : Promise.resolve([]),
+    testCode === undefined ? chargeBudgets(deps, phone, now, base) : Promise.resolve({ rules: [], prefixSends: 0 }),
   ]);
   const ticket = issued.status === "fulfilled" && issued.value.issued ? issued.value.ticket : null;
-  const charged = budget.status === "fulfilled" ? budget.value : [];
+  const charged = budget.status === "fulfilled" ? budget.value.rules : [];
   const refund = (): Promise<void> => (charged.length > 0 ? deps.budgets.store.refund(charged, now).catch(() => undefined) : Promise.resolve());
   const ipRefusal = ipVerdict(ip);
   const refused = ipRefusal !== null || !ticket || budget.status === "rejected";
@@ -83,9 +83,10 @@ export async function sendCode(
     throw new AuthError(reason === "locked_out" ? "too_many_attempts" : "rate_limited", { retryAfterSeconds: retryAfter(retryAfterMs) });
   }
   if (budget.status === "rejected") throw budget.reason;
-  // Adaptive bot check: once this address has used half its send budget.
+  // Adaptive bot check: once this address, or this number's prefix, has used half its send budget.
   const ipUsed = ip.status === "fulfilled" && ip.value.allowed ? policy.ipSendLimit - ip.value.remaining : 0;
-  if (captchaToken !== null && !captcha && captchaNeeded(deps.botCheck, ipUsed, policy.ipSendLimit)) {
+  const pressure = [[ipUsed, policy.ipSendLimit], [budget.value.prefixSends, deps.budgets.prefixHourly]] as const;
+  if (captchaToken !== null && !captcha && captchaNeeded(deps.botCheck, pressure)) {
     const refused = await checkCaptcha(deps, captchaToken || undefined, base).then(() => null, (err: unknown) => err);
     if (refused) {
       await Promise.all([ledger.withdraw(key, purpose, issued.value.ticket, now).catch(() => undefined), refund()]);

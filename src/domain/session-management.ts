@@ -1,5 +1,6 @@
 import Bowser from "bowser";
 import { AuthError } from "../errors";
+import type { DeviceDeps } from "./devices";
 import type { SessionRecord } from "./ports";
 import { isIdle, lastSeenAt, type Authenticated, type SessionDeps } from "./sessions";
 
@@ -62,17 +63,27 @@ export async function revokeSession(deps: SessionDeps, auth: Authenticated, sess
   deps.events.emit({ event: "session.revoked", outcome: "success", userId: auth.user.id, sessionId, reason: sessionId === auth.session.id ? "logout" : "revoked_by_user" });
 }
 
-/** Revokes every other session of the user, or all of them with `includeCurrent`; returns how many ended. */
-export async function logoutAll(deps: SessionDeps, auth: Authenticated, includeCurrent: boolean): Promise<number> {
+/**
+ * Revokes every other session of the user, or all of them with
+ * `includeCurrent`; returns how many ended. Recognised devices (FRAUD-05) go
+ * too, but the current session's: a device token signs nobody in, but it
+ * does keep a device out of the anonymous budget and off the risk score's
+ * `new_device`, which a lost phone should no longer get.
+ */
+export async function logoutAll(deps: SessionDeps & Pick<DeviceDeps, "devices">, auth: Authenticated, includeCurrent: boolean): Promise<number> {
   const userId = auth.user.id;
+  const now = deps.now();
+  const keepDevice = includeCurrent ? null : (auth.session.deviceId ?? null);
+  // Sessions first: they are what signs people in; a device store that fails after them leaves less behind.
   let revoked: number;
   if (includeCurrent) {
     revoked = await deps.sessions.revokeAll(userId);
   } else {
-    const others = (await deps.sessions.list(userId, deps.now())).filter((s) => s.id !== auth.session.id);
+    const others = (await deps.sessions.list(userId, now)).filter((s) => s.id !== auth.session.id);
     const results = await Promise.all(others.map((s) => deps.sessions.revoke(userId, s.id)));
     revoked = results.filter(Boolean).length;
   }
+  await deps.devices.revokeAllForUser(userId, keepDevice, now);
   deps.events.emit({ event: "session.revoked", outcome: "success", userId, sessionId: auth.session.id, reason: includeCurrent ? "logout_all" : "logout_others" });
   return revoked;
 }

@@ -53,6 +53,7 @@ export async function issueSession(
   now: number,
   amr: string[],
   risk?: SessionRecord["risk"],
+  deviceId?: string,
 ): Promise<IssuedSession> {
   // 128-bit CSPRNG identifiers (SES-05).
   const sessionId = randomId(16);
@@ -71,6 +72,7 @@ export async function issueSession(
     userAgent: client.userAgent ? client.userAgent.slice(0, 256) : null,
     country: client.country,
     ...(risk ? { risk } : {}),
+    ...(deviceId ? { deviceId } : {}),
   };
   await deps.sessions.create(session);
   const token = await signAccessToken(deps.signingKey, deps.token, { sub: user.id, sid: sessionId, jti, iat, exp, auth_time: iat, amr });

@@ -1,7 +1,8 @@
 import { encryptPhone, phoneHash } from "../lib/keys";
-import { recordConversion } from "./budgets";
+import { prefixHealth, recordConversion } from "./budgets";
+import { cachedLineType } from "./line-type";
 import { checkCode } from "./check-code";
-import { deviceTokenAfterSignIn, recognisedDevice } from "./devices";
+import { deviceIdForSignIn, deviceTokenAfterSignIn, recognisedDevice } from "./devices";
 import { assessSignIn } from "./risk";
 import { eventBase, requirePhone, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
 import { sendCode } from "./send-code";
@@ -43,13 +44,21 @@ export async function verifyOtp(
   const device = input.deviceToken ? await recognisedDevice(deps, input.deviceToken, hash, now) : null;
   // The user is found or created only once the guess is known right, idempotently under races.
   const observed = { ipVerifyUsed: 0 };
-  const found = await checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now), device, observed);
+  // The prefix's traffic and the cached line type are read beside the check
+  // (no extra round trip) for the risk score; either failing only leaves its signal out.
+  const [found, prefix, lineType] = await Promise.all([
+    checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now), device, observed),
+    prefixHealth(deps, phone, now).catch(() => null),
+    cachedLineType(deps, hash, now).catch(() => null),
+  ]);
   const risk = assessSignIn({
     recognisedDevice: device !== null,
     requestCountry: client.country,
     lastCountry: found.user.lastCountry,
     ipVerifyUsed: observed.ipVerifyUsed,
     ipVerifyLimit: deps.policy.ipVerifyLimit,
+    lineType,
+    prefix,
   });
   // Only a user with a way to unlock (passkey, device key, PIN) can be asked to; a first sign-in has none.
   const hasUnlock = found.user.biometricEnabled || (found.user.pinEnabled && found.user.pinFailures < deps.pinMaxAttempts);
@@ -58,10 +67,11 @@ export async function verifyOtp(
   // The prefix converted: what tells real traffic from pumping (FRAUD-04).
   deps.background("budgets.conversion", () => recordConversion(deps, phone, now));
   deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, riskScore: risk.score, riskReasons: risk.reasons, ...eventBase(deps, phone, hash, "sign_in", device) });
+  const deviceId = deviceIdForSignIn(device, found.user.id);
   const [issued, deviceToken] = await Promise.all([
-    issueSession(deps, found.user, client, now, ["sms"], { ...risk, stepUp }),
+    issueSession(deps, found.user, client, now, ["sms"], { ...risk, stepUp }, deviceId),
     // Best effort: the sign-in stands without a device token (the code is spent and the session written).
-    deviceTokenAfterSignIn(deps, device, found.user.id, hash, now).catch(() => undefined),
+    deviceTokenAfterSignIn(deps, device, found.user.id, hash, now, deviceId).catch(() => undefined),
   ]);
   return { ...issued, isNewUser: found.created, deviceToken };
 }

@@ -111,7 +111,8 @@ sessionRoutes.openapi(
     tags: ["sessions"],
     security: bearer,
     summary: "Sign out everywhere else (or everywhere)",
-    description: "Revokes every other session of the user; with `?includeCurrent=true` this one too. Any body is ignored.",
+    description:
+      "Revokes every other session of the user; with `?includeCurrent=true` this one too. Recognised devices (their `deviceToken`s) are forgotten as well, but the current session's device when it stays signed in. Any body is ignored.",
     request: { query: z.object({ includeCurrent: z.enum(["true", "false"]).optional() }) },
     responses: {
       200: jsonResponse("Revoked", z.object({ revoked: z.number().int().openapi({ description: "How many sessions ended" }) })),

@@ -75,4 +75,18 @@ describe.each(PROFILES)("Turnstile bot check ($name profile)", (profile) => {
     // Another address is not asked.
     expect((await request({ phone: uniquePhone() }, settings)).status).toBe(200);
   });
+
+  it("FRAUD-09: TURNSTILE_MODE=adaptive also asks once the number's prefix has used half its hourly budget, from any address", async () => {
+    const settings = turnstile({ TURNSTILE_MODE: "adaptive", SMS_PREFIX_HOURLY_LIMIT: "4", CONVERSION_MIN_SENDS: "0" });
+    const base = uniquePhone().slice(0, -3);
+    const [a, b, c] = ["101", "102", "103"].map((tail) => `${base}${tail}`) as [string, string, string];
+    // Each from a fresh address: only the prefix sees the run.
+    expect((await request({ phone: a }, settings, freshIp())).status).toBe(200);
+    await expectError(await request({ phone: b }, settings, freshIp()), 400, "captcha_required");
+    // The refusal gave back the prefix's unit too: with a token, b is the second send, and c still needs one.
+    expect((await request({ phone: b, captchaToken: await mint() }, settings, freshIp())).status).toBe(200);
+    await expectError(await request({ phone: c }, settings, freshIp()), 400, "captcha_required");
+    // Another prefix is not asked.
+    expect((await request({ phone: uniquePhone() }, settings, freshIp())).status).toBe(200);
+  });
 });

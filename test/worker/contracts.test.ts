@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
 import { D1LineTypeCache } from "../../src/adapters/d1/line-type-cache";
+import { D1DeviceStore } from "../../src/adapters/d1/device-store";
 import { DurableBudgetStore } from "../../src/adapters/durable-object/budget-store";
 import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
 import { DurableIdempotencyStore } from "../../src/adapters/durable-object/idempotency-store";
@@ -20,6 +21,7 @@ import { UpstashBudgetStore } from "../../src/adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "../../src/adapters/upstash/line-type-cache";
+import { UpstashDeviceStore } from "../../src/adapters/upstash/device-store";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "../../src/adapters/upstash/session-store";
@@ -33,6 +35,7 @@ import { userStoreContract } from "../contracts/user-store.contract";
 import { idempotencyStoreContract } from "../contracts/idempotency-store.contract";
 import { lineTypeCacheContract } from "../contracts/line-type-cache.contract";
 import { budgetStoreContract } from "../contracts/budget-store.contract";
+import { deviceStoreContract } from "../contracts/device-store.contract";
 import type { AttemptCounter } from "../../src/domain/ports";
 import { hasRedis, redisCommand, testEnv } from "./helpers";
 
@@ -59,6 +62,7 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   idempotencyStoreContract("Durable Object (IdempotencyVault)", () => new DurableIdempotencyStore(testEnv.IDEMPOTENCY_VAULT, T));
   lineTypeCacheContract("D1", () => new D1LineTypeCache(testEnv.DB, T));
   budgetStoreContract("Durable Object (BudgetLedger)", () => new DurableBudgetStore(testEnv.BUDGET_LEDGER, T));
+  deviceStoreContract("D1", () => new D1DeviceStore(testEnv.DB, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -73,6 +77,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   idempotencyStoreContract("Upstash Redis", () => new UpstashIdempotencyStore(redis(), T));
   lineTypeCacheContract("Upstash Redis", () => new UpstashLineTypeCache(redis(), T));
   budgetStoreContract("Upstash Redis", () => new UpstashBudgetStore(redis(), T));
+  deviceStoreContract("Upstash Redis", () => new UpstashDeviceStore(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
   it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
     const id = `ttl-${crypto.randomUUID()}`;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoftDeviceKey } from "../support/soft-authenticator";
 import { enrolDeviceKey, useDeviceKey } from "./biometric-helpers";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, redisCommand, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -9,6 +9,12 @@ afterEach(() => {
 
 const request = (phone: string, deviceToken?: string) => call("/auth/request-otp", { body: { phone, ...(deviceToken ? { deviceToken } : {}) }, ip: uniqueIp() });
 const verify = (phone: string, otp: string, deviceToken?: string) => call("/auth/verify-otp", { body: { phone, otp, ...(deviceToken ? { deviceToken } : {}) }, ip: uniqueIp() });
+
+/** The stored form of a device: its D1 row or its Redis value, as text. */
+async function storedDevice(profile: string, id: string): Promise<string> {
+  if (profile === "upstash") return String(await redisCommand(["GET", `device:${id}`]));
+  return JSON.stringify(await testEnv.DB.prepare("SELECT * FROM devices WHERE id = ?1").bind(id).first());
+}
 
 /** Signs in on a device and returns its token. */
 async function signInOnDevice(phone: string, deviceToken?: string): Promise<string> {
@@ -85,8 +91,9 @@ describe.each(PROFILES)("recognised devices ($name profile)", (profile) => {
     expect(replayed.status).toBe(400);
     expect((await verify(phone, code, rotated)).status).toBe(200);
     // Stored only as a hash.
-    const rows = await testEnv.DB.prepare("SELECT secret_hash FROM devices WHERE id = ?1").bind(device.split(".")[0]).all<{ secret_hash: string }>();
-    expect(rows.results[0]!.secret_hash).not.toContain(rotated.split(".")[1]!);
+    const stored = await storedDevice(profile.name, device.split(".")[0]!);
+    expect(stored).toMatch(/[A-Za-z0-9_-]{43}/);
+    expect(stored).not.toContain(rotated.split(".")[1]!);
   });
 
   it("FRAUD-05: only a genuine, live token issued for this very phone opens the device's budget", async () => {
@@ -134,5 +141,55 @@ describe.each(PROFILES)("recognised devices ($name profile)", (profile) => {
     for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
     await expectError(await request(phone), 429, "too_many_attempts");
     expect((await request(phone, viaKey.deviceToken)).status).toBe(200);
+  });
+
+  it("FRAUD-05: signing out other sessions forgets every other recognised device; signing out everywhere forgets them all", async () => {
+    const phone = uniquePhone();
+    const first = await signInOnDevice(phone);
+    advanceClock(600_000);
+    const secondRes = await (async () => {
+      expect((await request(phone)).status).toBe(200);
+      return (await (await verify(phone, await latestCode(phone))).json()) as { token: string; deviceToken: string };
+    })();
+    // From the second device: sign out the others. The first device is forgotten, the second kept.
+    const out = await call("/auth/logout-all", { method: "POST", token: secondRes.token });
+    expect(out.status).toBe(200);
+    advanceClock(1_200_000);
+    expect((await request(phone)).status).toBe(200);
+    const theirs = await latestCode(phone);
+    for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
+    await expectError(await request(phone, first), 429, "too_many_attempts");
+    expect((await request(phone, secondRes.deviceToken)).status).toBe(200);
+    // Everywhere, this one included: the second device is forgotten too.
+    expect((await call("/auth/logout-all?includeCurrent=true", { method: "POST", token: secondRes.token })).status).toBe(200);
+    advanceClock(1_800_000);
+    await expectError(await request(phone, secondRes.deviceToken), 429, "too_many_attempts");
+  });
+
+  it("FRAUD-05: a user keeps at most MAX_DEVICES_PER_USER recognised devices; the least recently used is forgotten", async () => {
+    const settings = { MAX_DEVICES_PER_USER: "2" };
+    const phone = uniquePhone();
+    const signIn = async (deviceToken?: string): Promise<string> => {
+      expect((await call("/auth/request-otp", { body: { phone, ...(deviceToken ? { deviceToken } : {}) }, ip: uniqueIp(), settings })).status).toBe(200);
+      const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone), ...(deviceToken ? { deviceToken } : {}) }, ip: uniqueIp(), settings });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { deviceToken: string }).deviceToken;
+    };
+    let a = await signIn();
+    advanceClock(61_000);
+    const b = await signIn();
+    advanceClock(122_000);
+    // Using a makes b the least recently used: a third device forgets b.
+    a = await signIn(a);
+    advanceClock(183_000);
+    const c = await signIn();
+    // A new hour: the anonymous sends the sign-ins used are back.
+    advanceClock(3_783_000);
+    expect((await request(phone)).status).toBe(200);
+    const theirs = await latestCode(phone);
+    for (let i = 0; i < 3; i++) await verify(phone, wrongCode(theirs));
+    await expectError(await request(phone, b), 429, "too_many_attempts");
+    expect((await request(phone, a)).status).toBe(200);
+    expect((await request(phone, c)).status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { pinProblem } from "../../src/domain/pin-policy";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, uniqueIp, uniquePhone, useProfile } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, testEnv, twilioReceived, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -71,5 +71,30 @@ describe.each(PROFILES)("sign-in risk ($name profile)", (profile) => {
     expect((await stepUpOf(risky.token)).required).toBe(false);
     // Nor are the sensitive routes closed to them: a passkey can be enrolled at once.
     expect((await call("/auth/webauthn/registration-options", { method: "POST", token: risky.token })).status).toBe(200);
+  });
+
+  it("a sign-in on a prefix being pumped, from a VoIP line the operator allows, carries those signals", async () => {
+    const logs = captureLogs();
+    const settings = {
+      ...twilioSettings(),
+      LOOKUP_PROVIDER: "twilio",
+      TWILIO_LOOKUP_BASE: testEnv.FAKE_LOOKUP_URL,
+      LOOKUP_BLOCKED_LINE_TYPES: "premium",
+      SMS_PREFIX_HOURLY_LIMIT: "6",
+      CONVERSION_MIN_SENDS: "6",
+    };
+    const base = uniquePhone().slice(0, -3);
+    const [pumped1, pumped2, phone] = ["001", "002", "003"].map((tail) => `${base}${tail}`) as [string, string, string];
+    await fetch(`${testEnv.FAKE_LOOKUP_URL}/__scenario`, { method: "POST", body: JSON.stringify({ phone, type: "fixedVoip" }) });
+    // Two codes of the prefix sent and never entered, then this number's own: 3 of 6 an hour, none entered.
+    for (const p of [pumped1, pumped2, phone]) expect((await call("/auth/request-otp", { body: { phone: p }, ip: uniqueIp(), settings })).status).toBe(200);
+    const code = /\b(\d{6})\b/.exec((await twilioReceived(phone)).at(-1)!.Body)![1]!;
+    const res = await call("/auth/verify-otp", { body: { phone, otp: code }, ip: uniqueIp(), settings });
+    expect(res.status).toBe(200);
+    const { token } = (await res.json()) as { token: string };
+    const sessions = ((await (await call("/auth/sessions", { token })).json()) as { sessions: { current: boolean; risk: unknown }[] }).sessions;
+    expect(sessions.find((s) => s.current)!.risk).toEqual({ score: 100, reasons: ["new_device", "busy_prefix", "low_conversion", "voip_line"] });
+    const verified = logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === "otp.verified");
+    expect(verified.at(-1)).toMatchObject({ riskScore: 100, riskReasons: ["new_device", "busy_prefix", "low_conversion", "voip_line"] });
   });
 });

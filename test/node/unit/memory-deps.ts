@@ -178,8 +178,9 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     testNumbers: new Map(),
     riskThreshold: 0,
     pinMaxAttempts: 5,
-    devices: { get: async () => null, create: async () => undefined, rotate: async () => false },
+    devices: { get: async () => null, create: async () => undefined, rotate: async () => false, listForUser: async () => [], revokeAllForUser: async () => 0 },
     deviceTtlMs: 86_400_000,
+    maxDevicesPerUser: 10,
     budgets: {
       store: { charge: async (rules) => ({ status: "charged", counts: rules.map(() => 1), watched: [0] }), refund: async () => undefined, bump: async () => undefined, block: async () => undefined },
       prefixHourly: Infinity,
