@@ -19,6 +19,7 @@ import { registerOpenApi } from "./routes/openapi";
 import { pinRoutes } from "./routes/pin";
 import { sessionRoutes } from "./routes/sessions";
 import { systemRoutes } from "./routes/system";
+import { userRoutes } from "./routes/user";
 import { wellKnownRoutes } from "./routes/well-known";
 import type { ServiceOptions } from "./services";
 import type { AppEnv } from "./types";
@@ -37,6 +38,8 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("*", corsFromConfig({ allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   // Tokens, sessions and outbox messages are never cached (errors never are either).
   app.use("/auth/*", noStore());
+  app.use("/user", noStore());
+  app.use("/user/*", noStore());
   app.use("/dev/*", noStore());
   app.use("/dev/*", devOnly());
   app.use("*", methodNotAllowed({ routes: () => app.routes, alwaysAllowed: ["OPTIONS"] }));
@@ -50,6 +53,8 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("/auth/*", services(options));
   // The per-IP limit subject, from the configured source only.
   app.use("/auth/*", clientIp());
+  app.use("/user", services(options));
+  app.use("/user/*", services(options));
   app.use("/readyz", services(options));
 
   app.route("/", systemRoutes);
@@ -57,6 +62,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/auth", biometricRoutes);
   app.route("/auth", sessionRoutes);
   app.route("/auth", pinRoutes);
+  app.route("/user", userRoutes);
   app.route("/", wellKnownRoutes);
   app.route("/dev", devRoutes);
   registerOpenApi(app);

@@ -9,6 +9,8 @@ import { GatewayUserStore } from "./adapters/mongo/gateway-user-store";
 import { PerRequestMongoUserStore } from "./adapters/mongo/per-request-user-store";
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { runScheduled } from "./scheduled";
+import type { ServiceOptions } from "./services";
 
 export { AttemptCounter } from "./durable-objects/attempt-counter";
 export { BudgetLedger } from "./durable-objects/budget-ledger";
@@ -20,7 +22,7 @@ export { PhoneLedger } from "./durable-objects/phone-ledger";
 export { RateLimiter } from "./durable-objects/rate-limiter";
 export { SessionVault } from "./durable-objects/session-vault";
 
-const app = createApp({
+const options: ServiceOptions = {
   mongoUserStore: async (env, config) => {
     const mongo = config.mongo!;
     if (mongo.connection === "per-request") return new PerRequestMongoUserStore(mongo);
@@ -28,8 +30,10 @@ const app = createApp({
     return new GatewayUserStore(env.MONGO_GATEWAY, mongo.timeoutMs + 1000);
   },
   mongoCredentialStore: async (env, config) => createMongoCredentialStore(env, config),
-});
+};
+const app = createApp(options);
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(runScheduled(env, options, (work) => ctx.waitUntil(work))),
 } satisfies ExportedHandler<Env>;

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { runScheduled } from "./scheduled";
 
 export { AttemptCounter } from "./durable-objects/attempt-counter";
 export { BudgetLedger } from "./durable-objects/budget-ledger";
@@ -14,4 +15,5 @@ const app = createApp();
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(runScheduled(env, {}, (work) => ctx.waitUntil(work))),
 } satisfies ExportedHandler<Env>;

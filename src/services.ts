@@ -2,6 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1CredentialStore } from "./adapters/d1/credential-store";
 import { D1DeviceStore } from "./adapters/d1/device-store";
+import { D1ErasureJournal } from "./adapters/d1/erasure-journal";
 import { D1LineTypeCache } from "./adapters/d1/line-type-cache";
 import { D1UserStore } from "./adapters/d1/user-store";
 import { DurableBudgetStore } from "./adapters/durable-object/budget-store";
@@ -20,6 +21,7 @@ import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "./adapters/upstash/line-type-cache";
 import { UpstashDeviceStore } from "./adapters/upstash/device-store";
+import { UpstashErasureJournal } from "./adapters/upstash/erasure-journal";
 import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
@@ -29,6 +31,7 @@ import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
 import type { BiometricDeps } from "./domain/ceremony";
 import type { BudgetStore } from "./domain/budgets";
 import type { DeviceStore } from "./domain/devices";
+import type { ErasureJournal } from "./domain/erasure";
 import type { IdempotencyStore } from "./domain/idempotency";
 import type { LineTypeCache, LineTypeLookup } from "./domain/line-type";
 import type { PinDeps } from "./domain/pin";
@@ -38,7 +41,7 @@ import { secretKeys } from "./lib/keys";
 import { loadSigningKey, loadVerificationKeys } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
-export type Services = SignInDeps & BiometricDeps & PinDeps & { idempotency: IdempotencyStore };
+export type Services = SignInDeps & BiometricDeps & PinDeps & { idempotency: IdempotencyStore; erasures: ErasureJournal };
 
 export interface ServiceOptions {
   /**
@@ -88,6 +91,7 @@ interface Stores {
   lineTypeCache: LineTypeCache;
   budgetStore: BudgetStore;
   devices: DeviceStore;
+  erasures: ErasureJournal;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -105,6 +109,7 @@ function stores(env: Env, config: Config): Stores {
       lineTypeCache: new UpstashLineTypeCache(redis, t),
       budgetStore: new UpstashBudgetStore(redis, t),
       devices: new UpstashDeviceStore(redis, t),
+      erasures: new UpstashErasureJournal(redis, t),
     };
   }
   return {
@@ -116,6 +121,7 @@ function stores(env: Env, config: Config): Stores {
     lineTypeCache: new D1LineTypeCache(env.DB, t),
     budgetStore: new DurableBudgetStore(env.BUDGET_LEDGER, t),
     devices: new D1DeviceStore(env.DB, t),
+    erasures: new D1ErasureJournal(env.DB, t),
   };
 }
 
@@ -155,6 +161,7 @@ function announceProfile(env: Env, config: Config): void {
     lineTypeCache: config.upstash ? "upstash-redis" : "d1",
     smsBudgets: config.upstash ? "upstash-redis" : "durable-object (BudgetLedger)",
     recognisedDevices: config.upstash ? "upstash-redis" : "d1",
+    erasureJournal: config.upstash ? "upstash-redis" : "d1",
     lineTypeLookup: config.lookup.provider,
     sms: config.sms.provider,
   });

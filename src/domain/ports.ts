@@ -8,6 +8,7 @@
 import type { PinHashRecord } from "../lib/pin-hash";
 
 export type OtpPurpose = "sign_in" | "step_up";
+export const OTP_PURPOSES: readonly OtpPurpose[] = ["sign_in", "step_up"];
 
 export interface OtpRecord {
   /** base64url HMAC-SHA-256 over purpose, phone and code (never the code). */
@@ -79,6 +80,8 @@ export interface OtpLedger {
   ): Promise<CheckOutcome<T>>;
   /** Puts back a consumed code unless it expired or a newer one is pending. */
   restore(phoneHash: string, purpose: OtpPurpose, record: OtpRecord, now: number): Promise<void>;
+  /** Erases everything held under the key (codes, sends, attempts, lockouts): an account erasure (DATA-02). */
+  erase(phoneHash: string): Promise<void>;
   /** One cheap round trip to the code storage, for /readyz. */
   ping(): Promise<void>;
 }
@@ -105,6 +108,8 @@ export interface AttemptCounter {
   reset(phoneHash: string): Promise<void>;
   /** Milliseconds until the phone's lockout ends at `now`; 0 when it is not locked out. Counts nothing. */
   lockedFor(phoneHash: string, now: number): Promise<number>;
+  /** Forgets everything about the key, lockout history included (an account erasure). */
+  erase(phoneHash: string): Promise<void>;
 }
 
 export interface RateRule {
@@ -213,6 +218,8 @@ export interface UserStore {
   clearPinFailures(id: string): Promise<void>;
   /** The user's encrypted phone number (for what a passkey manager shows), or null when there is no such user. */
   phoneCiphertext(id: string): Promise<string | null>;
+  /** Deletes the user (and credentials stored with it); idempotent. From then on the phone signs up as someone new (DATA-02). */
+  deleteUser(id: string): Promise<void>;
   /** Cheap round-trip used by /readyz. */
   ping(): Promise<void>;
   /** Releases per-request resources (a per-request database client), if any. */
@@ -285,7 +292,11 @@ export type AuthEventName =
   | "pin.failed"
   | "pin.locked"
   | "lookup.failed"
-  | "budget.tripped";
+  | "budget.tripped"
+  | "account.viewed"
+  | "account.exported"
+  | "account.erased"
+  | "account.erase_incomplete";
 
 export interface AuthEvent {
   event: AuthEventName;

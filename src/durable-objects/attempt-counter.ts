@@ -34,6 +34,12 @@ export class AttemptCounter extends DurableObject {
     await this.ctx.storage.deleteAlarm();
   }
 
+  /** An account erasure: nothing about the phone stays. */
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   /** Milliseconds until the lockout ends; 0 when not locked. Writes nothing. */
   lockedFor(now: number): number {
     return lockoutLeft(this.load(), now);

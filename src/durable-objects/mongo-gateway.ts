@@ -75,6 +75,10 @@ export class MongoGateway extends DurableObject<Env> {
     return (await this.users()).phoneCiphertext(id);
   }
 
+  async deleteUser(id: string): Promise<void> {
+    await (await this.users()).deleteUser(id);
+  }
+
   async ping(): Promise<void> {
     await (await this.users()).ping();
   }

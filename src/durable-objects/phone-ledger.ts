@@ -68,6 +68,12 @@ export class PhoneLedger extends DurableObject {
     await this.save(state);
   }
 
+  /** An account erasure: codes, sends, attempts and lockouts of this key are forgotten. */
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   /** Readiness probe: proves the namespace answers and its storage reads. */
   ping(): true {
     this.ctx.storage.kv.get(KEY);

@@ -25,7 +25,7 @@ sessionRoutes.use("/sessions", requireSession());
 sessionRoutes.use("/sessions/*", requireSession());
 sessionRoutes.use("/logout-all", requireSession());
 
-const SessionSchema = z
+export const SessionSchema = z
   .object({
     id: z.string(),
     current: z.boolean().openapi({ description: "The session of the token that asked" }),

@@ -36,16 +36,25 @@ systemRoutes.openapi(
       "Checks that the user store answers and holds the schema a sign-in needs (D1: the users columns and the unique phone index; " +
       "MongoDB: the unique phone index), and that the code store answers; 503 when either fails or does not answer within the storage deadline.",
     responses: {
-      200: jsonResponse("Ready", z.object({ status: z.literal("ready") }).openapi({ example: { status: "ready" } })),
+      200: jsonResponse(
+        "Ready",
+        z
+          .object({
+            status: z.literal("ready"),
+            openErasures: z.number().int().openapi({ description: "Account erasures started and not finished (DATA-02): above 0 for long means the scheduled handler keeps failing to finish one; -1 when the journal did not answer" }),
+          })
+          .openapi({ example: { status: "ready", openErasures: 0 } }),
+      ),
       ...errorResponses({ 503: ["service_unavailable", "service_misconfigured"] }),
     },
   }),
   async (c) => {
     // Throws DependencyError (503) when the user store or code store is down,
     // or the user store's schema is missing (migrations not applied).
-    const { users, ledger } = c.var.services;
-    await Promise.all([users.ping(), ledger.ping()]);
-    return c.json({ status: "ready" as const }, 200);
+    const { users, ledger, erasures } = c.var.services;
+    // The erasure count informs; a journal that does not answer does not make the service unready.
+    const [, , openErasures] = await Promise.all([users.ping(), ledger.ping(), erasures.count().catch(() => -1)]);
+    return c.json({ status: "ready" as const, openErasures }, 200);
   },
 );
 

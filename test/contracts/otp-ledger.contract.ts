@@ -242,6 +242,24 @@ export function otpLedgerContract(name: string, make: () => OtpLedger | Promise<
       expect(outcomes.filter((o) => o.issued)).toHaveLength(1);
     });
 
+    it("DATA-02: erase forgets the key's codes, sends, attempts and lockout, and no other key's", async () => {
+      const l = await make();
+      const [phone, other] = [rid(), rid()];
+      const now = Date.now();
+      await issued(l, phone, "right", now);
+      await issued(l, other, "theirs", now);
+      for (let i = 0; i < 3; i++) await check(l, phone, "wrong", now);
+      expect((await check(l, phone, "right", now)).status).toBe("locked");
+      await l.erase(phone);
+      // No code, no lockout, and a fresh send quota (no cooldown either).
+      expect(await check(l, phone, "right", now)).toEqual({ status: "no_code", reason: "no_live_code" });
+      await issued(l, phone, "again", now);
+      expect((await check(l, phone, "again", now)).status).toBe("verified");
+      expect((await check(l, other, "theirs", now)).status).toBe("verified");
+      // Erasing a key never used is harmless.
+      await l.erase(rid());
+    });
+
     it("answers ping", async () => {
       const l = await make();
       await expect(l.ping()).resolves.toBeUndefined();

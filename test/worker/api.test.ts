@@ -76,7 +76,7 @@ describe.each(PROFILES)("sign-in API ($name profile)", (profile) => {
 
   it("healthz, readyz, jwks and openapi.json are served", async () => {
     expect(await (await call("/healthz")).json()).toEqual({ status: "ok" });
-    expect(await (await call("/readyz")).json()).toEqual({ status: "ready" });
+    expect(await (await call("/readyz")).json()).toEqual({ status: "ready", openErasures: expect.any(Number) as number });
     const doc = (await (await call("/openapi.json")).json()) as {
       openapi: string;
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;

@@ -9,6 +9,7 @@ import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
 import { D1LineTypeCache } from "../../src/adapters/d1/line-type-cache";
 import { D1DeviceStore } from "../../src/adapters/d1/device-store";
+import { D1ErasureJournal } from "../../src/adapters/d1/erasure-journal";
 import { DurableBudgetStore } from "../../src/adapters/durable-object/budget-store";
 import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
 import { DurableIdempotencyStore } from "../../src/adapters/durable-object/idempotency-store";
@@ -22,6 +23,7 @@ import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-stor
 import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "../../src/adapters/upstash/line-type-cache";
 import { UpstashDeviceStore } from "../../src/adapters/upstash/device-store";
+import { UpstashErasureJournal } from "../../src/adapters/upstash/erasure-journal";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "../../src/adapters/upstash/session-store";
@@ -36,6 +38,7 @@ import { idempotencyStoreContract } from "../contracts/idempotency-store.contrac
 import { lineTypeCacheContract } from "../contracts/line-type-cache.contract";
 import { budgetStoreContract } from "../contracts/budget-store.contract";
 import { deviceStoreContract } from "../contracts/device-store.contract";
+import { erasureJournalContract } from "../contracts/erasure-journal.contract";
 import type { AttemptCounter } from "../../src/domain/ports";
 import { hasRedis, redisCommand, testEnv } from "./helpers";
 
@@ -48,6 +51,7 @@ function jittered(counter: AttemptCounter): AttemptCounter {
     acquire: async (...args) => (await pause(), counter.acquire(...args)),
     reset: async (...args) => (await pause(), counter.reset(...args)),
     lockedFor: async (...args) => (await pause(), counter.lockedFor(...args)),
+    erase: async (...args) => (await pause(), counter.erase(...args)),
   };
 }
 
@@ -63,6 +67,7 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   lineTypeCacheContract("D1", () => new D1LineTypeCache(testEnv.DB, T));
   budgetStoreContract("Durable Object (BudgetLedger)", () => new DurableBudgetStore(testEnv.BUDGET_LEDGER, T));
   deviceStoreContract("D1", () => new D1DeviceStore(testEnv.DB, T));
+  erasureJournalContract("D1", () => new D1ErasureJournal(testEnv.DB, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -78,6 +83,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   lineTypeCacheContract("Upstash Redis", () => new UpstashLineTypeCache(redis(), T));
   budgetStoreContract("Upstash Redis", () => new UpstashBudgetStore(redis(), T));
   deviceStoreContract("Upstash Redis", () => new UpstashDeviceStore(redis(), T));
+  erasureJournalContract("Upstash Redis", () => new UpstashErasureJournal(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
   it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
     const id = `ttl-${crypto.randomUUID()}`;

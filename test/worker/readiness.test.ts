@@ -9,7 +9,7 @@ describe.each(PROFILES)("readiness ($name profile)", (profile) => {
   it("/readyz is 200 when the stores answer and the user schema is in place", async () => {
     const res = await call("/readyz");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ready" });
+    expect(await res.json()).toEqual({ status: "ready", openErasures: expect.any(Number) as number });
   });
 
   it("/readyz is 503 when the user store's schema is missing or incomplete (migrations not applied)", async () => {

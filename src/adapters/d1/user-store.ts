@@ -115,6 +115,13 @@ export class D1UserStore implements UserStore {
     });
   }
 
+  deleteUser(id: string): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      // Credentials go with the row (ON DELETE CASCADE, migration 0002; D1 enforces foreign keys).
+      await this.db.prepare("DELETE FROM users WHERE id = ?1").bind(id).run();
+    });
+  }
+
   /**
    * Readiness: the schema a sign-in needs is there, checked without touching
    * a row. The SELECT names every column a sign-in reads; the INSERT is the

@@ -21,6 +21,10 @@ export class DurableAttemptCounter implements AttemptCounterPort {
     return withDeadline("attempt-counter", this.timeoutMs, () => this.stub(phoneHash).reset());
   }
 
+  erase(phoneHash: string): Promise<void> {
+    return withDeadline("attempt-counter", this.timeoutMs, () => this.stub(phoneHash).erase());
+  }
+
   lockedFor(phoneHash: string, now: number): Promise<number> {
     return withDeadline("attempt-counter", this.timeoutMs, async (): Promise<number> => await this.stub(phoneHash).lockedFor(now));
   }

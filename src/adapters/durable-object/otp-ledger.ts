@@ -44,6 +44,10 @@ export class DurableOtpLedger implements OtpLedger {
     return withDeadline("otp-ledger", this.timeoutMs, () => this.stub(phoneHash).restore(purpose, record, now));
   }
 
+  erase(phoneHash: string): Promise<void> {
+    return withDeadline("otp-ledger", this.timeoutMs, () => this.stub(phoneHash).erase());
+  }
+
   ping(): Promise<void> {
     return withDeadline("otp-ledger", this.timeoutMs, async () => {
       await this.stub("readyz-probe").ping();

@@ -45,6 +45,10 @@ export class GatewayUserStore implements UserStore {
     return withDeadline("user-store", this.timeoutMs, async () => await this.stub().phoneCiphertext(id));
   }
 
+  deleteUser(id: string): Promise<void> {
+    return withDeadline("user-store", this.timeoutMs, () => this.stub().deleteUser(id));
+  }
+
   ping(): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, () => this.stub().ping());
   }

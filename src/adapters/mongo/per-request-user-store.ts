@@ -56,6 +56,10 @@ export class PerRequestMongoUserStore implements UserStore {
     return this.run((s) => s.phoneCiphertext(id));
   }
 
+  deleteUser(id: string): Promise<void> {
+    return this.run((s) => s.deleteUser(id));
+  }
+
   ping(): Promise<void> {
     return this.run((s) => s.ping());
   }

@@ -53,6 +53,11 @@ function toUser(doc: Projected): UserRecord {
   };
 }
 
+/** The one document an erasure deletes; `$eq` so an id can never be read as an operator. */
+export function deleteUserFilter(id: string): { _id: { $eq: string } } {
+  return { _id: { $eq: id } };
+}
+
 const DUPLICATE_KEY = 11000;
 
 function isDuplicateKey(err: unknown): boolean {
@@ -144,6 +149,11 @@ export class MongoUserStore implements UserStore {
   async phoneCiphertext(id: string): Promise<string | null> {
     const doc = await this.users.findOne({ _id: id }, { projection: { phoneEncrypted: 1 }, maxTimeMS: this.timeoutMs });
     return doc?.phoneEncrypted ?? null;
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    // The credentials live in the document: they go with it.
+    await this.users.deleteOne(deleteUserFilter(id), { maxTimeMS: this.timeoutMs });
   }
 
   /**

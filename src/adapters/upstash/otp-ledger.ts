@@ -11,6 +11,7 @@ import type {
   OtpPurpose,
   OtpRecord,
 } from "../../domain/ports";
+import { OTP_PURPOSES } from "../../domain/ports";
 import { constantTimeEqual, randomId } from "../../lib/crypto";
 import { withDeadline } from "../../lib/deadline";
 import { parseStored } from "./client";
@@ -181,6 +182,14 @@ export class UpstashOtpLedger implements OtpLedger {
       // NX: a newer code issued meanwhile is never replaced by an older one.
       await this.redis.set(codeKey(phoneHash, purpose), JSON.stringify(record), { pxat: record.expiresAt, nx: true });
     });
+  }
+
+  async erase(phoneHash: string): Promise<void> {
+    const keysOf = OTP_PURPOSES.flatMap((p) => [codeKey(phoneHash, p), replacedKey(phoneHash, p)]);
+    await Promise.all([
+      withDeadline("otp-ledger", this.timeoutMs, async () => void (await this.redis.del(...keysOf, sendsKey(phoneHash)))),
+      this.attempts.erase(phoneHash),
+    ]);
   }
 
   ping(): Promise<void> {

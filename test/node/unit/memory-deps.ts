@@ -53,6 +53,9 @@ export class MemoryOtpLedger implements OtpLedger {
   async restore(phoneHash: string, purpose: OtpPurpose, record: OtpRecord, now: number): Promise<void> {
     restoreCode(this.state(phoneHash), purpose, record, now);
   }
+  async erase(phoneHash: string): Promise<void> {
+    this.states.delete(phoneHash);
+  }
   async ping(): Promise<void> {}
 }
 
@@ -106,6 +109,10 @@ export class MemoryUserStore implements UserStore {
     this.users.set(user.id, user);
     this.phones.set(user.id, ciphertext);
     return { user, created: true };
+  }
+  async deleteUser(id: string): Promise<void> {
+    this.users.delete(id);
+    this.phones.delete(id);
   }
   async phoneCiphertext(id: string): Promise<string | null> {
     return this.phones.get(id) ?? null;

@@ -1,0 +1,102 @@
+import { toHex, hmacSha256 } from "../lib/crypto";
+import type { SecretKeys } from "../lib/keys";
+import { ledgerKey, type DeviceStore } from "./devices";
+import type { AuthEventSink, OtpLedger, SessionStore, UserStore } from "./ports";
+
+/**
+ * Account erasure (DATA-02, GDPR art. 17, CCPA right to delete). Erasing a
+ * user touches several stores that share no transaction, so it is
+ * journalled: the job is written first, the user row goes next (from that
+ * moment the user's tokens get 401 and the phone signs up as someone new),
+ * then everything keyed by the user or the phone, and the job is closed only
+ * when every step succeeded. Every step is idempotent; a job left open (a
+ * store failed half-way) is finished by the next run of `resumeErasures`
+ * (the scheduled handler), and open jobs are counted by /readyz.
+ */
+
+export interface ErasureJob {
+  userId: string;
+  /** The phone's blind index: its pending codes and counters are erased too. */
+  phoneHash: string;
+  /** One-way id the user's audit events are kept under afterwards (never the user id). */
+  tombstoneId: string;
+  startedAt: number;
+  /** Runs that failed so far. */
+  attempts: number;
+}
+
+/** Where open erasures are journalled (contract: test/contracts/erasure-journal.contract.ts). */
+export interface ErasureJournal {
+  /** Records a job; a job already open for the user is kept as it is. */
+  open(job: ErasureJob): Promise<void>;
+  /** Open jobs started at or before `startedBefore`, oldest first. */
+  pending(startedBefore: number, limit: number): Promise<ErasureJob[]>;
+  /** One more failed run of the job. */
+  failed(userId: string): Promise<void>;
+  /** The job is done. */
+  close(userId: string): Promise<void>;
+  /** How many jobs are open (for /readyz). */
+  count(): Promise<number>;
+}
+
+export interface ErasureDeps {
+  erasures: ErasureJournal;
+  users: UserStore;
+  sessions: SessionStore;
+  devices: DeviceStore;
+  ledger: OtpLedger;
+  keys: SecretKeys;
+  events: AuthEventSink;
+  now: () => number;
+}
+
+/** The id a user's audit trail is kept under once they are erased: keyed and one-way, so it cannot be tied back to the user id without the key. */
+export async function tombstoneId(keys: SecretKeys, userId: string): Promise<string> {
+  return `t_${toHex(await hmacSha256(keys.phoneIndex, `tombstone.v1|${userId}`)).slice(0, 32)}`;
+}
+
+/** Every step after the user row: what is keyed by the user or the phone. Idempotent. */
+async function eraseRest(deps: ErasureDeps, job: ErasureJob): Promise<void> {
+  const now = deps.now();
+  // Device ledgers first: their keys are known only while the devices are.
+  const devices = await deps.devices.listForUser(job.userId, 0);
+  await Promise.all([job.phoneHash, ...devices.map((d) => ledgerKey(job.phoneHash, d))].map((key) => deps.ledger.erase(key)));
+  await Promise.all([deps.devices.revokeAllForUser(job.userId, null, now), deps.sessions.revokeAll(job.userId)]);
+}
+
+async function run(deps: ErasureDeps, job: ErasureJob): Promise<boolean> {
+  try {
+    // The user's credentials are stored with it (D1 in the same batch, MongoDB in the document): they go here too.
+    await deps.users.deleteUser(job.userId);
+    await eraseRest(deps, job);
+    await deps.erasures.close(job.userId);
+    deps.events.emit({ event: "account.erased", outcome: "success", userId: job.tombstoneId, ...(job.attempts > 0 ? { reason: "resumed" } : {}) });
+    return true;
+  } catch (err) {
+    // Left open: the scheduled handler finishes it. Why not fail the request:
+    // the user row is the first thing to go, so the account is already unusable.
+    await deps.erasures.failed(job.userId).catch(() => undefined);
+    deps.events.emit({ event: "account.erase_incomplete", outcome: "failure", userId: job.tombstoneId, reason: err instanceof Error ? err.name : "unknown" });
+    return false;
+  }
+}
+
+/**
+ * Erases the user: `erased` when every step succeeded, `pending` when one
+ * failed after the job was journalled (the user can no longer sign in; the
+ * rest is finished in the background). A journal that cannot be written
+ * fails the request and nothing is erased.
+ */
+export async function eraseAccount(deps: ErasureDeps, userId: string, phoneHash: string): Promise<"erased" | "pending"> {
+  const job: ErasureJob = { userId, phoneHash, tombstoneId: await tombstoneId(deps.keys, userId), startedAt: deps.now(), attempts: 0 };
+  await deps.erasures.open(job);
+  return (await run(deps, job)) ? "erased" : "pending";
+}
+
+/** Finishes erasures left open for at least `graceMs` (one in progress may still be running). */
+export async function resumeErasures(deps: ErasureDeps, graceMs: number, limit = 50): Promise<{ finished: number; failed: number }> {
+  const jobs = await deps.erasures.pending(deps.now() - graceMs, limit);
+  let finished = 0;
+  for (const job of jobs) if (await run(deps, job)) finished++;
+  return { finished, failed: jobs.length - finished };
+}

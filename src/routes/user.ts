@@ -1,0 +1,112 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { deleteAccount, exportAccount, viewAccount } from "../domain/account";
+import { validationHook } from "../lib/validation";
+import { requireRecentAuth } from "../middleware/require-recent-auth";
+import { requireSession } from "../middleware/require-session";
+import type { AppEnv } from "../types";
+import { CredentialSchema } from "./biometric-schemas";
+import { commonHeaders, errorResponses, jsonResponse } from "./schemas";
+import { SessionSchema } from "./sessions";
+
+/** The account endpoints (issue 11): view, export (DATA-03) and erase (DATA-02). */
+export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+const bearer = [{ bearerAuth: [] }];
+const sessionErrors = { 401: ["unauthorized", "session_revoked"], 503: ["service_unavailable", "service_misconfigured"] } as const;
+const recentErrors = { ...sessionErrors, 401: [...sessionErrors[401], "step_up_required"] } as const;
+
+userRoutes.use("/", requireSession());
+userRoutes.on("DELETE", "/", requireRecentAuth());
+userRoutes.use("/export", requireSession(), requireRecentAuth());
+
+const DeviceSchema = z
+  .object({ id: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
+  .openapi("RecognisedDevice", { description: "A device the user signed in on (its deviceToken is never shown)" });
+
+const AccountSchema = z
+  .object({
+    id: z.string(),
+    phone: z.string().openapi({ description: "Masked: country code and last four digits", example: "+91 ••••• •3210" }),
+    createdAt: z.iso.datetime(),
+    lastLoginAt: z.iso.datetime().nullable(),
+    methods: z.object({ sms: z.literal(true), biometric: z.boolean(), pin: z.boolean() }),
+    credentials: z.array(CredentialSchema),
+    devices: z.array(DeviceSchema),
+  })
+  .openapi("Account");
+
+const ExportSchema = z
+  .object({
+    format: z.literal("edge-phone-auth.export.v1"),
+    exportedAt: z.iso.datetime(),
+    user: z.object({
+      id: z.string(),
+      phone: z.string().openapi({ description: "The full number, E.164", example: "+919876543210" }),
+      createdAt: z.iso.datetime(),
+      lastLoginAt: z.iso.datetime().nullable(),
+      lastSignInCountry: z.string().nullable(),
+    }),
+    methods: z.object({ sms: z.literal(true), biometric: z.boolean(), pin: z.object({ enabled: z.boolean(), wrongAttempts: z.number().int() }) }),
+    sessions: z.array(SessionSchema),
+    credentials: z.array(CredentialSchema),
+    devices: z.array(DeviceSchema),
+  })
+  .openapi("AccountExport");
+
+userRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    operationId: "getAccount",
+    tags: ["account"],
+    security: bearer,
+    summary: "The signed-in user's account",
+    description: "The masked phone number, creation and last sign-in, enabled methods, passkeys and device keys (never key material) and recognised devices (never their tokens).",
+    responses: { 200: jsonResponse("Account", AccountSchema), ...errorResponses(sessionErrors) },
+  }),
+  async (c) => c.json(await viewAccount(c.var.services, c.var.auth), 200),
+);
+
+userRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/export",
+    operationId: "exportAccount",
+    tags: ["account"],
+    security: bearer,
+    summary: "Everything held about the user, as one JSON file (DATA-03)",
+    description:
+      "Needs a recent authentication. The profile with the full phone number, sessions, passkeys and device keys (metadata only), and " +
+      "recognised devices, as an attachment (`Content-Disposition`), never cached. GDPR articles 15 and 20, CCPA right to know.",
+    responses: { 200: jsonResponse("The export", ExportSchema), ...errorResponses(recentErrors) },
+  }),
+  async (c) => {
+    const data = await exportAccount(c.var.services, c.var.auth);
+    c.header("Content-Disposition", 'attachment; filename="account-export.json"');
+    return c.json(data, 200);
+  },
+);
+
+userRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/",
+    operationId: "deleteAccount",
+    tags: ["account"],
+    security: bearer,
+    summary: "Erase the account (DATA-02)",
+    description:
+      "Needs a recent authentication. Erases the user, every session, passkey and device key, the PIN, recognised devices, and the phone's " +
+      "pending codes and counters. The token gets 401 at once and the phone signs up as a new user. 204 when everything is gone; 202 " +
+      "`pending` when a store failed after the account was already closed: the erasure is journalled and finished in the background.",
+    responses: {
+      202: jsonResponse("Closed; the rest is finished in the background", z.object({ status: z.literal("pending") }).openapi("ErasurePending")),
+      204: { description: "Erased", headers: commonHeaders },
+      ...errorResponses(recentErrors),
+    },
+  }),
+  async (c) => {
+    const outcome = await deleteAccount(c.var.services, c.var.auth);
+    return outcome === "erased" ? c.body(null, 204) : c.json({ status: "pending" as const }, 202);
+  },
+);

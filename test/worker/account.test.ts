@@ -1,0 +1,162 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { eraseAccount, resumeErasures } from "../../src/domain/erasure";
+import { runScheduled, ERASURE_GRACE_MS } from "../../src/scheduled";
+import type { Env } from "../../src/env";
+import { SoftDeviceKey } from "../support/soft-authenticator";
+import { enrolDeviceKey, useDeviceKey } from "./biometric-helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+interface SignedIn {
+  token: string;
+  deviceToken: string;
+  user: { id: string; isNewUser: boolean };
+}
+
+async function signInWith(phone: string, deviceToken?: string): Promise<SignedIn> {
+  const extra = deviceToken ? { deviceToken } : {};
+  expect((await call("/auth/request-otp", { body: { phone, ...extra }, ip: uniqueIp() })).status).toBe(200);
+  const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone), ...extra }, ip: uniqueIp() });
+  expect(res.status).toBe(200);
+  return (await res.json()) as SignedIn;
+}
+
+describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
+  beforeEach(() => useProfile(profile));
+
+  it("GET /user: the masked phone, methods, credentials and recognised devices, never a secret", async () => {
+    const phone = "+9198" + String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+    const signedIn = await signInWith(phone);
+    const key = await SoftDeviceKey.create("ES256");
+    expect((await enrolDeviceKey(signedIn.token, key)).status).toBe(200);
+    const res = await call("/user", { token: signedIn.token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toContain("no-store");
+    const body = (await res.json()) as Record<string, unknown> & { phone: string; methods: unknown; credentials: { type: string }[]; devices: { id: string }[] };
+    expect(body.phone).toBe(`+91 ••••• •${phone.slice(-4)}`);
+    expect(body.methods).toEqual({ sms: true, biometric: true, pin: false });
+    expect(body.credentials.map((c) => c.type)).toEqual(["device_key"]);
+    expect(body.devices.map((d) => d.id)).toEqual([signedIn.deviceToken.split(".")[0]]);
+    const text = JSON.stringify(body);
+    for (const secret of [phone, phone.slice(1), signedIn.deviceToken.split(".")[1]!, "publicKey", "secretHash", "tokenHash"]) expect(text).not.toContain(secret);
+    await expectError(await call("/user"), 401, "unauthorized");
+  });
+
+  it("DATA-03: the user exports everything held about them as one JSON attachment, after a recent authentication", async () => {
+    const logs = captureLogs();
+    const phone = uniquePhone();
+    const signedIn = await signInWith(phone);
+    const key = await SoftDeviceKey.create("ES256");
+    expect((await enrolDeviceKey(signedIn.token, key)).status).toBe(200);
+    const res = await call("/user/export", { token: signedIn.token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toBe('attachment; filename="account-export.json"');
+    expect(res.headers.get("cache-control")).toContain("no-store");
+    const data = (await res.json()) as {
+      format: string;
+      user: { id: string; phone: string };
+      methods: unknown;
+      sessions: { current: boolean }[];
+      credentials: { type: string; platform: string | null }[];
+      devices: { id: string }[];
+    };
+    expect(data.format).toBe("edge-phone-auth.export.v1");
+    expect(data.user).toMatchObject({ id: signedIn.user.id, phone });
+    expect(data.methods).toEqual({ sms: true, biometric: true, pin: { enabled: false, wrongAttempts: 0 } });
+    expect(data.sessions.filter((s) => s.current)).toHaveLength(1);
+    expect(data.credentials).toHaveLength(1);
+    expect(data.devices.map((d) => d.id)).toEqual([signedIn.deviceToken.split(".")[0]]);
+    for (const secret of [signedIn.deviceToken.split(".")[1]!, "publicKey", "secretHash", "tokenHash", (await key.publicKeySpki()).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "").slice(0, 60)]) expect(JSON.stringify(data)).not.toContain(secret);
+    // Logged as an event of the user, with no phone number in it.
+    const line = logs.find((l) => l.includes('"event":"account.exported"'));
+    expect(line).toBeDefined();
+    expect(line).not.toContain(phone.slice(1));
+    // An old sign-in is not enough.
+    advanceClock(601_000);
+    await expectError(await call("/user/export", { token: signedIn.token }), 401, "step_up_required");
+  });
+
+  it("DATA-02: DELETE /user erases the user and everything keyed by them or the phone; the token dies at once and the phone signs up as someone new", async () => {
+    const logs = captureLogs();
+    const phone = uniquePhone();
+    const first = await signInWith(phone);
+    const key = await SoftDeviceKey.create("ES256");
+    expect((await enrolDeviceKey(first.token, key)).status).toBe(200);
+    expect((await call("/auth/pin", { body: { pin: "730519" }, token: first.token })).status).toBe(204);
+    advanceClock(61_000);
+    const second = await signInWith(phone, first.deviceToken);
+    // A pending code and some wrong guesses on the phone.
+    advanceClock(122_000);
+    expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() })).status).toBe(200);
+    const pending = await latestCode(phone);
+    await call("/auth/verify-otp", { body: { phone, otp: wrongCode(pending) }, ip: uniqueIp() });
+
+    const res = await call("/user", { method: "DELETE", token: second.token });
+    expect(res.status).toBe(204);
+    // Every token of the user: 401 at once.
+    for (const token of [first.token, second.token]) expect((await call("/auth/check-session", { token })).status).toBe(401);
+    // The device key no longer signs anyone in.
+    expect((await useDeviceKey(key)).status).toBe(401);
+    // The pending code was erased with the phone's counters.
+    await expectError(await call("/auth/verify-otp", { body: { phone, otp: pending }, ip: uniqueIp() }), 400, "otp_expired");
+    // The phone signs up as a new user; the old device token is not recognised.
+    advanceClock(183_000);
+    const again = await signInWith(phone, second.deviceToken);
+    expect(again.user.isNewUser).toBe(true);
+    expect(again.user.id).not.toBe(first.user.id);
+    const deps = await services();
+    expect(await deps.users.getById(first.user.id)).toBeNull();
+    expect(await deps.credentials.list(first.user.id)).toEqual([]);
+    expect(await deps.devices.listForUser(first.user.id, Date.now())).toEqual([]);
+    expect(await deps.sessions.list(first.user.id, Date.now())).toEqual([]);
+    expect((await deps.erasures.pending(Date.now() + 1, 10_000)).some((j) => j.userId === first.user.id)).toBe(false);
+    // One event, under the tombstone id: never the user id or the phone.
+    const erased = logs.filter((l) => l.includes('"event":"account.erased"'));
+    expect(erased).toHaveLength(1);
+    expect(erased[0]).not.toContain(first.user.id);
+    expect(erased[0]).toMatch(/"userId":"t_[0-9a-f]{32}"/);
+  });
+
+  it("DATA-02: an erasure that fails half-way is journalled, closes the account at once, and is finished later by the scheduled handler", async () => {
+    const logs = captureLogs();
+    const phone = uniquePhone();
+    const signedIn = await signInWith(phone);
+    const deps = await services();
+    const user = (await deps.users.getById(signedIn.user.id))!;
+    // The session store fails: everything after the user row is left undone.
+    const broken = await services({ sessions: { ...deps.sessions, revokeAll: () => Promise.reject(new Error("session store down")) } });
+    expect(await eraseAccount(broken, user.id, user.phoneHash)).toBe("pending");
+    expect(logs.some((l) => l.includes('"event":"account.erase_incomplete"'))).toBe(true);
+    // Closed already: the token is refused and the phone signs up anew.
+    expect((await call("/auth/check-session", { token: signedIn.token })).status).toBe(401);
+    const job = (await deps.erasures.pending(Date.now(), 10_000)).find((j) => j.userId === user.id);
+    expect(job).toMatchObject({ attempts: 1, phoneHash: user.phoneHash });
+    expect((await call("/readyz")).status).toBe(200);
+    expect(((await (await call("/readyz")).json()) as { openErasures: number }).openErasures).toBeGreaterThanOrEqual(1);
+    // A resume within the grace period leaves it alone (it may still be running).
+    await resumeErasures(deps, ERASURE_GRACE_MS);
+    expect((await deps.erasures.pending(Date.now(), 10_000)).some((j) => j.userId === user.id)).toBe(true);
+    // The scheduled handler, after the grace period: finished.
+    advanceClock(ERASURE_GRACE_MS + 1000);
+    const waits: Promise<unknown>[] = [];
+    await runScheduled({ ...testEnv, ...profile.settings } as Env, {}, (w) => void waits.push(w));
+    await Promise.all(waits);
+    expect((await deps.erasures.pending(Date.now(), 10_000)).some((j) => j.userId === user.id)).toBe(false);
+    expect(await deps.sessions.list(user.id, Date.now())).toEqual([]);
+    expect(logs.some((l) => l.includes('"event":"account.erased"') && l.includes('"reason":"resumed"'))).toBe(true);
+  });
+
+  it("DATA-02: erasing needs a recent authentication, and a journal that cannot be written erases nothing", async () => {
+    const signedIn = await signInWith(uniquePhone());
+    advanceClock(601_000);
+    await expectError(await call("/user", { method: "DELETE", token: signedIn.token }), 401, "step_up_required");
+    const deps = await services();
+    const user = (await deps.users.getById(signedIn.user.id))!;
+    const noJournal = await services({ erasures: { ...deps.erasures, open: () => Promise.reject(new Error("journal down")) } });
+    await expect(eraseAccount(noJournal, user.id, user.phoneHash)).rejects.toThrow("journal down");
+    expect(await deps.users.getById(user.id)).not.toBeNull();
+  });
+});
