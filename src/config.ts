@@ -114,6 +114,7 @@ const schema = z
     CONVERSION_BLOCK_SECONDS: int(3600, 60, 7 * 86400),
     DEVICE_TOKEN_TTL_SECONDS: int(180 * 86400, 86400, 730 * 86400),
     MAX_DEVICES_PER_USER: int(10, 1, 100),
+    AUDIT_RETENTION_DAYS: int(90, 1, 3650),
     // 0: off. The score is 0..100 (src/domain/risk.ts).
     RISK_STEP_UP_THRESHOLD: int(60, 0, 100),
     TEST_PHONE_NUMBERS: csv.pipe(z.array(z.string().regex(/^\+[1-9]\d{1,14}:\d{6}$/, "must list +E164:CODE entries with 6-digit codes (+15005550006:123456)"))),
@@ -281,6 +282,8 @@ export interface Config {
   };
   /** A session unused this long ends; 0: never (only its absolute lifetime). */
   readonly sessionIdleTimeoutSeconds: number;
+  /** How long the users' own audit trail keeps an entry. */
+  readonly auditRetentionDays: number;
   readonly otp: {
     readonly ttlSeconds: number;
     readonly resendCooldownSeconds: number;
@@ -432,6 +435,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     secrets: { otpPepper: v.OTP_PEPPER, phoneDataKey: v.PHONE_DATA_KEY, pinPepper: v.PIN_PEPPER },
     pin: { minLength: v.PIN_MIN_LENGTH, maxAttempts: v.PIN_MAX_ATTEMPTS },
     sessionIdleTimeoutSeconds: v.SESSION_IDLE_TIMEOUT_SECONDS,
+    auditRetentionDays: v.AUDIT_RETENTION_DAYS,
     otp: {
       ttlSeconds: v.OTP_TTL_SECONDS,
       resendCooldownSeconds: v.OTP_RESEND_COOLDOWN_SECONDS,

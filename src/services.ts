@@ -3,6 +3,7 @@ import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1CredentialStore } from "./adapters/d1/credential-store";
 import { D1DeviceStore } from "./adapters/d1/device-store";
 import { D1ErasureJournal } from "./adapters/d1/erasure-journal";
+import { D1AuditStore } from "./adapters/d1/audit-store";
 import { D1LineTypeCache } from "./adapters/d1/line-type-cache";
 import { D1UserStore } from "./adapters/d1/user-store";
 import { DurableBudgetStore } from "./adapters/durable-object/budget-store";
@@ -22,6 +23,7 @@ import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "./adapters/upstash/line-type-cache";
 import { UpstashDeviceStore } from "./adapters/upstash/device-store";
 import { UpstashErasureJournal } from "./adapters/upstash/erasure-journal";
+import { UpstashAuditStore } from "./adapters/upstash/audit-store";
 import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
@@ -32,6 +34,7 @@ import type { BiometricDeps } from "./domain/ceremony";
 import type { BudgetStore } from "./domain/budgets";
 import type { DeviceStore } from "./domain/devices";
 import type { ErasureJournal } from "./domain/erasure";
+import { AuditingEventSink, type AuditStore, type RequestMeta } from "./domain/audit";
 import type { IdempotencyStore } from "./domain/idempotency";
 import type { LineTypeCache, LineTypeLookup } from "./domain/line-type";
 import type { PinDeps } from "./domain/pin";
@@ -41,7 +44,7 @@ import { secretKeys } from "./lib/keys";
 import { loadSigningKey, loadVerificationKeys } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
-export type Services = SignInDeps & BiometricDeps & PinDeps & { idempotency: IdempotencyStore; erasures: ErasureJournal };
+export type Services = SignInDeps & BiometricDeps & PinDeps & { idempotency: IdempotencyStore; erasures: ErasureJournal; audit: AuditStore; auditRetentionMs: number };
 
 export interface ServiceOptions {
   /**
@@ -92,6 +95,7 @@ interface Stores {
   budgetStore: BudgetStore;
   devices: DeviceStore;
   erasures: ErasureJournal;
+  audit: AuditStore;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -110,6 +114,7 @@ function stores(env: Env, config: Config): Stores {
       budgetStore: new UpstashBudgetStore(redis, t),
       devices: new UpstashDeviceStore(redis, t),
       erasures: new UpstashErasureJournal(redis, t),
+      audit: new UpstashAuditStore(redis, t),
     };
   }
   return {
@@ -122,6 +127,7 @@ function stores(env: Env, config: Config): Stores {
     budgetStore: new DurableBudgetStore(env.BUDGET_LEDGER, t),
     devices: new D1DeviceStore(env.DB, t),
     erasures: new D1ErasureJournal(env.DB, t),
+    audit: new D1AuditStore(env.DB, t),
   };
 }
 
@@ -162,6 +168,7 @@ function announceProfile(env: Env, config: Config): void {
     smsBudgets: config.upstash ? "upstash-redis" : "durable-object (BudgetLedger)",
     recognisedDevices: config.upstash ? "upstash-redis" : "d1",
     erasureJournal: config.upstash ? "upstash-redis" : "d1",
+    auditTrail: config.upstash ? "upstash-redis" : "d1",
     lineTypeLookup: config.lookup.provider,
     sms: config.sms.provider,
   });
@@ -177,9 +184,18 @@ export async function buildServices(
   requestId: string,
   options: ServiceOptions = {},
   waitUntil: (work: Promise<unknown>) => void = () => undefined,
+  /** The request's network (IPv4 /24, IPv6 /48) and country, for the log lines and the audit trail. */
+  request: RequestMeta = { network: null, country: null },
 ): Promise<Services> {
   announceProfile(env, config);
   const { lineTypeCache, budgetStore, devices, ...storage } = stores(env, config);
+  const auditRetentionMs = config.auditRetentionDays * 86_400_000;
+  const background = (task: string, work: () => Promise<unknown>): void => {
+    const done = Promise.resolve()
+      .then(work)
+      .catch((err: unknown) => logJson("warn", { type: "background_failed", requestId, task, ...describeError(err) }));
+    waitUntil(done);
+  };
   const [keys, signingKey, users, credentials] = await Promise.all([
     secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey, config.secrets.pinPepper),
     loadSigningKey(config.jwt.privateJwk),
@@ -229,18 +245,14 @@ export async function buildServices(
     users,
     credentials,
     sms: smsSender(env, config),
-    events: new LogAuthEvents(requestId),
+    events: new AuditingEventSink(new LogAuthEvents(requestId, request), storage.audit, request, auditRetentionMs, () => Date.now(), background),
+    auditRetentionMs,
     signingKey,
     verificationKeys: await loadVerificationKeys(signingKey, config.jwt.additionalPublicJwks),
     token: { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.ttlSeconds },
     idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
     pinPolicy: config.pin,
     now: () => Date.now(),
-    background: (task, work) => {
-      const done = Promise.resolve()
-        .then(work)
-        .catch((err: unknown) => logJson("warn", { type: "background_failed", requestId, task, ...describeError(err) }));
-      waitUntil(done);
-    },
+    background,
   };
 }

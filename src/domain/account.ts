@@ -2,6 +2,7 @@ import { decryptPhone } from "../lib/keys";
 import { credentialView, type CredentialView } from "./credentials";
 import type { CredentialStore } from "./biometric-ports";
 import type { DeviceRecord, DeviceStore } from "./devices";
+import { AUDIT_MAX_ENTRIES, listActivity, type AuditEntry } from "./audit";
 import { eraseAccount, type ErasureDeps } from "./erasure";
 import { maskPhone } from "./phone";
 import { listSessions, type SessionView } from "./session-management";
@@ -71,16 +72,30 @@ export interface AccountExport {
   sessions: SessionView[];
   credentials: CredentialView[];
   devices: DeviceView[];
+  /** The user's audit trail (their own and their number's), newest first. */
+  activity: ActivityView[];
+}
+
+export interface ActivityView extends Omit<AuditEntry, "seq" | "at"> {
+  id: string;
+  at: string;
+}
+
+/** An audit entry as the user sees it: `id` is also the cursor it starts after. */
+export function activityView({ seq, at, ...rest }: AuditEntry): ActivityView {
+  return { id: seq.toString(36), at: iso(at), ...rest };
 }
 
 /** Everything held about the user, in one JSON document: the full phone number, no secret, no key material, no token. */
 export async function exportAccount(deps: AccountDeps, auth: Authenticated): Promise<AccountExport> {
   const { user } = auth;
-  const [phone, sessions, credentials, devices] = await Promise.all([
+  const [phone, sessions, credentials, devices, activity] = await Promise.all([
     phoneOf(deps, user.id),
     listSessions(deps, auth),
     deps.credentials.list(user.id),
     deps.devices.listForUser(user.id, deps.now()),
+    // Both lists whole: each holds at most AUDIT_MAX_ENTRIES.
+    listActivity(deps, user, null, 2 * AUDIT_MAX_ENTRIES),
   ]);
   deps.events.emit({ event: "account.exported", outcome: "success", userId: user.id, sessionId: auth.session.id });
   return {
@@ -91,6 +106,7 @@ export async function exportAccount(deps: AccountDeps, auth: Authenticated): Pro
     sessions,
     credentials: credentials.map(credentialView),
     devices: devices.map(deviceView),
+    activity: activity.entries.map(activityView),
   };
 }
 

@@ -66,6 +66,18 @@ export function ipLimitSubject(raw: string | null): string {
   return `${prefix.join(":")}::/64`;
 }
 
+/**
+ * The network a limit subject belongs to, for logs and the audit trail:
+ * IPv4 to its /24, IPv6 to its /48. Why: enough to tell a home network or a
+ * provider from another, not enough to name a household (LOG-01, GDPR data
+ * minimisation). null for the shared `unknown`/`invalid` buckets.
+ */
+export function anonymisedNetwork(subject: string): string | null {
+  if (ipaddr.IPv4.isValidFourPartDecimal(subject)) return `${subject.split(".").slice(0, 3).join(".")}.0/24`;
+  const v6 = /^([0-9a-f]{1,4}):([0-9a-f]{1,4}):([0-9a-f]{1,4}):[0-9a-f]{1,4}::\/64$/.exec(subject);
+  return v6 ? `${v6[1]}:${v6[2]}:${v6[3]}::/48` : null;
+}
+
 /** "192.0.2.1:443" → "192.0.2.1"; "[2001:db8::1]:443" → "2001:db8::1" (some proxies add ports). */
 function stripPort(value: string): string {
   const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(value);

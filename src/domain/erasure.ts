@@ -1,5 +1,6 @@
 import { toHex, hmacSha256 } from "../lib/crypto";
 import type { SecretKeys } from "../lib/keys";
+import { phoneSubject, tombSubject, userSubject, type AuditStore } from "./audit";
 import { ledgerKey, type DeviceStore } from "./devices";
 import type { AuthEventSink, OtpLedger, SessionStore, UserStore } from "./ports";
 
@@ -46,6 +47,8 @@ export interface ErasureDeps {
   devices: DeviceStore;
   ledger: OtpLedger;
   keys: SecretKeys;
+  audit: AuditStore;
+  auditRetentionMs: number;
   events: AuthEventSink;
   now: () => number;
 }
@@ -62,6 +65,9 @@ async function eraseRest(deps: ErasureDeps, job: ErasureJob): Promise<void> {
   const devices = await deps.devices.listForUser(job.userId, 0);
   await Promise.all([job.phoneHash, ...devices.map((d) => ledgerKey(job.phoneHash, d))].map((key) => deps.ledger.erase(key)));
   await Promise.all([deps.devices.revokeAllForUser(job.userId, null, now), deps.sessions.revokeAll(job.userId)]);
+  // The audit trail is pseudonymised, not kept with the user or the phone: it moves under the one-way tombstone id until it expires.
+  const tomb = tombSubject(job.tombstoneId);
+  await Promise.all([userSubject(job.userId), phoneSubject(job.phoneHash)].map((from) => deps.audit.move(from, tomb, deps.auditRetentionMs)));
 }
 
 async function run(deps: ErasureDeps, job: ErasureJob): Promise<boolean> {

@@ -293,8 +293,8 @@ export type AuthEventName =
   | "pin.locked"
   | "lookup.failed"
   | "budget.tripped"
-  | "account.viewed"
   | "account.exported"
+  | "account.phone_changed"
   | "account.erased"
   | "account.erase_incomplete";
 

@@ -24,7 +24,11 @@ export function maskPhoneHash(phoneHash: string): string {
 
 /** Writes each auth event as one log line tagged with the request id (LOG-01). */
 export class LogAuthEvents implements AuthEventSink {
-  constructor(private readonly requestId: string) {}
+  constructor(
+    private readonly requestId: string,
+    /** The request's network (IPv4 /24, IPv6 /48: never the full address) and Cloudflare country. */
+    private readonly request: { network: string | null; country: string | null } = { network: null, country: null },
+  ) {}
 
   emit(event: AuthEvent): void {
     const { phoneHash, ...rest } = event;
@@ -33,6 +37,8 @@ export class LogAuthEvents implements AuthEventSink {
       requestId: this.requestId,
       ...rest,
       ...(phoneHash ? { phone: maskPhoneHash(phoneHash) } : {}),
+      ...(this.request.network ? { network: this.request.network } : {}),
+      ...(this.request.country ? { requestCountry: this.request.country } : {}),
     });
   }
 }

@@ -7,6 +7,7 @@ import { validationHook } from "../lib/validation";
 import { idempotency } from "../middleware/idempotency";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
+import { requestCountry } from "../lib/request-country";
 import type { AppEnv } from "../types";
 import {
   CheckSessionResponse,
@@ -26,11 +27,6 @@ export function clientOf(c: Context<AppEnv>): ClientContext {
   return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null, country: requestCountry(c.req.raw) };
 }
 
-/** `request.cf.country` (ISO 3166 alpha-2, or T1 for Tor); null when Cloudflare did not say or does not know (XX). */
-function requestCountry(request: Request): string | null {
-  const country: unknown = (request as Request<unknown, IncomingRequestCfProperties>).cf?.country;
-  return typeof country === "string" && /^[A-Z][A-Z0-9]$/.test(country) && country !== "XX" ? country : null;
-}
 
 export function publicUser(user: UserRecord, isNewUser: boolean) {
   return { id: user.id, isNewUser, biometricEnabled: user.biometricEnabled, pinEnabled: user.pinEnabled };

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { deleteAccount, exportAccount, viewAccount } from "../domain/account";
+import { activityView, deleteAccount, exportAccount, viewAccount } from "../domain/account";
+import { listActivity } from "../domain/audit";
 import { validationHook } from "../lib/validation";
 import { requireRecentAuth } from "../middleware/require-recent-auth";
 import { requireSession } from "../middleware/require-session";
@@ -18,6 +19,22 @@ const recentErrors = { ...sessionErrors, 401: [...sessionErrors[401], "step_up_r
 userRoutes.use("/", requireSession());
 userRoutes.on("DELETE", "/", requireRecentAuth());
 userRoutes.use("/export", requireSession(), requireRecentAuth());
+userRoutes.use("/activity", requireSession());
+
+const ActivitySchema = z
+  .object({
+    id: z.string().openapi({ description: "Stable id of the entry (also the cursor it starts after)" }),
+    at: z.iso.datetime(),
+    event: z.string().openapi({ example: "otp.verified", description: "otp.verified (a sign-in by code), otp.failed, otp.locked, biometric.*, credential.removed, pin.*, session.revoked, account.exported, account.phone_changed" }),
+    outcome: z.enum(["success", "failure", "denied"]),
+    reason: z.string().optional(),
+    purpose: z.string().optional(),
+    credentialKind: z.string().optional(),
+    sessionId: z.string().optional(),
+    country: z.string().optional().openapi({ description: "Country of the request (Cloudflare)" }),
+    network: z.string().optional().openapi({ description: "The request's network, never the full address: IPv4 /24, IPv6 /48", example: "203.0.113.0/24" }),
+  })
+  .openapi("ActivityEntry");
 
 const DeviceSchema = z
   .object({ id: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
@@ -50,6 +67,7 @@ const ExportSchema = z
     sessions: z.array(SessionSchema),
     credentials: z.array(CredentialSchema),
     devices: z.array(DeviceSchema),
+    activity: z.array(ActivitySchema),
   })
   .openapi("AccountExport");
 
@@ -65,6 +83,36 @@ userRoutes.openapi(
     responses: { 200: jsonResponse("Account", AccountSchema), ...errorResponses(sessionErrors) },
   }),
   async (c) => c.json(await viewAccount(c.var.services, c.var.auth), 200),
+);
+
+userRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/activity",
+    operationId: "listActivity",
+    tags: ["account"],
+    security: bearer,
+    summary: "The user's own audit trail, newest first",
+    description:
+      "Sign-ins by method, wrong codes and PINs, lockouts, unlocks, method changes, session revocations, phone changes and exports, " +
+      "including wrong codes entered for the user's number by anyone. Kept AUDIT_RETENTION_DAYS (90), at most 500 per list. " +
+      "Pages of `limit` (default 20, at most 100); pass `nextCursor` back as `cursor`.",
+    request: {
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().regex(/^[0-9a-z]{1,12}$/, "a nextCursor value").optional(),
+      }),
+    },
+    responses: {
+      200: jsonResponse("Activity", z.object({ entries: z.array(ActivitySchema), nextCursor: z.string().nullable() }).openapi("ActivityPage")),
+      ...errorResponses({ ...sessionErrors, 400: ["invalid_request"] }),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = await listActivity(c.var.services, c.var.auth.user, cursor ?? null, limit);
+    return c.json({ entries: page.entries.map(activityView), nextCursor: page.nextCursor }, 200);
+  },
 );
 
 userRoutes.openapi(

@@ -69,6 +69,7 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     expect(data.sessions.filter((s) => s.current)).toHaveLength(1);
     expect(data.credentials).toHaveLength(1);
     expect(data.devices.map((d) => d.id)).toEqual([signedIn.deviceToken.split(".")[0]]);
+    expect((data as unknown as { activity: { event: string }[] }).activity.map((e) => e.event)).toEqual(["biometric.enrolled", "otp.verified"]);
     for (const secret of [signedIn.deviceToken.split(".")[1]!, "publicKey", "secretHash", "tokenHash", (await key.publicKeySpki()).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "").slice(0, 60)]) expect(JSON.stringify(data)).not.toContain(secret);
     // Logged as an event of the user, with no phone number in it.
     const line = logs.find((l) => l.includes('"event":"account.exported"'));
@@ -158,5 +159,68 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     const noJournal = await services({ erasures: { ...deps.erasures, open: () => Promise.reject(new Error("journal down")) } });
     await expect(eraseAccount(noJournal, user.id, user.phoneHash)).rejects.toThrow("journal down");
     expect(await deps.users.getById(user.id)).not.toBeNull();
+  });
+
+  it("LOG-01: the user's activity lists their sign-ins, wrong codes for their number, PIN events and revocations, newest first, paginated, with the network cut to /24", async () => {
+    const logs = captureLogs();
+    const phone = uniquePhone();
+    // A stranger guesses a code for the number before its owner signs in: the phone's list.
+    expect((await call("/auth/request-otp", { body: { phone }, ip: "198.51.100.77" })).status).toBe(200);
+    await call("/auth/verify-otp", { body: { phone, otp: wrongCode(await latestCode(phone)) }, ip: "198.51.100.77", country: "FR" });
+    advanceClock(61_000);
+    expect((await call("/auth/request-otp", { body: { phone }, ip: "203.0.113.9" })).status).toBe(200);
+    const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone) }, ip: "203.0.113.9", country: "IN" });
+    const { token, user } = (await res.json()) as SignedIn;
+    expect((await call("/auth/pin", { body: { pin: "730519" }, token, ip: "203.0.113.9" })).status).toBe(204);
+    expect((await call("/auth/verify-pin", { body: { pin: "000000" }, token, ip: "203.0.113.9" })).status).toBe(400);
+    const page = async (cursor?: string) =>
+      (await (await call(`/user/activity?limit=3${cursor ? `&cursor=${cursor}` : ""}`, { token })).json()) as {
+        entries: { id: string; event: string; outcome: string; network?: string; country?: string }[];
+        nextCursor: string | null;
+      };
+    const seen: { id: string; event: string; outcome: string; network?: string; country?: string }[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const p = await page(cursor);
+      seen.push(...p.entries);
+      if (!p.nextCursor) break;
+      cursor = p.nextCursor;
+    }
+    expect(seen.map((e) => e.event)).toEqual(["pin.failed", "pin.set", "otp.verified", "otp.failed"]);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(4);
+    expect(seen.find((e) => e.event === "otp.verified")).toMatchObject({ outcome: "success", network: "203.0.113.0/24", country: "IN" });
+    expect(seen.find((e) => e.event === "otp.failed")).toMatchObject({ outcome: "failure", network: "198.51.100.0/24", country: "FR" });
+    const text = JSON.stringify(seen);
+    for (const secret of [phone.slice(1), user.id, "203.0.113.9", "198.51.100.77"]) expect(text).not.toContain(secret);
+    // The log lines carry the same cut network and the request's country, never the address.
+    const logged = logs.filter((l) => l.includes('"type":"auth_event"'));
+    expect(logged.some((l) => l.includes('"network":"203.0.113.0/24"') && l.includes('"requestCountry":"IN"'))).toBe(true);
+    expect(logged.some((l) => l.includes("203.0.113.9") || l.includes("198.51.100.77"))).toBe(false);
+    // Retention: with AUDIT_RETENTION_DAYS=1, two days later nothing is listed.
+    advanceClock(2 * 86_400_000);
+    const later = await call("/user/activity", { token, settings: { AUDIT_RETENTION_DAYS: "1" } });
+    expect(later.status).toBe(200);
+    expect(((await later.json()) as { entries: unknown[] }).entries).toEqual([]);
+    await expectError(await call("/user/activity?cursor=NOT-A-CURSOR", { token: (await signInWith(uniquePhone())).token }), 400, "invalid_request");
+  });
+
+  it("DATA-02: an erased user's activity is pseudonymised: the next owner of the number sees none of it", async () => {
+    const phone = uniquePhone();
+    const first = await signInWith(phone);
+    // A wrong code for the number: kept on the phone's list, which goes too.
+    advanceClock(61_000);
+    expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() })).status).toBe(200);
+    await call("/auth/verify-otp", { body: { phone, otp: wrongCode(await latestCode(phone)) }, ip: uniqueIp() });
+    expect((await call("/user", { method: "DELETE", token: first.token })).status).toBe(204);
+    advanceClock(122_000);
+    const next = await signInWith(phone);
+    const entries = ((await (await call("/user/activity", { token: next.token })).json()) as { entries: { event: string }[] }).entries;
+    expect(entries.map((e) => e.event)).toEqual(["otp.verified"]);
+    // The old entries live on under the tombstone id only.
+    const deps = await services();
+    const { tombstoneId } = await import("../../src/domain/erasure");
+    const tomb = await deps.audit.list(`tomb:${await tombstoneId(deps.keys, first.user.id)}`, null, 10, 0);
+    expect(tomb.map((e) => e.event)).toContain("otp.verified");
+    expect(await deps.audit.list(`user:${first.user.id}`, null, 10, 0)).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { D1UserStore } from "../../src/adapters/d1/user-store";
 import { D1LineTypeCache } from "../../src/adapters/d1/line-type-cache";
 import { D1DeviceStore } from "../../src/adapters/d1/device-store";
 import { D1ErasureJournal } from "../../src/adapters/d1/erasure-journal";
+import { D1AuditStore } from "../../src/adapters/d1/audit-store";
 import { DurableBudgetStore } from "../../src/adapters/durable-object/budget-store";
 import { DurableChallengeStore } from "../../src/adapters/durable-object/challenge-store";
 import { DurableIdempotencyStore } from "../../src/adapters/durable-object/idempotency-store";
@@ -24,6 +25,7 @@ import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-
 import { UpstashLineTypeCache } from "../../src/adapters/upstash/line-type-cache";
 import { UpstashDeviceStore } from "../../src/adapters/upstash/device-store";
 import { UpstashErasureJournal } from "../../src/adapters/upstash/erasure-journal";
+import { UpstashAuditStore } from "../../src/adapters/upstash/audit-store";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "../../src/adapters/upstash/session-store";
@@ -39,6 +41,7 @@ import { lineTypeCacheContract } from "../contracts/line-type-cache.contract";
 import { budgetStoreContract } from "../contracts/budget-store.contract";
 import { deviceStoreContract } from "../contracts/device-store.contract";
 import { erasureJournalContract } from "../contracts/erasure-journal.contract";
+import { auditStoreContract } from "../contracts/audit-store.contract";
 import type { AttemptCounter } from "../../src/domain/ports";
 import { hasRedis, redisCommand, testEnv } from "./helpers";
 
@@ -68,6 +71,7 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   budgetStoreContract("Durable Object (BudgetLedger)", () => new DurableBudgetStore(testEnv.BUDGET_LEDGER, T));
   deviceStoreContract("D1", () => new D1DeviceStore(testEnv.DB, T));
   erasureJournalContract("D1", () => new D1ErasureJournal(testEnv.DB, T));
+  auditStoreContract("D1", () => new D1AuditStore(testEnv.DB, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -84,6 +88,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   budgetStoreContract("Upstash Redis", () => new UpstashBudgetStore(redis(), T));
   deviceStoreContract("Upstash Redis", () => new UpstashDeviceStore(redis(), T));
   erasureJournalContract("Upstash Redis", () => new UpstashErasureJournal(redis(), T));
+  auditStoreContract("Upstash Redis", () => new UpstashAuditStore(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
   it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
     const id = `ttl-${crypto.randomUUID()}`;

@@ -109,6 +109,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "GET /user": { 401: SESSION, 503: STORE },
+  "GET /user/activity": { 400: ["invalid_request"], 401: SESSION, 503: STORE },
   "GET /user/export": { 401: [...SESSION, "step_up_required"], 503: STORE },
   "DELETE /user": { 401: [...SESSION, "step_up_required"], 503: STORE },
   "DELETE /auth/sessions/{id}": { 401: SESSION, 404: ["session_not_found"], 503: STORE },
@@ -187,7 +188,7 @@ describe("OpenAPI document", () => {
   it("public operations declare security: []; session routes require the bearer scheme; unlock-or-sign-in routes take it optionally", async () => {
     const doc = await documentWith();
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth", expect.objectContaining({ type: "http", scheme: "bearer" }));
-    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all", "/auth/step-up/request-otp", "/auth/step-up/verify-otp", "/auth/pin", "/auth/verify-pin", "/user", "/user/export"]);
+    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all", "/auth/step-up/request-otp", "/auth/step-up/verify-otp", "/auth/pin", "/auth/verify-pin", "/user", "/user/export", "/user/activity"]);
     const optional = new Set(["/auth/webauthn/authentication-options", "/auth/device-challenge", "/auth/verify-biometric"]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authenticate, logout } from "../../src/domain/sessions";
 import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
+import { LogAuthEvents } from "../../src/lib/log";
 import type { Services } from "../../src/services";
 import { latestCode, PROFILES, services, testEnv, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
@@ -137,8 +138,10 @@ async function instrumented(): Promise<Services & { recorder: Recording }> {
         return sms.send(message);
       },
     },
-    // Work after the answer is not on the critical path: it is not counted.
+    // Work after the answer is not on the critical path: it is not counted
+    // (the audit trail's writes are such work: events are only logged here).
     background: () => undefined,
+    events: new LogAuthEvents("round-trips"),
     recorder: rec,
   };
 }
