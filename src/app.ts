@@ -35,7 +35,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("*", securityHeaders());
   app.use("*", configMiddleware({ allowWhenMisconfigured: ["/healthz"] }));
   // Answers every OPTIONS preflight, so OPTIONS is allowed on every path.
-  app.use("*", corsFromConfig({ allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
+  app.use("*", corsFromConfig({ allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"] }));
   // Tokens, sessions and outbox messages are never cached (errors never are either).
   app.use("/auth/*", noStore());
   app.use("/user", noStore());

@@ -5,6 +5,7 @@ import type { DeviceRecord, DeviceStore } from "./devices";
 import { AUDIT_MAX_ENTRIES, listActivity, type AuditEntry } from "./audit";
 import { eraseAccount, type ErasureDeps } from "./erasure";
 import { maskPhone } from "./phone";
+import { DEFAULT_PREFERENCES, type Preferences } from "./preferences";
 import { listSessions, type SessionView } from "./session-management";
 import type { Authenticated, SessionDeps } from "./sessions";
 
@@ -36,6 +37,19 @@ export interface AccountView {
   methods: { sms: true; biometric: boolean; pin: boolean };
   credentials: CredentialView[];
   devices: DeviceView[];
+  preferences: PreferencesView;
+}
+
+/** Preferences as the user sees them: times as ISO strings, no version. */
+export interface PreferencesView {
+  locale: string | null;
+  marketingConsent: boolean;
+  marketingConsentChangedAt: string | null;
+  displayName: string | null;
+}
+
+export function preferencesView(p: Preferences): PreferencesView {
+  return { locale: p.locale, marketingConsent: p.marketingConsent, marketingConsentChangedAt: p.marketingConsentChangedAt === null ? null : iso(p.marketingConsentChangedAt), displayName: p.displayName };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -52,7 +66,12 @@ async function phoneOf(deps: AccountDeps, userId: string): Promise<string> {
 
 export async function viewAccount(deps: AccountDeps, auth: Authenticated): Promise<AccountView> {
   const { user } = auth;
-  const [phone, credentials, devices] = await Promise.all([phoneOf(deps, user.id), deps.credentials.list(user.id), deps.devices.listForUser(user.id, deps.now())]);
+  const [phone, credentials, devices, preferences] = await Promise.all([
+    phoneOf(deps, user.id),
+    deps.credentials.list(user.id),
+    deps.devices.listForUser(user.id, deps.now()),
+    deps.users.preferences(user.id),
+  ]);
   return {
     id: user.id,
     phone: maskPhone(phone),
@@ -61,6 +80,7 @@ export async function viewAccount(deps: AccountDeps, auth: Authenticated): Promi
     methods: { sms: true, biometric: user.biometricEnabled, pin: user.pinEnabled },
     credentials: credentials.map(credentialView),
     devices: devices.map(deviceView),
+    preferences: preferencesView(preferences ?? DEFAULT_PREFERENCES),
   };
 }
 
@@ -72,6 +92,7 @@ export interface AccountExport {
   sessions: SessionView[];
   credentials: CredentialView[];
   devices: DeviceView[];
+  preferences: PreferencesView;
   /** The user's audit trail (their own and their number's), newest first. */
   activity: ActivityView[];
 }
@@ -89,13 +110,14 @@ export function activityView({ seq, at, ...rest }: AuditEntry): ActivityView {
 /** Everything held about the user, in one JSON document: the full phone number, no secret, no key material, no token. */
 export async function exportAccount(deps: AccountDeps, auth: Authenticated): Promise<AccountExport> {
   const { user } = auth;
-  const [phone, sessions, credentials, devices, activity] = await Promise.all([
+  const [phone, sessions, credentials, devices, activity, preferences] = await Promise.all([
     phoneOf(deps, user.id),
     listSessions(deps, auth),
     deps.credentials.list(user.id),
     deps.devices.listForUser(user.id, deps.now()),
     // Both lists whole: each holds at most AUDIT_MAX_ENTRIES.
     listActivity(deps, user, null, 2 * AUDIT_MAX_ENTRIES),
+    deps.users.preferences(user.id),
   ]);
   deps.events.emit({ event: "account.exported", outcome: "success", userId: user.id, sessionId: auth.session.id });
   return {
@@ -106,6 +128,7 @@ export async function exportAccount(deps: AccountDeps, auth: Authenticated): Pro
     sessions,
     credentials: credentials.map(credentialView),
     devices: devices.map(deviceView),
+    preferences: preferencesView(preferences ?? DEFAULT_PREFERENCES),
     activity: activity.entries.map(activityView),
   };
 }

@@ -25,6 +25,7 @@ export const AUDITED_EVENTS: ReadonlySet<AuthEventName> = new Set<AuthEventName>
   "pin.locked",
   "session.revoked",
   "account.exported",
+  "account.consent_changed",
   "account.phone_changed",
 ]);
 

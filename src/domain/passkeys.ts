@@ -53,11 +53,13 @@ export async function passkeyRegistrationOptions(
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const userId = auth.user.id;
   // One random handle per user, made once (never the user id or the phone).
-  const [handle, existing, ciphertext, issued] = await Promise.all([
+  const [handle, existing, ciphertext, issued, preferences] = await Promise.all([
     deps.credentials.userHandle(userId, toBase64url(randomBytes(32))),
     deps.credentials.list(userId),
     deps.users.phoneCiphertext(userId),
     issueChallenge(deps, "passkey_register", userId, null),
+    // Best effort: the display name is a nicety, never a reason to fail enrolment.
+    deps.users.preferences(userId).catch(() => null),
   ]);
   const phone = ciphertext ? await decryptPhone(deps.keys, ciphertext) : null;
   const label = !phone ? "account" : rp.userName === "full" ? internationalFormat(phone) : maskPhone(phone);
@@ -65,7 +67,8 @@ export async function passkeyRegistrationOptions(
     rpName: rp.name,
     rpID: rp.id,
     userName: label,
-    userDisplayName: label,
+    // The name the user chose (PATCH /user), else the same label.
+    userDisplayName: preferences?.displayName ?? label,
     userID: fromBase64url(handle),
     challenge: issued.bytes,
     timeout: CHALLENGE_TTL_SECONDS * 1000,

@@ -6,6 +6,7 @@
  */
 
 import type { PinHashRecord } from "../lib/pin-hash";
+import type { Preferences } from "./preferences";
 
 export type OtpPurpose = "sign_in" | "step_up";
 export const OTP_PURPOSES: readonly OtpPurpose[] = ["sign_in", "step_up"];
@@ -218,6 +219,10 @@ export interface UserStore {
   clearPinFailures(id: string): Promise<void>;
   /** The user's encrypted phone number (for what a passkey manager shows), or null when there is no such user. */
   phoneCiphertext(id: string): Promise<string | null>;
+  /** The user's preferences (the defaults when never set), or null when there is no such user. */
+  preferences(id: string): Promise<Preferences | null>;
+  /** Stores `next` if the stored version is still `expectedVersion` (compare-and-set); false when it changed meanwhile or there is no such user. */
+  putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean>;
   /** Deletes the user (and credentials stored with it); idempotent. From then on the phone signs up as someone new (DATA-02). */
   deleteUser(id: string): Promise<void>;
   /** Cheap round-trip used by /readyz. */
@@ -294,6 +299,7 @@ export type AuthEventName =
   | "lookup.failed"
   | "budget.tripped"
   | "account.exported"
+  | "account.consent_changed"
   | "account.phone_changed"
   | "account.erased"
   | "account.erase_incomplete";

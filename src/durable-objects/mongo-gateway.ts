@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { Preferences } from "../domain/preferences";
 import { connectMongo } from "../adapters/mongo/connect";
 import { MongoCredentialStore } from "../adapters/mongo/credential-store";
 import { MongoUserStore } from "../adapters/mongo/user-store";
@@ -73,6 +74,14 @@ export class MongoGateway extends DurableObject<Env> {
 
   async phoneCiphertext(id: string): Promise<string | null> {
     return (await this.users()).phoneCiphertext(id);
+  }
+
+  async preferences(id: string): Promise<Preferences | null> {
+    return (await this.users()).preferences(id);
+  }
+
+  async putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean> {
+    return (await this.users()).putPreferences(id, next, expectedVersion);
   }
 
   async deleteUser(id: string): Promise<void> {

@@ -1,8 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { activityView, deleteAccount, exportAccount, viewAccount } from "../domain/account";
+import { activityView, deleteAccount, exportAccount, preferencesView, viewAccount } from "../domain/account";
 import { listActivity } from "../domain/audit";
+import { updatePreferences } from "../domain/preferences";
 import { validationHook } from "../lib/validation";
 import { requireRecentAuth } from "../middleware/require-recent-auth";
+import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
 import { CredentialSchema } from "./biometric-schemas";
@@ -16,6 +18,7 @@ const bearer = [{ bearerAuth: [] }];
 const sessionErrors = { 401: ["unauthorized", "session_revoked"], 503: ["service_unavailable", "service_misconfigured"] } as const;
 const recentErrors = { ...sessionErrors, 401: [...sessionErrors[401], "step_up_required"] } as const;
 
+userRoutes.on("PATCH", "/", requireJson());
 userRoutes.use("/", requireSession());
 userRoutes.on("DELETE", "/", requireRecentAuth());
 userRoutes.use("/export", requireSession(), requireRecentAuth());
@@ -40,6 +43,41 @@ const DeviceSchema = z
   .object({ id: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
   .openapi("RecognisedDevice", { description: "A device the user signed in on (its deviceToken is never shown)" });
 
+/** A BCP 47 language tag the runtime's Intl accepts (it throws on anything else). */
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+/** Printable text only: no control, format or line-separator characters (a display name is shown by passkey managers and OS dialogs). */
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
+
+const PreferencesSchema = z
+  .object({
+    locale: z.string().nullable().openapi({ description: "BCP 47, canonical form", example: "en-GB" }),
+    marketingConsent: z.boolean(),
+    marketingConsentChangedAt: z.iso.datetime().nullable().openapi({ description: "Set by the server when the consent last changed" }),
+    displayName: z.string().nullable().openapi({ description: "Shown as the passkey's display name; null: the masked phone number", example: "Asha" }),
+  })
+  .openapi("Preferences");
+
+const PreferencesPatchBody = z
+  .strictObject({
+    locale: z.string().max(35).refine(isLocale, "a BCP 47 language tag such as en-GB").nullable().optional(),
+    marketingConsent: z.boolean().optional(),
+    displayName: z
+      .string()
+      .max(64)
+      .refine((v) => v.trim().length > 0 && PRINTABLE.test(v), "1 to 64 printable characters")
+      .nullable()
+      .optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "at least one preference")
+  .openapi("PreferencesPatch", { example: { locale: "en-GB", marketingConsent: false, displayName: "Asha" } });
+
 const AccountSchema = z
   .object({
     id: z.string(),
@@ -49,6 +87,7 @@ const AccountSchema = z
     methods: z.object({ sms: z.literal(true), biometric: z.boolean(), pin: z.boolean() }),
     credentials: z.array(CredentialSchema),
     devices: z.array(DeviceSchema),
+    preferences: PreferencesSchema,
   })
   .openapi("Account");
 
@@ -67,6 +106,7 @@ const ExportSchema = z
     sessions: z.array(SessionSchema),
     credentials: z.array(CredentialSchema),
     devices: z.array(DeviceSchema),
+    preferences: PreferencesSchema,
     activity: z.array(ActivitySchema),
   })
   .openapi("AccountExport");
@@ -83,6 +123,34 @@ userRoutes.openapi(
     responses: { 200: jsonResponse("Account", AccountSchema), ...errorResponses(sessionErrors) },
   }),
   async (c) => c.json(await viewAccount(c.var.services, c.var.auth), 200),
+);
+
+userRoutes.openapi(
+  createRoute({
+    method: "patch",
+    path: "/",
+    operationId: "updatePreferences",
+    tags: ["account"],
+    security: bearer,
+    summary: "Change the user's preferences",
+    description:
+      "Only the fields sent change; `null` clears `locale` or `displayName`. `marketingConsentChangedAt` is set by the server when the " +
+      "consent actually changes (and the change is in the activity). Concurrent patches both land.",
+    request: { body: { content: { "application/json": { schema: PreferencesPatchBody } }, required: true } },
+    responses: {
+      200: jsonResponse("The preferences now", PreferencesSchema),
+      ...errorResponses({ ...sessionErrors, 400: ["invalid_request"], 413: ["payload_too_large"], 415: ["unsupported_media_type"] }),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const patch = {
+      ...(body.locale !== undefined ? { locale: body.locale === null ? null : Intl.getCanonicalLocales(body.locale)[0]! } : {}),
+      ...(body.marketingConsent !== undefined ? { marketingConsent: body.marketingConsent } : {}),
+      ...(body.displayName !== undefined ? { displayName: body.displayName === null ? null : body.displayName.trim().normalize("NFC") } : {}),
+    };
+    return c.json(preferencesView(await updatePreferences(c.var.services, c.var.auth.user.id, patch)), 200);
+  },
 );
 
 userRoutes.openapi(

@@ -223,4 +223,38 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     expect(tomb.map((e) => e.event)).toContain("otp.verified");
     expect(await deps.audit.list(`user:${first.user.id}`, null, 10, 0)).toEqual([]);
   });
+
+  it("PATCH /user: validated preferences; the consent's change time is the server's; concurrent patches both land; the display name names the passkey", async () => {
+    const { token } = await signInWith(uniquePhone());
+    const patch = (body: unknown) => call("/user", { method: "PATCH", body, token });
+    const first = await patch({ locale: "en-gb", displayName: "  Asha  ", marketingConsent: true });
+    expect(first.status).toBe(200);
+    const p1 = (await first.json()) as { locale: string; displayName: string; marketingConsent: boolean; marketingConsentChangedAt: string };
+    expect(p1).toMatchObject({ locale: "en-GB", displayName: "Asha", marketingConsent: true });
+    expect(Date.parse(p1.marketingConsentChangedAt)).toBeGreaterThan(Date.now() - 60_000);
+    // The same consent again: its time stays; withdrawn: a new time.
+    advanceClock(5000);
+    const same = (await (await patch({ marketingConsent: true })).json()) as typeof p1;
+    expect(same.marketingConsentChangedAt).toBe(p1.marketingConsentChangedAt);
+    const withdrawn = (await (await patch({ marketingConsent: false })).json()) as typeof p1;
+    expect(Date.parse(withdrawn.marketingConsentChangedAt)).toBeGreaterThan(Date.parse(p1.marketingConsentChangedAt));
+    // Bad input: a clear 400, nothing changed.
+    for (const body of [{}, { locale: "not a locale!" }, { displayName: "a\u0000b" }, { displayName: "   " }, { displayName: "x".repeat(65) }, { marketingConsent: "yes" }, { theme: "dark" }]) {
+      await expectError(await patch(body), 400, "invalid_request");
+    }
+    await expectError(await call("/user", { method: "PATCH", rawBody: "locale=en", headers: { "content-type": "application/x-www-form-urlencoded" }, token }), 415, "unsupported_media_type");
+    // Two patches at once, each of another field: both land.
+    const results = await Promise.all([patch({ locale: "hi-IN" }), patch({ displayName: "Asha K" }), patch({ marketingConsent: true })]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const account = (await (await call("/user", { token })).json()) as { preferences: typeof p1 };
+    expect(account.preferences).toMatchObject({ locale: "hi-IN", displayName: "Asha K", marketingConsent: true });
+    // The passkey's display name.
+    const options = (await (await call("/auth/webauthn/registration-options", { method: "POST", token })).json()) as { user: { displayName: string; name: string } };
+    expect(options.user.displayName).toBe("Asha K");
+    expect(options.user.name).toContain("•");
+    // Consent changes are in the activity.
+    const activity = (await (await call("/user/activity", { token })).json()) as { entries: { event: string; reason?: string }[] };
+    expect(activity.entries.filter((e) => e.event === "account.consent_changed").map((e) => e.reason)).toEqual(["marketing_given", "marketing_withdrawn", "marketing_given"]);
+    await expectError(await call("/user", { method: "PATCH", body: { locale: "en" } }), 401, "unauthorized");
+  });
 });

@@ -109,6 +109,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "GET /user": { 401: SESSION, 503: STORE },
+  "PATCH /user": { 400: ["invalid_request"], 401: SESSION, 413: ["payload_too_large"], 415: ["unsupported_media_type"], 503: STORE },
   "GET /user/activity": { 400: ["invalid_request"], 401: SESSION, 503: STORE },
   "GET /user/export": { 401: [...SESSION, "step_up_required"], 503: STORE },
   "DELETE /user": { 401: [...SESSION, "step_up_required"], 503: STORE },

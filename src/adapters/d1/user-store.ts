@@ -1,4 +1,5 @@
 import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/ports";
+import { DEFAULT_PREFERENCES, type Preferences } from "../../domain/preferences";
 import { randomId } from "../../lib/crypto";
 import { withDeadline } from "../../lib/deadline";
 
@@ -112,6 +113,25 @@ export class D1UserStore implements UserStore {
     return withDeadline("user-store", this.timeoutMs, async () => {
       const row = await this.db.prepare("SELECT phone_ciphertext FROM users WHERE id = ?1").bind(id).first<{ phone_ciphertext: string }>();
       return row?.phone_ciphertext ?? null;
+    });
+  }
+
+  preferences(id: string): Promise<Preferences | null> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      const row = await this.db.prepare("SELECT preferences FROM users WHERE id = ?1").bind(id).first<{ preferences: string | null }>();
+      if (!row) return null;
+      return row.preferences ? { ...DEFAULT_PREFERENCES, ...(JSON.parse(row.preferences) as Partial<Preferences>) } : DEFAULT_PREFERENCES;
+    });
+  }
+
+  putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      // Compare-and-set on the version: of two concurrent patches one lands, the other re-reads.
+      const result = await this.db
+        .prepare("UPDATE users SET preferences = ?2 WHERE id = ?1 AND COALESCE(json_extract(preferences, '$.version'), 0) = ?3")
+        .bind(id, JSON.stringify(next), expectedVersion)
+        .run();
+      return result.meta.changes === 1;
     });
   }
 

@@ -1,4 +1,5 @@
 import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/ports";
+import type { Preferences } from "../../domain/preferences";
 import type { MongoGateway } from "../../durable-objects/mongo-gateway";
 import { withDeadline } from "../../lib/deadline";
 
@@ -43,6 +44,14 @@ export class GatewayUserStore implements UserStore {
 
   phoneCiphertext(id: string): Promise<string | null> {
     return withDeadline("user-store", this.timeoutMs, async () => await this.stub().phoneCiphertext(id));
+  }
+
+  preferences(id: string): Promise<Preferences | null> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().preferences(id));
+  }
+
+  putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().putPreferences(id, next, expectedVersion));
   }
 
   deleteUser(id: string): Promise<void> {

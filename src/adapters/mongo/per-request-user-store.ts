@@ -1,5 +1,6 @@
 import type { MongoClient } from "mongodb";
 import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/ports";
+import type { Preferences } from "../../domain/preferences";
 import { withDeadline } from "../../lib/deadline";
 import { connectMongo, type MongoSettings } from "./connect";
 import { MongoUserStore } from "./user-store";
@@ -54,6 +55,14 @@ export class PerRequestMongoUserStore implements UserStore {
 
   phoneCiphertext(id: string): Promise<string | null> {
     return this.run((s) => s.phoneCiphertext(id));
+  }
+
+  preferences(id: string): Promise<Preferences | null> {
+    return this.run((s) => s.preferences(id));
+  }
+
+  putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean> {
+    return this.run((s) => s.putPreferences(id, next, expectedVersion));
   }
 
   deleteUser(id: string): Promise<void> {

@@ -3,6 +3,8 @@ import type { PinAttempt, PinRecord, UserRecord, UserStore } from "../../domain/
 import { randomId } from "../../lib/crypto";
 import { clearPinFailuresQuery, countPinAttemptQuery, pinStateQuery, recordLoginWrites, removePinQuery, setPinQuery, toPinAttempt, type PinDocument, type PinHolder } from "./pin-queries";
 import { missingUserIndexes, type IndexInfo } from "./schema";
+import type { Preferences } from "../../domain/preferences";
+import { putPreferencesQuery, readPreferencesQuery, toPreferences, type PreferencesHolder } from "./preferences-queries";
 
 /**
  * Shape of a document in `users` (validator in migrations/mongo). `phone` is
@@ -149,6 +151,20 @@ export class MongoUserStore implements UserStore {
   async phoneCiphertext(id: string): Promise<string | null> {
     const doc = await this.users.findOne({ _id: id }, { projection: { phoneEncrypted: 1 }, maxTimeMS: this.timeoutMs });
     return doc?.phoneEncrypted ?? null;
+  }
+
+  async preferences(id: string): Promise<Preferences | null> {
+    const q = readPreferencesQuery(id);
+    return toPreferences(await this.prefs().findOne(q.filter, { projection: q.projection, maxTimeMS: this.timeoutMs }));
+  }
+
+  async putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean> {
+    const q = putPreferencesQuery(id, next, expectedVersion);
+    return (await this.prefs().updateOne(q.filter, q.update, { maxTimeMS: this.timeoutMs })).matchedCount === 1;
+  }
+
+  private prefs(): Collection<PreferencesHolder> {
+    return this.users as unknown as Collection<PreferencesHolder>;
   }
 
   async deleteUser(id: string): Promise<void> {

@@ -4,6 +4,7 @@
  * the ports' semantics simply; the real adapters are held to the same
  * contracts by test/contracts in the worker project.
  */
+import { DEFAULT_PREFERENCES, type Preferences } from "../../../src/domain/preferences";
 import { exportJWK, generateKeyPair } from "jose";
 import type { SignInDeps } from "../../../src/domain/sign-in";
 import { checkCode, emptyLedger, issueCode, restoreCode, withdrawCode, type LedgerState } from "../../../src/domain/phone-ledger";
@@ -109,6 +110,15 @@ export class MemoryUserStore implements UserStore {
     this.users.set(user.id, user);
     this.phones.set(user.id, ciphertext);
     return { user, created: true };
+  }
+  readonly prefs = new Map<string, Preferences>();
+  async preferences(id: string): Promise<Preferences | null> {
+    return this.users.has(id) ? (this.prefs.get(id) ?? DEFAULT_PREFERENCES) : null;
+  }
+  async putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean> {
+    if (!this.users.has(id) || (this.prefs.get(id)?.version ?? 0) !== expectedVersion) return false;
+    this.prefs.set(id, next);
+    return true;
   }
   async deleteUser(id: string): Promise<void> {
     this.users.delete(id);
