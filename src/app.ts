@@ -20,6 +20,7 @@ import { pinRoutes } from "./routes/pin";
 import { sessionRoutes } from "./routes/sessions";
 import { systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/user";
+import { userPhoneRoutes } from "./routes/user-phone";
 import { wellKnownRoutes } from "./routes/well-known";
 import type { ServiceOptions } from "./services";
 import type { AppEnv } from "./types";
@@ -62,6 +63,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/auth", biometricRoutes);
   app.route("/auth", sessionRoutes);
   app.route("/auth", pinRoutes);
+  app.route("/user/phone", userPhoneRoutes);
   app.route("/user", userRoutes);
   app.route("/", wellKnownRoutes);
   app.route("/dev", devRoutes);

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   otp_expired: { status: 400, message: "There is no live code for this phone. Request a new one." },
   too_many_attempts: { status: 429, message: "Too many failed attempts. Try again later." },
   sms_send_failed: { status: 502, message: "The SMS could not be sent. Try again later." },
+  phone_in_use: { status: 409, message: "This phone number belongs to another account." },
   unauthorized: { status: 401, message: "A valid bearer token is required." },
   session_revoked: { status: 401, message: "This session has ended. Sign in again." },
   step_up_required: { status: 401, message: "Confirm it is you (a new code, a passkey or a device key) to do this." },

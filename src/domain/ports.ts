@@ -8,8 +8,8 @@
 import type { PinHashRecord } from "../lib/pin-hash";
 import type { Preferences } from "./preferences";
 
-export type OtpPurpose = "sign_in" | "step_up";
-export const OTP_PURPOSES: readonly OtpPurpose[] = ["sign_in", "step_up"];
+export type OtpPurpose = "sign_in" | "step_up" | "phone_change";
+export const OTP_PURPOSES: readonly OtpPurpose[] = ["sign_in", "step_up", "phone_change"];
 
 export interface OtpRecord {
   /** base64url HMAC-SHA-256 over purpose, phone and code (never the code). */
@@ -223,6 +223,13 @@ export interface UserStore {
   preferences(id: string): Promise<Preferences | null>;
   /** Stores `next` if the stored version is still `expectedVersion` (compare-and-set); false when it changed meanwhile or there is no such user. */
   putPreferences(id: string, next: Preferences, expectedVersion: number): Promise<boolean>;
+  /**
+   * Moves the user to another phone: the blind index and the ciphertext are
+   * replaced in one write. `in_use` when another user holds that phone (the
+   * unique index decides, so two users racing for one number cannot both
+   * get it); `gone` when there is no such user.
+   */
+  changePhone(id: string, phoneHash: string, phoneCiphertext: string): Promise<"changed" | "in_use" | "gone">;
   /** Deletes the user (and credentials stored with it); idempotent. From then on the phone signs up as someone new (DATA-02). */
   deleteUser(id: string): Promise<void>;
   /** Cheap round-trip used by /readyz. */

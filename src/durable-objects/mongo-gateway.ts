@@ -84,6 +84,10 @@ export class MongoGateway extends DurableObject<Env> {
     return (await this.users()).putPreferences(id, next, expectedVersion);
   }
 
+  async changePhone(id: string, phoneHash: string, phoneCiphertext: string): Promise<"changed" | "in_use" | "gone"> {
+    return (await this.users()).changePhone(id, phoneHash, phoneCiphertext);
+  }
+
   async deleteUser(id: string): Promise<void> {
     await (await this.users()).deleteUser(id);
   }

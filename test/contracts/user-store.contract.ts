@@ -25,6 +25,51 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       expect(await store.phoneCiphertext(rid())).toBeNull();
     });
 
+    it("DATA-02: deletes a user (idempotently); the phone then makes a new user", async () => {
+      const store = await make();
+      const phone = phoneHashLike();
+      const { user } = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, Date.now());
+      await store.deleteUser(user.id);
+      await store.deleteUser(user.id);
+      expect(await store.getById(user.id)).toBeNull();
+      const again = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, Date.now());
+      expect(again.created).toBe(true);
+      expect(again.user.id).not.toBe(user.id);
+    });
+
+    it("changes a user's phone in one write; a number another user holds is in use, even when two users race for it", async () => {
+      const store = await make();
+      const now = Date.now();
+      const [a, b, c] = await Promise.all([0, 1, 2].map(async () => (await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, now)).user));
+      const fresh = phoneHashLike();
+      expect(await store.changePhone(a!.id, fresh, "bmV3LWNpcGhlcnRleHQtb2YtYS1waG9uZS1udW1iZXI")).toBe("changed");
+      expect(await store.getById(a!.id)).toMatchObject({ phoneHash: fresh });
+      expect(await store.phoneCiphertext(a!.id)).toBe("bmV3LWNpcGhlcnRleHQtb2YtYS1waG9uZS1udW1iZXI");
+      // The old number is free: it makes a new user.
+      expect((await store.findOrCreateByPhone(a!.phoneHash, CIPHERTEXT_LIKE, now)).created).toBe(true);
+      expect(await store.changePhone(b!.id, fresh, CIPHERTEXT_LIKE)).toBe("in_use");
+      expect(await store.changePhone(rid(), phoneHashLike(), CIPHERTEXT_LIKE)).toBe("gone");
+      const contested = phoneHashLike();
+      const results = await Promise.all([b!, c!].map((u) => store.changePhone(u.id, contested, CIPHERTEXT_LIKE)));
+      expect(results.sort()).toEqual(["changed", "in_use"]);
+    });
+
+    it("keeps preferences with compare-and-set on their version", async () => {
+      const store = await make();
+      const { user } = await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, Date.now());
+      const initial = await store.preferences(user.id);
+      expect(initial).toEqual({ locale: null, marketingConsent: false, marketingConsentChangedAt: null, displayName: null, version: 0 });
+      const next = { locale: "en-GB", marketingConsent: true, marketingConsentChangedAt: 1_700_000_000_000, displayName: "Asha", version: 1 };
+      const raced = await Promise.all([store.putPreferences(user.id, next, 0), store.putPreferences(user.id, { ...next, displayName: "B" }, 0)]);
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      expect((await store.preferences(user.id))!.version).toBe(1);
+      expect(await store.putPreferences(user.id, { ...next, version: 2 }, 0)).toBe(false);
+      expect(await store.putPreferences(user.id, { ...next, version: 2 }, 1)).toBe(true);
+      expect(await store.preferences(user.id)).toEqual({ ...next, version: 2 });
+      expect(await store.preferences(rid())).toBeNull();
+      expect(await store.putPreferences(rid(), next, 0)).toBe(false);
+    });
+
     it("gives one user for 10 concurrent first sign-ins of the same phone", async () => {
       const store = await make();
       const phone = phoneHashLike();

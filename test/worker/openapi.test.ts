@@ -109,6 +109,26 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "GET /user": { 401: SESSION, 503: STORE },
+  "POST /user/phone/request-otp": {
+    400: ["invalid_request", "invalid_phone", "phone_not_supported"],
+    401: [...SESSION, "step_up_required"],
+    409: ["idempotency_key_in_use"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    422: ["idempotency_key_reused"],
+    429: ["rate_limited", "too_many_attempts"],
+    502: ["sms_send_failed"],
+    503: STORE,
+  },
+  "POST /user/phone/verify-otp": {
+    400: ["invalid_request", "invalid_phone", "otp_invalid", "otp_expired"],
+    401: [...SESSION, "step_up_required"],
+    409: ["phone_in_use"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    429: ["rate_limited", "too_many_attempts"],
+    503: STORE,
+  },
   "PATCH /user": { 400: ["invalid_request"], 401: SESSION, 413: ["payload_too_large"], 415: ["unsupported_media_type"], 503: STORE },
   "GET /user/activity": { 400: ["invalid_request"], 401: SESSION, 503: STORE },
   "GET /user/export": { 401: [...SESSION, "step_up_required"], 503: STORE },
@@ -189,7 +209,7 @@ describe("OpenAPI document", () => {
   it("public operations declare security: []; session routes require the bearer scheme; unlock-or-sign-in routes take it optionally", async () => {
     const doc = await documentWith();
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth", expect.objectContaining({ type: "http", scheme: "bearer" }));
-    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all", "/auth/step-up/request-otp", "/auth/step-up/verify-otp", "/auth/pin", "/auth/verify-pin", "/user", "/user/export", "/user/activity"]);
+    const bearer = new Set(["/auth/check-session", "/auth/logout", "/auth/webauthn/registration-options", "/auth/enable-biometric", "/auth/credentials", "/auth/credentials/{id}", "/auth/renew", "/auth/sessions", "/auth/sessions/{id}", "/auth/logout-all", "/auth/step-up/request-otp", "/auth/step-up/verify-otp", "/auth/pin", "/auth/verify-pin", "/user", "/user/export", "/user/activity", "/user/phone/request-otp", "/user/phone/verify-otp"]);
     const optional = new Set(["/auth/webauthn/authentication-options", "/auth/device-challenge", "/auth/verify-biometric"]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {

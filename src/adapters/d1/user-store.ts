@@ -135,6 +135,21 @@ export class D1UserStore implements UserStore {
     });
   }
 
+  changePhone(id: string, phoneHash: string, phoneCiphertext: string): Promise<"changed" | "in_use" | "gone"> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      // One statement: the check that nobody holds the number and the move
+      // cannot be split by another user claiming it (D1 runs one at a time;
+      // the UNIQUE index would refuse the second anyway).
+      const moved = await this.db
+        .prepare("UPDATE users SET phone_hash = ?2, phone_ciphertext = ?3 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM users WHERE phone_hash = ?2)")
+        .bind(id, phoneHash, phoneCiphertext)
+        .run();
+      if (moved.meta.changes === 1) return "changed";
+      const exists = await this.db.prepare("SELECT 1 AS found FROM users WHERE id = ?1").bind(id).first();
+      return exists ? "in_use" : "gone";
+    });
+  }
+
   deleteUser(id: string): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
       // Credentials go with the row (ON DELETE CASCADE, migration 0002; D1 enforces foreign keys).

@@ -54,6 +54,10 @@ export class GatewayUserStore implements UserStore {
     return withDeadline("user-store", this.timeoutMs, async () => await this.stub().putPreferences(id, next, expectedVersion));
   }
 
+  changePhone(id: string, phoneHash: string, phoneCiphertext: string): Promise<"changed" | "in_use" | "gone"> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().changePhone(id, phoneHash, phoneCiphertext));
+  }
+
   deleteUser(id: string): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, () => this.stub().deleteUser(id));
   }

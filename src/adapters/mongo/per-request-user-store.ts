@@ -65,6 +65,10 @@ export class PerRequestMongoUserStore implements UserStore {
     return this.run((s) => s.putPreferences(id, next, expectedVersion));
   }
 
+  changePhone(id: string, phoneHash: string, phoneCiphertext: string): Promise<"changed" | "in_use" | "gone"> {
+    return this.run((s) => s.changePhone(id, phoneHash, phoneCiphertext));
+  }
+
   deleteUser(id: string): Promise<void> {
     return this.run((s) => s.deleteUser(id));
   }

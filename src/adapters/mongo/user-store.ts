@@ -4,6 +4,7 @@ import { randomId } from "../../lib/crypto";
 import { clearPinFailuresQuery, countPinAttemptQuery, pinStateQuery, recordLoginWrites, removePinQuery, setPinQuery, toPinAttempt, type PinDocument, type PinHolder } from "./pin-queries";
 import { missingUserIndexes, type IndexInfo } from "./schema";
 import type { Preferences } from "../../domain/preferences";
+import { changePhoneOutcome, changePhoneQuery } from "./phone-queries";
 import { putPreferencesQuery, readPreferencesQuery, toPreferences, type PreferencesHolder } from "./preferences-queries";
 
 /**
@@ -165,6 +166,15 @@ export class MongoUserStore implements UserStore {
 
   private prefs(): Collection<PreferencesHolder> {
     return this.users as unknown as Collection<PreferencesHolder>;
+  }
+
+  async changePhone(id: string, phoneHash: string, phoneCiphertext: string): Promise<"changed" | "in_use" | "gone"> {
+    const q = changePhoneQuery(id, phoneHash, phoneCiphertext);
+    const result = await this.users.updateOne(q.filter, q.update, { maxTimeMS: this.timeoutMs }).then(
+      (r) => ({ matchedCount: r.matchedCount }),
+      (error: unknown) => ({ error }),
+    );
+    return changePhoneOutcome(result);
   }
 
   async deleteUser(id: string): Promise<void> {

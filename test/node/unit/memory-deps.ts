@@ -120,6 +120,14 @@ export class MemoryUserStore implements UserStore {
     this.prefs.set(id, next);
     return true;
   }
+  async changePhone(id: string, phoneHash: string, ciphertext: string): Promise<"changed" | "in_use" | "gone"> {
+    const user = this.users.get(id);
+    if (!user) return "gone";
+    if ([...this.users.values()].some((u) => u.phoneHash === phoneHash)) return "in_use";
+    this.users.set(id, { ...user, phoneHash });
+    this.phones.set(id, ciphertext);
+    return "changed";
+  }
   async deleteUser(id: string): Promise<void> {
     this.users.delete(id);
     this.phones.delete(id);

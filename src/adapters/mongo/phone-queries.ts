@@ -1,0 +1,25 @@
+/**
+ * The MongoDB shapes of a phone change (issue 11), as pure functions tested
+ * without a server (test/node/mongo-phone.pure.test.ts).
+ */
+
+const DUPLICATE_KEY = 11000;
+
+/** Replaces the blind index (`phone`, unique) and the ciphertext of one user in one update. */
+export function changePhoneQuery(id: string, phoneHash: string, phoneCiphertext: string): { filter: { _id: { $eq: string } }; update: { $set: { phone: string; phoneEncrypted: string } } } {
+  return { filter: { _id: { $eq: id } }, update: { $set: { phone: phoneHash, phoneEncrypted: phoneCiphertext } } };
+}
+
+/**
+ * What the update's result or error means. E11000 on the unique `phone`
+ * index: another user holds the number; the index decides a race between
+ * two users claiming it, so it is an answer, not a failure to retry.
+ */
+export function changePhoneOutcome(result: { matchedCount: number } | { error: unknown }): "changed" | "in_use" | "gone" {
+  if ("error" in result) {
+    const err = result.error;
+    if (typeof err === "object" && err !== null && "code" in err && (err as { code: unknown }).code === DUPLICATE_KEY) return "in_use";
+    throw err;
+  }
+  return result.matchedCount === 1 ? "changed" : "gone";
+}
