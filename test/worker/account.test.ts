@@ -150,7 +150,7 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     expect(logs.some((l) => l.includes('"event":"account.erased"') && l.includes('"reason":"resumed"'))).toBe(true);
   });
 
-  it("DATA-02: erasing needs a recent authentication, and a journal that cannot be written erases nothing", async () => {
+  it("SES-07, DATA-02: erasing needs a recent authentication, and a journal that cannot be written erases nothing", async () => {
     const signedIn = await signInWith(uniquePhone());
     advanceClock(601_000);
     await expectError(await call("/user", { method: "DELETE", token: signedIn.token }), 401, "step_up_required");
