@@ -4,25 +4,12 @@ import { runScheduled, ERASURE_GRACE_MS } from "../../src/scheduled";
 import type { Env } from "../../src/env";
 import { SoftDeviceKey } from "../support/soft-authenticator";
 import { enrolDeviceKey, useDeviceKey } from "./biometric-helpers";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode, signInWith, type SignedInDevice as SignedIn } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-interface SignedIn {
-  token: string;
-  deviceToken: string;
-  user: { id: string; isNewUser: boolean };
-}
-
-async function signInWith(phone: string, deviceToken?: string): Promise<SignedIn> {
-  const extra = deviceToken ? { deviceToken } : {};
-  expect((await call("/auth/request-otp", { body: { phone, ...extra }, ip: uniqueIp() })).status).toBe(200);
-  const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone), ...extra }, ip: uniqueIp() });
-  expect(res.status).toBe(200);
-  return (await res.json()) as SignedIn;
-}
 
 describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
   beforeEach(() => useProfile(profile));

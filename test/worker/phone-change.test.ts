@@ -1,24 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PHONE_CHANGE_SENDS_PER_HOUR } from "../../src/domain/phone-change";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, uniqueIp, uniquePhone, useProfile, wrongCode, signInWith } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-interface SignedIn {
-  token: string;
-  deviceToken: string;
-  user: { id: string; isNewUser: boolean };
-}
-
-async function signInWith(phone: string, deviceToken?: string): Promise<SignedIn> {
-  const extra = deviceToken ? { deviceToken } : {};
-  expect((await call("/auth/request-otp", { body: { phone, ...extra }, ip: uniqueIp() })).status).toBe(200);
-  const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone), ...extra }, ip: uniqueIp() });
-  expect(res.status).toBe(200);
-  return (await res.json()) as SignedIn;
-}
 
 const requestChange = (token: string, phone: string) => call("/user/phone/request-otp", { body: { phone }, token, ip: uniqueIp() });
 const verifyChange = (token: string, phone: string, otp: string) => call("/user/phone/verify-otp", { body: { phone, otp }, token, ip: uniqueIp() });
