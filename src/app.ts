@@ -12,6 +12,7 @@ import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { services } from "./middleware/services";
+import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { biometricRoutes } from "./routes/biometric";
 import { devOnly, devRoutes } from "./routes/dev";
@@ -39,6 +40,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("*", corsFromConfig({ allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"] }));
   // Tokens, sessions and outbox messages are never cached (errors never are either).
   app.use("/auth/*", noStore());
+  app.use("/admin/*", noStore());
   app.use("/user", noStore());
   app.use("/user/*", noStore());
   app.use("/dev/*", noStore());
@@ -54,6 +56,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("/auth/*", services(options));
   // The per-IP limit subject, from the configured source only.
   app.use("/auth/*", clientIp());
+  app.use("/admin/*", services(options));
   app.use("/user", services(options));
   app.use("/user/*", services(options));
   app.use("/readyz", services(options));
@@ -63,6 +66,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/auth", biometricRoutes);
   app.route("/auth", sessionRoutes);
   app.route("/auth", pinRoutes);
+  app.route("/admin", adminRoutes);
   app.route("/user/phone", userPhoneRoutes);
   app.route("/user", userRoutes);
   app.route("/", wellKnownRoutes);

@@ -1,3 +1,4 @@
+import type { KeySecrets } from "./lib/keys";
 import { z } from "zod";
 import { DEFAULT_BLOCKED_LINE_TYPES, LINE_TYPES, type LineType } from "./domain/line-type";
 import { DEFAULT_BLOCKED_CATEGORIES, NUMBER_CATEGORIES, type NumberCategory } from "./domain/number-policy";
@@ -50,6 +51,26 @@ const base64urlSecret = z
   .regex(/^[A-Za-z0-9_-]+$/, "must be base64url")
   .refine((s) => s.length >= 43, "must encode at least 32 bytes");
 
+/**
+ * PHONE_DATA_KEYS: `id:secret,id:secret`, the current key first (older ones
+ * still decrypt). Ids are 1–16 of a-z0-9 and unique; `pdk` names the key
+ * derived from PHONE_DATA_KEY and cannot be reused.
+ */
+const phoneDataKeys = csv.pipe(
+  z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9]{1,16}:[A-Za-z0-9_-]{43,}$/, "must list id:secret entries (id: 1-16 of a-z0-9; secret: base64url of at least 32 bytes)")
+        .transform((entry) => {
+          const [id, secret] = entry.split(":") as [string, string];
+          return { id, secret };
+        }),
+    )
+    .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, "must not repeat a key id")
+    .refine((keys) => keys.every((k) => k.id !== "pdk"), "must not use the id pdk (it names PHONE_DATA_KEY's key)"),
+);
+
 const schema = z
   .object({
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
@@ -81,6 +102,8 @@ const schema = z
 
     OTP_PEPPER: base64urlSecret,
     PHONE_DATA_KEY: base64urlSecret,
+    PHONE_DATA_KEYS: phoneDataKeys,
+    PHONE_INDEX_KEY: optionalString.pipe(base64urlSecret.optional()),
     PIN_PEPPER: base64urlSecret,
     PIN_MIN_LENGTH: int(6, 4, 8),
     PIN_MAX_ATTEMPTS: int(5, 1, 10),
@@ -160,6 +183,8 @@ const schema = z
     APPLE_APP_IDS: csv.pipe(z.array(z.string().regex(/^[A-Z0-9]{10}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must list TEAMID.bundle.id entries"))),
     PASSKEY_USER_NAME: z.enum(["masked", "full"]).default("masked"),
     RECENT_AUTH_SECONDS: int(600, 60, 86400),
+    // Bearer secret of the maintenance routes (/admin/*); unset: they answer 404.
+    ADMIN_TOKEN: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
     UNLOCK_AFTER_SECONDS: int(900, 60, 30 * 86400),
   })
   .superRefine((v, ctx) => {
@@ -273,7 +298,7 @@ export interface Config {
     readonly audience: string;
     readonly ttlSeconds: number;
   };
-  readonly secrets: { readonly otpPepper: string; readonly phoneDataKey: string; readonly pinPepper: string };
+  readonly secrets: KeySecrets;
   readonly pin: {
     /** Shortest PIN accepted when one is set (4..8). */
     readonly minLength: number;
@@ -367,6 +392,8 @@ export interface Config {
   };
   /** A sensitive route needs a session authenticated this recently (else 401 step_up_required). */
   readonly recentAuthSeconds: number;
+  /** Bearer secret of /admin/*; null: those routes answer 404. */
+  readonly adminToken: string | null;
   /** check-session asks for an unlock (biometric or PIN) once the last authentication is this old. */
   readonly unlockAfterSeconds: number;
 }
@@ -432,7 +459,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       audience: v.JWT_AUDIENCE,
       ttlSeconds: v.SESSION_TTL_SECONDS,
     },
-    secrets: { otpPepper: v.OTP_PEPPER, phoneDataKey: v.PHONE_DATA_KEY, pinPepper: v.PIN_PEPPER },
+    secrets: { otpPepper: v.OTP_PEPPER, phoneDataKey: v.PHONE_DATA_KEY, pinPepper: v.PIN_PEPPER, phoneDataKeys: v.PHONE_DATA_KEYS, phoneIndexKey: v.PHONE_INDEX_KEY ?? null },
     pin: { minLength: v.PIN_MIN_LENGTH, maxAttempts: v.PIN_MAX_ATTEMPTS },
     sessionIdleTimeoutSeconds: v.SESSION_IDLE_TIMEOUT_SECONDS,
     auditRetentionDays: v.AUDIT_RETENTION_DAYS,
@@ -499,6 +526,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       userName: v.PASSKEY_USER_NAME,
     },
     recentAuthSeconds: v.RECENT_AUTH_SECONDS,
+    adminToken: v.ADMIN_TOKEN ?? null,
     unlockAfterSeconds: v.UNLOCK_AFTER_SECONDS,
   };
   return { ok: true, config: deepFreeze(config) };

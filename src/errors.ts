@@ -77,6 +77,11 @@ export class AuthError extends Error {
  * garbage. Mapped to 503 `service_unavailable`: limits and counters fail
  * closed (SEND-06), so an outage never lets a code through.
  */
+/** A stored value needs a key the configuration no longer has (a key id dropped from PHONE_DATA_KEYS too early): 503 service_misconfigured, the reason in the log. */
+export class KeyringError extends Error {
+  override name = "KeyringError";
+}
+
 export class DependencyError extends Error {
   readonly dependency: string;
   constructor(dependency: string, cause?: unknown) {

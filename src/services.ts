@@ -197,7 +197,7 @@ export async function buildServices(
     waitUntil(done);
   };
   const [keys, signingKey, users, credentials] = await Promise.all([
-    secretKeys(config.secrets.otpPepper, config.secrets.phoneDataKey, config.secrets.pinPepper),
+    secretKeys(config.secrets),
     loadSigningKey(config.jwt.privateJwk),
     userStore(env, config, options),
     credentialStore(env, config, options),

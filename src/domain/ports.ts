@@ -230,6 +230,10 @@ export interface UserStore {
    * get it); `gone` when there is no such user.
    */
   changePhone(id: string, phoneHash: string, phoneCiphertext: string): Promise<"changed" | "in_use" | "gone">;
+  /** Up to `limit` users whose phone ciphertext is not under key `currentKeyId` (for re-encryption). */
+  staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]>;
+  /** Replaces the phone ciphertext if it is still `expected` (compare-and-set: a phone change meanwhile wins); false otherwise. */
+  replaceCiphertext(id: string, expected: string, next: string): Promise<boolean>;
   /** Deletes the user (and credentials stored with it); idempotent. From then on the phone signs up as someone new (DATA-02). */
   deleteUser(id: string): Promise<void>;
   /** Cheap round-trip used by /readyz. */

@@ -88,6 +88,14 @@ export class MongoGateway extends DurableObject<Env> {
     return (await this.users()).changePhone(id, phoneHash, phoneCiphertext);
   }
 
+  async staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]> {
+    return (await this.users()).staleCiphertexts(currentKeyId, limit);
+  }
+
+  async replaceCiphertext(id: string, expected: string, next: string): Promise<boolean> {
+    return (await this.users()).replaceCiphertext(id, expected, next);
+  }
+
   async deleteUser(id: string): Promise<void> {
     await (await this.users()).deleteUser(id);
   }

@@ -87,19 +87,21 @@ function asBytes(v: unknown): Uint8Array | null {
 }
 
 /** AES-256-GCM encryption with a random 96-bit nonce; output is nonce || ciphertext. */
-export async function aesGcmEncrypt(key: CryptoKey, plaintext: string): Promise<Uint8Array<ArrayBuffer>> {
+/** AES-GCM with a fresh 96-bit nonce: nonce ‖ ciphertext ‖ tag. `additionalData` is authenticated, not encrypted. */
+export async function aesGcmEncrypt(key: CryptoKey, plaintext: string, additionalData?: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
   const iv = randomBytes(12);
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, utf8(plaintext)));
+  const params = additionalData ? { name: "AES-GCM", iv, additionalData } : { name: "AES-GCM", iv };
+  const sealed = new Uint8Array(await crypto.subtle.encrypt(params, key, utf8(plaintext)));
   const out = new Uint8Array(iv.length + sealed.length);
   out.set(iv, 0);
   out.set(sealed, iv.length);
   return out;
 }
 
-export async function aesGcmDecrypt(key: CryptoKey, sealed: Uint8Array<ArrayBuffer>): Promise<string> {
+export async function aesGcmDecrypt(key: CryptoKey, sealed: Uint8Array<ArrayBuffer>, additionalData?: Uint8Array<ArrayBuffer>): Promise<string> {
   const iv = sealed.slice(0, 12);
   const body = sealed.slice(12);
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, body);
+  const plain = await crypto.subtle.decrypt(additionalData ? { name: "AES-GCM", iv, additionalData } : { name: "AES-GCM", iv }, key, body);
   return new TextDecoder().decode(plain);
 }
 

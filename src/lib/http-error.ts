@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AuthError, DependencyError, type ErrorCode } from "../errors";
+import { AuthError, DependencyError, KeyringError, type ErrorCode } from "../errors";
 import { describeError, logJson } from "./log";
 
 export interface ErrorBody {
@@ -65,6 +65,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 export function toAuthError(err: unknown): AuthError {
   if (err instanceof AuthError) return err;
   if (err instanceof DependencyError) return new AuthError("service_unavailable", { retryAfterSeconds: 5, cause: err });
+  if (err instanceof KeyringError) return new AuthError("service_misconfigured", { cause: err });
   if (err instanceof HTTPException) {
     const code = HTTP_STATUS_CODES[err.status] ?? "invalid_request";
     return new AuthError(code, { cause: err });

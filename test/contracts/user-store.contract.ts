@@ -54,6 +54,21 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       expect(results.sort()).toEqual(["changed", "in_use"]);
     });
 
+    it("DATA-01: lists ciphertexts not under the current key and replaces one only if it is unchanged", async () => {
+      const store = await make();
+      const now = Date.now();
+      const k1 = `v1.k1.${"A".repeat(40)}`;
+      const { user: old } = await store.findOrCreateByPhone(phoneHashLike(), k1, now);
+      const { user: current } = await store.findOrCreateByPhone(phoneHashLike(), `v1.k2.${"B".repeat(40)}`, now);
+      const stale = await store.staleCiphertexts("k2", 10_000);
+      expect(stale).toContainEqual({ id: old.id, ciphertext: k1 });
+      expect(stale.some((s) => s.id === current.id)).toBe(false);
+      expect(await store.replaceCiphertext(old.id, `v1.k1.${"C".repeat(40)}`, `v1.k2.${"D".repeat(40)}`)).toBe(false);
+      expect(await store.replaceCiphertext(old.id, k1, `v1.k2.${"D".repeat(40)}`)).toBe(true);
+      expect(await store.phoneCiphertext(old.id)).toBe(`v1.k2.${"D".repeat(40)}`);
+      expect((await store.staleCiphertexts("k2", 10_000)).some((s) => s.id === old.id)).toBe(false);
+    });
+
     it("keeps preferences with compare-and-set on their version", async () => {
       const store = await make();
       const { user } = await store.findOrCreateByPhone(phoneHashLike(), CIPHERTEXT_LIKE, Date.now());

@@ -109,6 +109,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "GET /user": { 401: SESSION, 503: STORE },
+  "POST /admin/reencrypt-phones": { 401: ["unauthorized"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /user/phone/request-otp": {
     400: ["invalid_request", "invalid_phone", "phone_not_supported"],
     401: [...SESSION, "step_up_required"],
@@ -213,7 +214,7 @@ describe("OpenAPI document", () => {
     const optional = new Set(["/auth/webauthn/authentication-options", "/auth/device-challenge", "/auth/verify-biometric"]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
-        const expected = bearer.has(path) ? [{ bearerAuth: [] }] : optional.has(path) ? [{}, { bearerAuth: [] }] : [];
+        const expected = path.startsWith("/admin/") ? [{ adminToken: [] }] : bearer.has(path) ? [{ bearerAuth: [] }] : optional.has(path) ? [{}, { bearerAuth: [] }] : [];
         expect(op.security, `${method} ${path}`).toEqual(expected);
       }
     }

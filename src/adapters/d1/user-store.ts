@@ -150,6 +150,25 @@ export class D1UserStore implements UserStore {
     });
   }
 
+  staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      // Key ids are [a-z0-9]: nothing in the pattern is a LIKE wildcard but the final %.
+      const { results } = await this.db
+        .prepare("SELECT id, phone_ciphertext FROM users WHERE phone_ciphertext NOT LIKE ?1 LIMIT ?2")
+        .bind(`v1.${currentKeyId}.%`, limit)
+        .all<{ id: string; phone_ciphertext: string }>();
+      return results.map((r) => ({ id: r.id, ciphertext: r.phone_ciphertext }));
+    });
+  }
+
+  replaceCiphertext(id: string, expected: string, next: string): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => {
+      // Compare-and-set: a phone change that wrote a new ciphertext meanwhile is kept.
+      const result = await this.db.prepare("UPDATE users SET phone_ciphertext = ?3 WHERE id = ?1 AND phone_ciphertext = ?2").bind(id, expected, next).run();
+      return result.meta.changes === 1;
+    });
+  }
+
   deleteUser(id: string): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
       // Credentials go with the row (ON DELETE CASCADE, migration 0002; D1 enforces foreign keys).

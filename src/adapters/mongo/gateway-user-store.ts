@@ -58,6 +58,14 @@ export class GatewayUserStore implements UserStore {
     return withDeadline("user-store", this.timeoutMs, async () => await this.stub().changePhone(id, phoneHash, phoneCiphertext));
   }
 
+  staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().staleCiphertexts(currentKeyId, limit));
+  }
+
+  replaceCiphertext(id: string, expected: string, next: string): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().replaceCiphertext(id, expected, next));
+  }
+
   deleteUser(id: string): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, () => this.stub().deleteUser(id));
   }

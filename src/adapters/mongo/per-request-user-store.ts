@@ -69,6 +69,14 @@ export class PerRequestMongoUserStore implements UserStore {
     return this.run((s) => s.changePhone(id, phoneHash, phoneCiphertext));
   }
 
+  staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]> {
+    return this.run((s) => s.staleCiphertexts(currentKeyId, limit));
+  }
+
+  replaceCiphertext(id: string, expected: string, next: string): Promise<boolean> {
+    return this.run((s) => s.replaceCiphertext(id, expected, next));
+  }
+
   deleteUser(id: string): Promise<void> {
     return this.run((s) => s.deleteUser(id));
   }

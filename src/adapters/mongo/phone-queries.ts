@@ -23,3 +23,14 @@ export function changePhoneOutcome(result: { matchedCount: number } | { error: u
   }
   return result.matchedCount === 1 ? "changed" : "gone";
 }
+
+/** Users whose ciphertext is not under the current key (re-encryption), with only the ciphertext projected. */
+export function staleCiphertextsQuery(currentKeyId: string): { filter: { phoneEncrypted: { $not: { $regex: string } } }; projection: { phoneEncrypted: 1 } } {
+  if (!/^[a-z0-9]{1,16}$/.test(currentKeyId)) throw new Error("invalid key id");
+  return { filter: { phoneEncrypted: { $not: { $regex: `^v1\\.${currentKeyId}\\.` } } }, projection: { phoneEncrypted: 1 } };
+}
+
+/** Compare-and-set of the ciphertext: a phone change that wrote a new one meanwhile is kept. */
+export function replaceCiphertextQuery(id: string, expected: string, next: string): { filter: { _id: { $eq: string }; phoneEncrypted: { $eq: string } }; update: { $set: { phoneEncrypted: string } } } {
+  return { filter: { _id: { $eq: id }, phoneEncrypted: { $eq: expected } }, update: { $set: { phoneEncrypted: next } } };
+}

@@ -4,7 +4,7 @@ import { randomId } from "../../lib/crypto";
 import { clearPinFailuresQuery, countPinAttemptQuery, pinStateQuery, recordLoginWrites, removePinQuery, setPinQuery, toPinAttempt, type PinDocument, type PinHolder } from "./pin-queries";
 import { missingUserIndexes, type IndexInfo } from "./schema";
 import type { Preferences } from "../../domain/preferences";
-import { changePhoneOutcome, changePhoneQuery } from "./phone-queries";
+import { changePhoneOutcome, changePhoneQuery, replaceCiphertextQuery, staleCiphertextsQuery } from "./phone-queries";
 import { putPreferencesQuery, readPreferencesQuery, toPreferences, type PreferencesHolder } from "./preferences-queries";
 
 /**
@@ -175,6 +175,17 @@ export class MongoUserStore implements UserStore {
       (error: unknown) => ({ error }),
     );
     return changePhoneOutcome(result);
+  }
+
+  async staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]> {
+    const q = staleCiphertextsQuery(currentKeyId);
+    const docs = await this.users.find(q.filter, { projection: q.projection, limit, maxTimeMS: this.timeoutMs }).toArray();
+    return docs.map((d) => ({ id: d._id, ciphertext: d.phoneEncrypted }));
+  }
+
+  async replaceCiphertext(id: string, expected: string, next: string): Promise<boolean> {
+    const q = replaceCiphertextQuery(id, expected, next);
+    return (await this.users.updateOne(q.filter, q.update, { maxTimeMS: this.timeoutMs })).matchedCount === 1;
   }
 
   async deleteUser(id: string): Promise<void> {

@@ -128,6 +128,14 @@ export class MemoryUserStore implements UserStore {
     this.phones.set(id, ciphertext);
     return "changed";
   }
+  async staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]> {
+    return [...this.phones].filter(([, c]) => !c.startsWith(`v1.${currentKeyId}.`)).slice(0, limit).map(([id, ciphertext]) => ({ id, ciphertext }));
+  }
+  async replaceCiphertext(id: string, expected: string, next: string): Promise<boolean> {
+    if (this.phones.get(id) !== expected) return false;
+    this.phones.set(id, next);
+    return true;
+  }
   async deleteUser(id: string): Promise<void> {
     this.users.delete(id);
     this.phones.delete(id);
@@ -215,7 +223,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     },
     botCheck: { verifier: null, mode: "always", hostnames: new Set(), action: null },
     lineTypes: { lookup: null, cache: { get: async () => null, put: async () => undefined }, blocked: new Set(), onFailure: "allow", cacheMs: 0 },
-    keys: await secretKeys(secret(), secret(), secret()),
+    keys: await secretKeys({ otpPepper: secret(), phoneDataKey: secret(), pinPepper: secret(), phoneDataKeys: [], phoneIndexKey: null }),
     ledger: new MemoryOtpLedger(),
     ipLimiter: new OpenLimiter(),
     sms: { send: async (m) => void sent.push(m) },

@@ -1,0 +1,53 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { reencryptPhones } from "../domain/reencrypt";
+import { logJson } from "../lib/log";
+import { validationHook } from "../lib/validation";
+import { requireAdmin } from "../middleware/require-admin";
+import type { AppEnv } from "../types";
+import { errorResponses, jsonResponse } from "./schemas";
+
+/** Maintenance routes, behind ADMIN_TOKEN (absent without it). */
+export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+  type: "http",
+  scheme: "bearer",
+  description: "The ADMIN_TOKEN setting: `Authorization: Bearer <ADMIN_TOKEN>`",
+});
+
+adminRoutes.use("/*", requireAdmin());
+
+/** Rows per batch and batches per request: a request stays well within a Worker's limits. */
+const BATCH = 100;
+const BATCHES = 5;
+
+adminRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/reencrypt-phones",
+    operationId: "reencryptPhones",
+    tags: ["maintenance"],
+    security: [{ adminToken: [] }],
+    summary: "Move stored phone numbers to the current encryption key",
+    description:
+      "Re-encrypts up to 500 phone numbers not yet under the first key of PHONE_DATA_KEYS (compare-and-set per user). Call again while " +
+      "`remaining` is true (`npm run reencrypt` does). `failed` counts numbers under a key no longer configured. Needs " +
+      "`Authorization: Bearer <ADMIN_TOKEN>`; 404 when ADMIN_TOKEN is unset. Any body is ignored.",
+    responses: {
+      200: jsonResponse(
+        "Progress",
+        z
+          .object({ keyId: z.string(), moved: z.number().int(), skipped: z.number().int(), failed: z.number().int(), remaining: z.boolean() })
+          .openapi("ReencryptResult", { example: { keyId: "k2", moved: 500, skipped: 0, failed: 0, remaining: true } }),
+      ),
+      ...errorResponses({ 401: ["unauthorized"], 404: ["not_found"], 413: ["payload_too_large"], 503: ["service_unavailable", "service_misconfigured"] }),
+    },
+  }),
+  async (c) => {
+    const { services } = c.var;
+    const result = await reencryptPhones(services, BATCH, BATCHES);
+    const keyId = services.keys.phoneKeys.current.id;
+    logJson(result.failed > 0 ? "warn" : "info", { type: "maintenance", task: "reencrypt_phones", requestId: c.var.requestId, keyId, ...result });
+    return c.json({ keyId, ...result }, 200);
+  },
+);
