@@ -2,7 +2,9 @@ import { toHex, hmacSha256 } from "../lib/crypto";
 import type { SecretKeys } from "../lib/keys";
 import { phoneSubject, tombSubject, userSubject, type AuditStore } from "./audit";
 import { ledgerKey, type DeviceStore } from "./devices";
-import type { AuthEventSink, OtpLedger, SessionStore, UserStore } from "./ports";
+import { PHONE_CHANGE_RULE } from "./phone-change";
+import { SESSION_PIN_WINDOW_MS } from "./pin";
+import type { AuthEventSink, OtpLedger, RateLimiter, RateRule, SessionStore, UserStore } from "./ports";
 
 /**
  * Account erasure (DATA-02, GDPR art. 17, CCPA right to delete). Erasing a
@@ -46,6 +48,8 @@ export interface ErasureDeps {
   sessions: SessionStore;
   devices: DeviceStore;
   ledger: OtpLedger;
+  ipLimiter: RateLimiter;
+  policy: { ipVerifyLimit: number; ipWindowSeconds: number };
   keys: SecretKeys;
   audit: AuditStore;
   auditRetentionMs: number;
@@ -58,12 +62,26 @@ export async function tombstoneId(keys: SecretKeys, userId: string): Promise<str
   return `t_${toHex(await hmacSha256(keys.phoneIndex, `tombstone.v1|${userId}`)).slice(0, 32)}`;
 }
 
+/** The user's own rate counters (each with the rule its window comes from): the per-user budgets and each session's wrong-PIN count. */
+function userCounters(deps: ErasureDeps, userId: string, sessionIds: string[]): [string, RateRule][] {
+  const verify = { limit: deps.policy.ipVerifyLimit, windowMs: deps.policy.ipWindowSeconds * 1000 };
+  return [
+    [`user:bio:${userId}`, verify],
+    [`user:pin:${userId}`, verify],
+    [`user:phone-change:${userId}`, PHONE_CHANGE_RULE],
+    ...sessionIds.map((id): [string, RateRule] => [`session:pin:${id}`, { limit: 1, windowMs: SESSION_PIN_WINDOW_MS }]),
+  ];
+}
+
 /** Every step after the user row: what is keyed by the user or the phone. Idempotent. */
 async function eraseRest(deps: ErasureDeps, job: ErasureJob): Promise<void> {
   const now = deps.now();
-  // Device ledgers first: their keys are known only while the devices are.
-  const devices = await deps.devices.listForUser(job.userId, 0);
-  await Promise.all([job.phoneHash, ...devices.map((d) => ledgerKey(job.phoneHash, d))].map((key) => deps.ledger.erase(key)));
+  // Ledgers and counters first: their keys are known only while the devices and sessions are.
+  const [devices, sessions] = await Promise.all([deps.devices.listForUser(job.userId, 0), deps.sessions.list(job.userId, 0)]);
+  await Promise.all([
+    ...[job.phoneHash, ...devices.map((d) => ledgerKey(job.phoneHash, d))].map((key) => deps.ledger.erase(key)),
+    ...userCounters(deps, job.userId, sessions.map((s) => s.id)).map(([key, rule]) => deps.ipLimiter.reset(key, rule, now)),
+  ]);
   await Promise.all([deps.devices.revokeAllForUser(job.userId, null, now), deps.sessions.revokeAll(job.userId)]);
   // The audit trail is pseudonymised, not kept with the user or the phone: it moves under the one-way tombstone id until it expires.
   const tomb = tombSubject(job.tombstoneId);

@@ -23,10 +23,11 @@ export interface PhoneChangeDeps extends SignInDeps, SessionDeps {
 
 /** Codes for a new number per user per hour. Why: the number is the caller's choice, so each send could be a paid message to anywhere the number policy allows. */
 export const PHONE_CHANGE_SENDS_PER_HOUR = 5;
+export const PHONE_CHANGE_RULE = { limit: PHONE_CHANGE_SENDS_PER_HOUR, windowMs: 3_600_000 } as const;
 
 export async function phoneChangeRequestOtp(deps: PhoneChangeDeps, userId: string, input: { phone: string }, client: ClientContext): Promise<OtpSent> {
   const phone = requirePhone(input.phone);
-  const spent = await deps.ipLimiter.hit(`user:phone-change:${userId}`, { limit: PHONE_CHANGE_SENDS_PER_HOUR, windowMs: 3_600_000 }, deps.now());
+  const spent = await deps.ipLimiter.hit(`user:phone-change:${userId}`, PHONE_CHANGE_RULE, deps.now());
   if (!spent.allowed) throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(spent.retryAfterMs) });
   return sendCode(deps, phone, client, "phone_change");
 }

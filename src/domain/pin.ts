@@ -7,7 +7,7 @@ import { spendVerifyBudget } from "./otp-common";
 import { rotateToken, type Authenticated, type IssuedSession, type SessionDeps } from "./sessions";
 
 /** The per-session count of wrong PINs lives this long at most: a session's longest possible life (SESSION_TTL_SECONDS' maximum). */
-const SESSION_PIN_WINDOW_MS = 90 * 24 * 3600 * 1000;
+export const SESSION_PIN_WINDOW_MS = 90 * 24 * 3600 * 1000;
 
 /**
  * PIN unlock (PIN-01..03). A PIN is "something you know" on top of a

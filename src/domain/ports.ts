@@ -126,6 +126,8 @@ export type RateDecision =
 export interface RateLimiter {
   hit(key: string, rule: RateRule, now: number): Promise<RateDecision>;
   refund(key: string, token: string): Promise<void>;
+  /** Forgets every hit of the key under `rule` (an account erasure: the per-user counters). */
+  reset(key: string, rule: RateRule, now: number): Promise<void>;
 }
 
 export interface SessionRecord {

@@ -33,6 +33,11 @@ export class RateLimiter extends DurableObject {
     this.ctx.storage.kv.put(KEY, hits.filter((h) => h.token !== token));
   }
 
+  async reset(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   override async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
   }

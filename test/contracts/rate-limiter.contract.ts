@@ -43,6 +43,21 @@ export function rateLimiterContract(name: string, make: () => RateLimiter | Prom
       expect((await l.hit(k, { limit: 1, windowMs: 60_000 }, now)).allowed).toBe(true);
     });
 
+    it("DATA-02: a reset forgets every hit of the key, and no other key's", async () => {
+      const l = await make();
+      const [k, other] = [rid(), rid()];
+      for (let i = 0; i < 3; i++) {
+        await l.hit(k, rule, Date.now());
+        await l.hit(other, rule, Date.now());
+      }
+      expect((await l.hit(k, rule, Date.now())).allowed).toBe(false);
+      await l.reset(k, rule, Date.now());
+      const again = await l.hit(k, rule, Date.now());
+      expect(again).toMatchObject({ allowed: true, remaining: 2 });
+      expect((await l.hit(other, rule, Date.now())).allowed).toBe(false);
+      await l.reset(rid(), rule, Date.now());
+    });
+
     it("grants exactly `limit` of 20 concurrent hits", async () => {
       const l = await make();
       const k = rid();

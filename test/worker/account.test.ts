@@ -82,8 +82,18 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     const pending = await latestCode(phone);
     await call("/auth/verify-otp", { body: { phone, otp: wrongCode(pending) }, ip: uniqueIp() });
 
+    // The user's own counters: a PIN check spends user:pin, a wrong PIN counts on this session.
+    expect((await call("/auth/verify-pin", { body: { pin: "000000" }, token: second.token })).status).toBe(400);
+    const deps0 = await services();
+    const verifyRule = { limit: deps0.policy.ipVerifyLimit, windowMs: deps0.policy.ipWindowSeconds * 1000 };
+    const userPinUsed = await deps0.ipLimiter.hit(`user:pin:${first.user.id}`, verifyRule, Date.now());
+    // The PIN set and the PIN check came first (@upstash/ratelimit weighs the previous window, so at least one shows).
+    expect(userPinUsed.allowed && userPinUsed.remaining).toBeLessThan(verifyRule.limit - 1);
+
     const res = await call("/user", { method: "DELETE", token: second.token });
     expect(res.status).toBe(204);
+    // Forgotten with the account: the next hit is the first in its window.
+    expect(await deps0.ipLimiter.hit(`user:pin:${first.user.id}`, verifyRule, Date.now())).toMatchObject({ allowed: true, remaining: verifyRule.limit - 1 });
     // Every token of the user: 401 at once.
     for (const token of [first.token, second.token]) expect((await call("/auth/check-session", { token })).status).toBe(401);
     // The device key no longer signs anyone in.

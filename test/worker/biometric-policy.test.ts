@@ -86,7 +86,7 @@ describe.each(PROFILES)("biometric policies ($name profile)", (profile) => {
   });
 
   it("SEND-06: the ceremony budget fails closed when its limiter does not answer", async () => {
-    const deps = await services({ ipLimiter: { hit: () => Promise.reject(new DependencyError("rate-limiter")), refund: () => Promise.resolve() } });
+    const deps = await services({ ipLimiter: { hit: () => Promise.reject(new DependencyError("rate-limiter")), refund: () => Promise.resolve(), reset: () => Promise.resolve() } });
     const err = await spendCeremonyBudget(deps, null, uniqueIp()).catch((e: unknown) => e);
     expect(toAuthError(err)).toMatchObject({ status: 503, code: "service_unavailable" });
   });

@@ -18,6 +18,10 @@ export class DurableRateLimiter implements RateLimiterPort {
     return withDeadline("rate-limiter", this.timeoutMs, async (): Promise<RateDecision> => await this.stub(key).hit(rule, now, randomId(12)));
   }
 
+  reset(key: string): Promise<void> {
+    return withDeadline("rate-limiter", this.timeoutMs, () => this.stub(key).reset());
+  }
+
   refund(key: string, token: string): Promise<void> {
     return withDeadline("rate-limiter", this.timeoutMs, () => this.stub(key).refund(token));
   }

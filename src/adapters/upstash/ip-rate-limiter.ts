@@ -49,6 +49,15 @@ export class UpstashIpRateLimiter implements RateLimiter {
     });
   }
 
+  reset(key: string, rule: RateRule, now: number): Promise<void> {
+    return withDeadline("ip-rate-limiter", this.timeoutMs, async () => {
+      // @upstash/ratelimit's sliding window keeps `rlip:{key}:{bucket}` for the current and previous bucket.
+      // (Its own resetUsedTokens SCANs the whole keyspace inside a script: not on a production Redis.)
+      const bucket = Math.floor(now / rule.windowMs);
+      await this.redis.del(`rlip:${key}:${bucket}`, `rlip:${key}:${bucket - 1}`);
+    });
+  }
+
   refund(key: string, token: string): Promise<void> {
     const [limit, windowMs] = token.split(":").map(Number);
     if (!limit || !windowMs) return Promise.resolve();

@@ -66,6 +66,7 @@ export class OpenLimiter implements RateLimiter {
     return { allowed: true, remaining: 1, token: randomId(8) };
   }
   async refund(): Promise<void> {}
+  async reset(): Promise<void> {}
 }
 
 export class MemorySessionStore implements SessionStore {
