@@ -25,8 +25,16 @@ export interface PhoneChangeDeps extends SignInDeps, SessionDeps {
 export const PHONE_CHANGE_SENDS_PER_HOUR = 5;
 export const PHONE_CHANGE_RULE = { limit: PHONE_CHANGE_SENDS_PER_HOUR, windowMs: 3_600_000 } as const;
 
-export async function phoneChangeRequestOtp(deps: PhoneChangeDeps, userId: string, input: { phone: string }, client: ClientContext): Promise<OtpSent> {
+export async function phoneChangeRequestOtp(
+  deps: PhoneChangeDeps,
+  user: { id: string; phoneHash: string },
+  input: { phone: string },
+  client: ClientContext,
+): Promise<OtpSent> {
   const phone = requirePhone(input.phone);
+  const userId = user.id;
+  // The account's own number is no change: refused before any message is paid for.
+  if ((await phoneHash(deps.keys, phone.e164)) === user.phoneHash) throw new AuthError("invalid_request", { cause: new Error("the account already has this number") });
   const spent = await deps.ipLimiter.hit(`user:phone-change:${userId}`, PHONE_CHANGE_RULE, deps.now());
   if (!spent.allowed) throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(spent.retryAfterMs) });
   return sendCode(deps, phone, client, "phone_change");

@@ -51,7 +51,7 @@ userPhoneRoutes.openapi(
       }),
     },
   }),
-  async (c) => c.json(await phoneChangeRequestOtp(c.var.services, c.var.auth.user.id, c.req.valid("json"), clientOf(c)), 200),
+  async (c) => c.json(await phoneChangeRequestOtp(c.var.services, c.var.auth.user, c.req.valid("json"), clientOf(c)), 200),
 );
 
 userPhoneRoutes.openapi(

@@ -62,8 +62,9 @@ describe.each(PROFILES)("phone number change ($name profile)", (profile) => {
     await expectError(await verifyChange(me.token, theirs, await latestCode(theirs)), 409, "phone_in_use");
     const account = (await (await call("/user", { token: me.token })).json()) as { phone: string };
     expect(account.phone.endsWith(mine.slice(-4))).toBe(true);
-    // The account's own number is not a change.
+    // The account's own number is not a change: refused before any code is sent.
     advanceClock(122_000);
+    await expectError(await requestChange(me.token, mine), 400, "invalid_request");
     await expectError(await verifyChange(me.token, mine, "123456"), 400, "invalid_request");
   });
 
