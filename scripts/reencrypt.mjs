@@ -17,6 +17,11 @@ if (!base || !token) {
   process.exit(2);
 }
 const url = new URL("/admin/reencrypt-phones", base);
+// The token is a bearer secret: never over plain HTTP, except to this machine (`npm run dev`).
+if (url.protocol !== "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) {
+  console.error(`refusing to send ADMIN_TOKEN over ${url.protocol} to ${url.hostname}: use https`);
+  process.exit(2);
+}
 const totals = { moved: 0, skipped: 0, failed: 0 };
 let keyId = "?";
 for (let call = 1; call <= Number(values["max-calls"]); call++) {

@@ -61,5 +61,9 @@ describe("npm run reencrypt", () => {
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain("HTTP 401 unauthorized");
     expect((await run([], {})).code).toBe(2);
+    // Never the token over plain HTTP to another machine.
+    const plain = await run(["http://auth.example.com"], { ADMIN_TOKEN: TOKEN });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain("use https");
   });
 });
