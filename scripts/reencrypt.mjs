@@ -4,7 +4,7 @@
 //
 //   ADMIN_TOKEN=… npm run reencrypt -- https://auth.example.com
 //
-// Each call re-encrypts up to 500 numbers (compare-and-set per user). Exits
+// Each call re-encrypts up to 40 numbers (compare-and-set per user). Exits
 // 0 when every number is under the current key, 1 when some are under a key
 // no longer configured (put it back in PHONE_DATA_KEYS) or a call failed.
 import { parseArgs } from "node:util";
@@ -37,6 +37,8 @@ for (let call = 1; call <= Number(values["max-calls"]); call++) {
   // Unreadable numbers are reported by every call: the last call's count is the total.
   totals.failed = body.failed;
   if (!body.remaining) break;
+  // A call that moved nothing made no progress (numbers under a dropped key fill its batch): stop and say so.
+  if (body.moved === 0 && body.skipped === 0) break;
 }
 console.log(JSON.stringify({ keyId, ...totals }));
 if (totals.failed > 0) {

@@ -17,9 +17,9 @@ adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
 
 adminRoutes.use("/*", requireAdmin());
 
-/** Rows per batch and batches per request: a request stays well within a Worker's limits. */
-const BATCH = 100;
-const BATCHES = 5;
+/** One batch of 40 per request: one read and at most 40 writes stay under the 50 D1 queries a request may make on the Workers Free plan. */
+const BATCH = 40;
+const BATCHES = 1;
 
 adminRoutes.openapi(
   createRoute({
@@ -30,8 +30,8 @@ adminRoutes.openapi(
     security: [{ adminToken: [] }],
     summary: "Move stored phone numbers to the current encryption key",
     description:
-      "Re-encrypts up to 500 phone numbers not yet under the first key of PHONE_DATA_KEYS (compare-and-set per user). Call again while " +
-      "`remaining` is true (`npm run reencrypt` does). `failed` counts numbers under a key no longer configured. Needs " +
+      "Re-encrypts up to 40 phone numbers not yet under the first key of PHONE_DATA_KEYS (compare-and-set per user). Call again while " +
+      "`remaining` is true (`npm run reencrypt` does). `failed` counts numbers under a key no longer configured; 40 or more of them block progress until that key is back in PHONE_DATA_KEYS. Needs " +
       "`Authorization: Bearer <ADMIN_TOKEN>`; 404 when ADMIN_TOKEN is unset. Any body is ignored.",
     responses: {
       200: jsonResponse(

@@ -56,6 +56,12 @@ describe("npm run reencrypt", () => {
     expect(partial.code).toBe(1);
     expect(partial.stderr).toContain("PHONE_DATA_KEYS");
     close?.();
+    // A batch full of unreadable numbers makes no progress: one call, then stop (never a loop).
+    const stuck = await route([{ body: { keyId: "k2", moved: 0, skipped: 0, failed: 40, remaining: true } }]);
+    const blocked = await run([stuck.url], { ADMIN_TOKEN: TOKEN });
+    expect(blocked.code).toBe(1);
+    expect(stuck.auth).toHaveLength(1);
+    close?.();
     const refused = await route([{ status: 401, body: { error: { code: "unauthorized" } } }]);
     const denied = await run([refused.url], { ADMIN_TOKEN: "wrong" });
     expect(denied.code).toBe(1);
