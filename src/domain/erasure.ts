@@ -77,20 +77,23 @@ function userCounters(deps: ErasureDeps, userId: string, sessionIds: string[]): 
 async function eraseRest(deps: ErasureDeps, job: ErasureJob): Promise<void> {
   const now = deps.now();
   // Ledgers and counters first: their keys are known only while the devices and sessions are.
-  const [devices, sessions] = await Promise.all([deps.devices.listForUser(job.userId, 0), deps.sessions.list(job.userId, 0)]);
+  // The number may have signed up as someone new since the user row went (a
+  // resumed job): then its own ledger and list are the new owner's, not ours.
+  const [devices, sessions, reused] = await Promise.all([deps.devices.listForUser(job.userId, 0), deps.sessions.list(job.userId, 0), deps.users.phoneHeld(job.phoneHash)]);
+  const ledgers = [...(reused ? [] : [job.phoneHash]), ...devices.map((d) => ledgerKey(job.phoneHash, d))];
   await Promise.all([
-    ...[job.phoneHash, ...devices.map((d) => ledgerKey(job.phoneHash, d))].map((key) => deps.ledger.erase(key)),
+    ...ledgers.map((key) => deps.ledger.erase(key)),
     ...userCounters(deps, job.userId, sessions.map((s) => s.id)).map(([key, rule]) => deps.ipLimiter.reset(key, rule, now)),
   ]);
   await Promise.all([deps.devices.revokeAllForUser(job.userId, null, now), deps.sessions.revokeAll(job.userId)]);
   // The audit trail is pseudonymised, not kept with the user or the phone: it moves under the one-way tombstone id until it expires.
   const tomb = tombSubject(job.tombstoneId);
-  await Promise.all([userSubject(job.userId), phoneSubject(job.phoneHash)].map((from) => deps.audit.move(from, tomb, deps.auditRetentionMs)));
+  await Promise.all([userSubject(job.userId), ...(reused ? [] : [phoneSubject(job.phoneHash)])].map((from) => deps.audit.move(from, tomb, deps.auditRetentionMs)));
 }
 
 async function run(deps: ErasureDeps, job: ErasureJob): Promise<boolean> {
   try {
-    // The user's credentials are stored with it (D1 in the same batch, MongoDB in the document): they go here too.
+    // Idempotent on a resume; the first run deleted the row before calling here.
     await deps.users.deleteUser(job.userId);
     await eraseRest(deps, job);
     await deps.erasures.close(job.userId);
@@ -98,7 +101,7 @@ async function run(deps: ErasureDeps, job: ErasureJob): Promise<boolean> {
     return true;
   } catch (err) {
     // Left open: the scheduled handler finishes it. Why not fail the request:
-    // the user row is the first thing to go, so the account is already unusable.
+    // the user row went first (eraseAccount), so the account is already unusable.
     await deps.erasures.failed(job.userId).catch(() => undefined);
     deps.events.emit({ event: "account.erase_incomplete", outcome: "failure", userId: job.tombstoneId, reason: err instanceof Error ? err.name : "unknown" });
     return false;
@@ -107,13 +110,24 @@ async function run(deps: ErasureDeps, job: ErasureJob): Promise<boolean> {
 
 /**
  * Erases the user: `erased` when every step succeeded, `pending` when one
- * failed after the job was journalled (the user can no longer sign in; the
- * rest is finished in the background). A journal that cannot be written
- * fails the request and nothing is erased.
+ * failed after the user row was deleted (the user can no longer sign in;
+ * the rest is finished in the background). A journal that cannot be written
+ * fails the request and nothing is erased; a user row that cannot be deleted
+ * fails it too, with the job left for the scheduled handler.
  */
 export async function eraseAccount(deps: ErasureDeps, userId: string, phoneHash: string): Promise<"erased" | "pending"> {
   const job: ErasureJob = { userId, phoneHash, tombstoneId: await tombstoneId(deps.keys, userId), startedAt: deps.now(), attempts: 0 };
   await deps.erasures.open(job);
+  // The user row goes first and outside run(): `pending` must mean the account
+  // is closed. A store that cannot delete it fails the request (503) with the
+  // job left open, so the scheduled handler still finishes what was asked.
+  // The user's credentials go with the row (D1 cascade, MongoDB document).
+  try {
+    await deps.users.deleteUser(userId);
+  } catch (err) {
+    await deps.erasures.failed(userId).catch(() => undefined);
+    throw err;
+  }
   return (await run(deps, job)) ? "erased" : "pending";
 }
 

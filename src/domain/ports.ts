@@ -236,6 +236,8 @@ export interface UserStore {
   staleCiphertexts(currentKeyId: string, limit: number): Promise<{ id: string; ciphertext: string }[]>;
   /** Replaces the phone ciphertext if it is still `expected` (compare-and-set: a phone change meanwhile wins); false otherwise. */
   replaceCiphertext(id: string, expected: string, next: string): Promise<boolean>;
+  /** Whether a user holds this phone hash now (an erasure resumed later must not touch a new owner's number). */
+  phoneHeld(phoneHash: string): Promise<boolean>;
   /** Deletes the user (and credentials stored with it); idempotent. From then on the phone signs up as someone new (DATA-02). */
   deleteUser(id: string): Promise<void>;
   /** Cheap round-trip used by /readyz. */

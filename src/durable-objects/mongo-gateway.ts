@@ -96,6 +96,10 @@ export class MongoGateway extends DurableObject<Env> {
     return (await this.users()).replaceCiphertext(id, expected, next);
   }
 
+  async phoneHeld(phoneHash: string): Promise<boolean> {
+    return (await this.users()).phoneHeld(phoneHash);
+  }
+
   async deleteUser(id: string): Promise<void> {
     await (await this.users()).deleteUser(id);
   }

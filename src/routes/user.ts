@@ -214,7 +214,8 @@ userRoutes.openapi(
     description:
       "Needs a recent authentication. Erases the user, every session, passkey and device key, the PIN, recognised devices, and the phone's " +
       "pending codes and counters. The token gets 401 at once and the phone signs up as a new user. 204 when everything is gone; 202 " +
-      "`pending` when a store failed after the account was already closed: the erasure is journalled and finished in the background.",
+      "`pending` when a store failed after the account was already closed: the erasure is journalled and finished in the background. " +
+      "503 when the account itself could not be closed: the token still works, the recorded erasure is finished in the background, and a retry is safe.",
     responses: {
       202: jsonResponse("Closed; the rest is finished in the background", z.object({ status: z.literal("pending") }).openapi("ErasurePending")),
       204: { description: "Erased", headers: commonHeaders },

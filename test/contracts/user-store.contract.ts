@@ -29,9 +29,11 @@ export function userStoreContract(name: string, make: () => UserStore | Promise<
       const store = await make();
       const phone = phoneHashLike();
       const { user } = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, Date.now());
+      expect(await store.phoneHeld(phone)).toBe(true);
       await store.deleteUser(user.id);
       await store.deleteUser(user.id);
       expect(await store.getById(user.id)).toBeNull();
+      expect(await store.phoneHeld(phone)).toBe(false);
       const again = await store.findOrCreateByPhone(phone, CIPHERTEXT_LIKE, Date.now());
       expect(again.created).toBe(true);
       expect(again.user.id).not.toBe(user.id);

@@ -254,4 +254,44 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     expect(activity.entries.filter((e) => e.event === "account.consent_changed").map((e) => e.reason)).toEqual(["marketing_given", "marketing_withdrawn", "marketing_given"]);
     await expectError(await call("/user", { method: "PATCH", body: { locale: "en" } }), 401, "unauthorized");
   });
+
+  it("DATA-02: a user row that cannot be deleted fails the request (the token keeps working, nothing is half-closed) and the job is finished later", async () => {
+    const signedIn = await signInWith(uniquePhone());
+    const deps = await services();
+    const user = (await deps.users.getById(signedIn.user.id))!;
+    const broken = await services({ users: { ...deps.users, deleteUser: () => Promise.reject(new Error("user store down")) } });
+    await expect(eraseAccount(broken, user.id, user.phoneHash)).rejects.toThrow("user store down");
+    // Not "pending": the account is not closed, and says so by still working.
+    expect((await call("/auth/check-session", { token: signedIn.token })).status).toBe(200);
+    expect((await deps.erasures.pending(Date.now(), 10_000)).find((j) => j.userId === user.id)).toMatchObject({ attempts: 1 });
+    advanceClock(ERASURE_GRACE_MS + 1000);
+    await resumeErasures(deps, ERASURE_GRACE_MS);
+    expect((await call("/auth/check-session", { token: signedIn.token })).status).toBe(401);
+    expect(await deps.users.getById(user.id)).toBeNull();
+  });
+
+  it("DATA-02: an erasure resumed after the number signed up again leaves the new owner's codes and activity alone", async () => {
+    const phone = uniquePhone();
+    const old = await signInWith(phone);
+    const deps = await services();
+    const user = (await deps.users.getById(old.user.id))!;
+    const broken = await services({ sessions: { ...deps.sessions, revokeAll: () => Promise.reject(new Error("session store down")) } });
+    expect(await eraseAccount(broken, user.id, user.phoneHash)).toBe("pending");
+    // The number's next owner signs up, gets a wrong code counted, and has a code pending.
+    advanceClock(61_000);
+    const next = await signInWith(phone);
+    advanceClock(122_000);
+    expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() })).status).toBe(200);
+    const pending = await latestCode(phone);
+    await call("/auth/verify-otp", { body: { phone, otp: wrongCode(pending) }, ip: uniqueIp() });
+    const before = ((await (await call("/user/activity", { token: next.token })).json()) as { entries: { event: string }[] }).entries.map((e) => e.event);
+    expect(before).toEqual(["otp.failed", "otp.verified"]);
+    advanceClock(ERASURE_GRACE_MS + 1000);
+    expect(await resumeErasures(deps, ERASURE_GRACE_MS)).toMatchObject({ failed: 0 });
+    expect((await deps.erasures.pending(Date.now(), 10_000)).some((j) => j.userId === user.id)).toBe(false);
+    const after = ((await (await call("/user/activity", { token: next.token })).json()) as { entries: { event: string }[] }).entries.map((e) => e.event);
+    expect(after).toEqual(before);
+    // The new owner's pending code still signs in (its ledger was not erased).
+    expect((await call("/auth/verify-otp", { body: { phone, otp: pending }, ip: uniqueIp() })).status).toBe(200);
+  });
 });

@@ -169,6 +169,10 @@ export class D1UserStore implements UserStore {
     });
   }
 
+  phoneHeld(phoneHash: string): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => (await this.db.prepare("SELECT 1 AS held FROM users WHERE phone_hash = ?1").bind(phoneHash).first()) !== null);
+  }
+
   deleteUser(id: string): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, async () => {
       // Credentials go with the row (ON DELETE CASCADE, migration 0002; D1 enforces foreign keys).

@@ -66,6 +66,10 @@ export class GatewayUserStore implements UserStore {
     return withDeadline("user-store", this.timeoutMs, async () => await this.stub().replaceCiphertext(id, expected, next));
   }
 
+  phoneHeld(phoneHash: string): Promise<boolean> {
+    return withDeadline("user-store", this.timeoutMs, async () => await this.stub().phoneHeld(phoneHash));
+  }
+
   deleteUser(id: string): Promise<void> {
     return withDeadline("user-store", this.timeoutMs, () => this.stub().deleteUser(id));
   }

@@ -77,6 +77,10 @@ export class PerRequestMongoUserStore implements UserStore {
     return this.run((s) => s.replaceCiphertext(id, expected, next));
   }
 
+  phoneHeld(phoneHash: string): Promise<boolean> {
+    return this.run((s) => s.phoneHeld(phoneHash));
+  }
+
   deleteUser(id: string): Promise<void> {
     return this.run((s) => s.deleteUser(id));
   }

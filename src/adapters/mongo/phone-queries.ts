@@ -34,3 +34,8 @@ export function staleCiphertextsQuery(currentKeyId: string): { filter: { phoneEn
 export function replaceCiphertextQuery(id: string, expected: string, next: string): { filter: { _id: { $eq: string }; phoneEncrypted: { $eq: string } }; update: { $set: { phoneEncrypted: string } } } {
   return { filter: { _id: { $eq: id }, phoneEncrypted: { $eq: expected } }, update: { $set: { phoneEncrypted: next } } };
 }
+
+/** The user holding a phone hash, if any (only its id projected). */
+export function phoneHeldQuery(phoneHash: string): { filter: { phone: { $eq: string } }; projection: { _id: 1 } } {
+  return { filter: { phone: { $eq: phoneHash } }, projection: { _id: 1 } };
+}

@@ -4,7 +4,7 @@ import { randomId } from "../../lib/crypto";
 import { clearPinFailuresQuery, countPinAttemptQuery, pinStateQuery, recordLoginWrites, removePinQuery, setPinQuery, toPinAttempt, type PinDocument, type PinHolder } from "./pin-queries";
 import { missingUserIndexes, type IndexInfo } from "./schema";
 import type { Preferences } from "../../domain/preferences";
-import { changePhoneOutcome, changePhoneQuery, replaceCiphertextQuery, staleCiphertextsQuery } from "./phone-queries";
+import { changePhoneOutcome, changePhoneQuery, phoneHeldQuery, replaceCiphertextQuery, staleCiphertextsQuery } from "./phone-queries";
 import { putPreferencesQuery, readPreferencesQuery, toPreferences, type PreferencesHolder } from "./preferences-queries";
 
 /**
@@ -186,6 +186,11 @@ export class MongoUserStore implements UserStore {
   async replaceCiphertext(id: string, expected: string, next: string): Promise<boolean> {
     const q = replaceCiphertextQuery(id, expected, next);
     return (await this.users.updateOne(q.filter, q.update, { maxTimeMS: this.timeoutMs })).matchedCount === 1;
+  }
+
+  async phoneHeld(phoneHash: string): Promise<boolean> {
+    const q = phoneHeldQuery(phoneHash);
+    return (await this.users.findOne(q.filter, { projection: q.projection, maxTimeMS: this.timeoutMs })) !== null;
   }
 
   async deleteUser(id: string): Promise<void> {

@@ -137,6 +137,9 @@ export class MemoryUserStore implements UserStore {
     this.phones.set(id, next);
     return true;
   }
+  async phoneHeld(phoneHash: string): Promise<boolean> {
+    return [...this.users.values()].some((u) => u.phoneHash === phoneHash);
+  }
   async deleteUser(id: string): Promise<void> {
     this.users.delete(id);
     this.phones.delete(id);
