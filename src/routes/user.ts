@@ -43,17 +43,20 @@ const DeviceSchema = z
   .object({ id: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
   .openapi("RecognisedDevice", { description: "A device the user signed in on (its deviceToken is never shown)" });
 
-/** A BCP 47 language tag the runtime's Intl accepts (it throws on anything else). */
-function isLocale(tag: string): boolean {
+/** The canonical form of a BCP 47 tag the runtime's Intl accepts (it throws on anything else); null when it is not one. */
+function canonicalLocale(tag: string): string | null {
   try {
-    return Intl.getCanonicalLocales(tag).length === 1;
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
   } catch {
-    return false;
+    return null;
   }
 }
 
 /** Printable text only: no control, format or line-separator characters (a display name is shown by passkey managers and OS dialogs). */
 const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
+
+/** The display name as stored: trimmed and NFC-normalised (normalising can lengthen it, so limits apply to this form). */
+const storedName = (v: string): string => v.trim().normalize("NFC");
 
 const PreferencesSchema = z
   .object({
@@ -66,12 +69,21 @@ const PreferencesSchema = z
 
 const PreferencesPatchBody = z
   .strictObject({
-    locale: z.string().max(35).refine(isLocale, "a BCP 47 language tag such as en-GB").nullable().optional(),
+    // Limits apply to the stored (canonical) form, which can be longer than what was sent.
+    locale: z
+      .string()
+      .max(64)
+      .refine((v) => (canonicalLocale(v)?.length ?? Infinity) <= 35, "a BCP 47 language tag such as en-GB (at most 35 characters)")
+      .nullable()
+      .optional(),
     marketingConsent: z.boolean().optional(),
     displayName: z
       .string()
-      .max(64)
-      .refine((v) => v.trim().length > 0 && PRINTABLE.test(v), "1 to 64 printable characters")
+      .max(256)
+      .refine((v) => {
+        const name = storedName(v);
+        return name.length > 0 && name.length <= 64 && PRINTABLE.test(name);
+      }, "1 to 64 printable characters")
       .nullable()
       .optional(),
   })
@@ -145,9 +157,9 @@ userRoutes.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const patch = {
-      ...(body.locale !== undefined ? { locale: body.locale === null ? null : Intl.getCanonicalLocales(body.locale)[0]! } : {}),
+      ...(body.locale !== undefined ? { locale: body.locale === null ? null : canonicalLocale(body.locale) } : {}),
       ...(body.marketingConsent !== undefined ? { marketingConsent: body.marketingConsent } : {}),
-      ...(body.displayName !== undefined ? { displayName: body.displayName === null ? null : body.displayName.trim().normalize("NFC") } : {}),
+      ...(body.displayName !== undefined ? { displayName: body.displayName === null ? null : storedName(body.displayName) } : {}),
     };
     return c.json(preferencesView(await updatePreferences(c.var.services, c.var.auth.user.id, patch)), 200);
   },

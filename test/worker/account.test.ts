@@ -236,7 +236,7 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     const withdrawn = (await (await patch({ marketingConsent: false })).json()) as typeof p1;
     expect(Date.parse(withdrawn.marketingConsentChangedAt)).toBeGreaterThan(Date.parse(p1.marketingConsentChangedAt));
     // Bad input: a clear 400, nothing changed.
-    for (const body of [{}, { locale: "not a locale!" }, { displayName: "a\u0000b" }, { displayName: "   " }, { displayName: "x".repeat(65) }, { marketingConsent: "yes" }, { theme: "dark" }]) {
+    for (const body of [{}, { locale: "not a locale!" }, { displayName: "a\u0000b" }, { displayName: "   " }, { displayName: "x".repeat(65) }, { displayName: "\u0958".repeat(64) }, { locale: "en-u-ca-islamicc-co-phonebk-nu-latn" }, { marketingConsent: "yes" }, { theme: "dark" }]) {
       await expectError(await patch(body), 400, "invalid_request");
     }
     await expectError(await call("/user", { method: "PATCH", rawBody: "locale=en", headers: { "content-type": "application/x-www-form-urlencoded" }, token }), 415, "unsupported_media_type");
