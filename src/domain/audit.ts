@@ -6,7 +6,9 @@ import type { AuthEvent, AuthEventName, AuthEventSink } from "./ports";
  * expiring list they can read (`GET /user/activity`). Entries hold what a
  * person needs to recognise their own activity (what, when, the outcome,
  * the method, the country and the network) and nothing that identifies
- * anyone else: no phone, no user id, no full address.
+ * anyone: no phone, no user id, no full address, and no session id (log
+ * lines pair session ids with user ids, which would tie an erased user's
+ * pseudonymised trail back to them).
  */
 
 /** Events a person sees in their activity: sign-ins and unlocks, failures and lockouts, method changes, revocations, exports. */
@@ -41,7 +43,6 @@ export interface AuditEntry {
   reason?: string;
   purpose?: string;
   credentialKind?: string;
-  sessionId?: string;
   /** Cloudflare's country of the request. */
   country?: string;
   /** The request's network: IPv4 /24 or IPv6 /48. */
@@ -103,7 +104,6 @@ export class AuditingEventSink implements AuthEventSink {
       ...(event.reason ? { reason: event.reason } : {}),
       ...(event.purpose ? { purpose: event.purpose } : {}),
       ...(event.credentialKind ? { credentialKind: event.credentialKind } : {}),
-      ...(event.sessionId ? { sessionId: event.sessionId } : {}),
       ...(this.request.country ? { country: this.request.country } : {}),
       ...(this.request.network ? { network: this.request.network } : {}),
     };

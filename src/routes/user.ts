@@ -33,7 +33,6 @@ const ActivitySchema = z
     reason: z.string().optional(),
     purpose: z.string().optional(),
     credentialKind: z.string().optional(),
-    sessionId: z.string().optional(),
     country: z.string().optional().openapi({ description: "Country of the request (Cloudflare)" }),
     network: z.string().optional().openapi({ description: "The request's network, never the full address: IPv4 /24, IPv6 /48", example: "203.0.113.0/24" }),
   })

@@ -208,6 +208,8 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     advanceClock(61_000);
     expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp() })).status).toBe(200);
     await call("/auth/verify-otp", { body: { phone, otp: wrongCode(await latestCode(phone)) }, ip: uniqueIp() });
+    // A revocation: its event names the session, its activity entry must not.
+    expect((await call("/auth/logout-all", { method: "POST", token: first.token })).status).toBe(200);
     expect((await call("/user", { method: "DELETE", token: first.token })).status).toBe(204);
     advanceClock(122_000);
     const next = await signInWith(phone);
@@ -218,6 +220,9 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     const { tombstoneId } = await import("../../src/domain/erasure");
     const tomb = await deps.audit.list(`tomb:${await tombstoneId(deps.keys, first.user.id)}`, null, 10, 0);
     expect(tomb.map((e) => e.event)).toContain("otp.verified");
+    // No session id: log lines pair those with user ids, which would undo the pseudonym.
+    expect(tomb.find((e) => e.event === "session.revoked")).toBeDefined();
+    for (const e of tomb) expect(e).not.toHaveProperty("sessionId");
     expect(await deps.audit.list(`user:${first.user.id}`, null, 10, 0)).toEqual([]);
   });
 
