@@ -104,5 +104,9 @@ export async function decryptPhone(keys: SecretKeys, ciphertext: string): Promis
   const keyId = versioned?.[1] ?? LEGACY_KEY_ID;
   const key = keys.phoneKeys.byId.get(keyId);
   if (!key) throw new KeyringError(`phone ciphertext under unknown key id "${keyId}": add it back to PHONE_DATA_KEYS`);
-  return versioned ? aesGcmDecrypt(key, fromBase64url(versioned[2]!), aad(keyId)) : aesGcmDecrypt(key, fromBase64url(ciphertext));
+  const opened = versioned ? aesGcmDecrypt(key, fromBase64url(versioned[2]!), aad(keyId)) : aesGcmDecrypt(key, fromBase64url(ciphertext));
+  // A value that does not authenticate under its key id (most likely an id reused for another secret) is a configuration fault too.
+  return opened.catch((err: unknown) => {
+    throw new KeyringError(`phone ciphertext does not open under key id "${keyId}": was the id given another secret in PHONE_DATA_KEYS?`, { cause: err });
+  });
 }

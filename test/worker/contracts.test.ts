@@ -90,6 +90,16 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   erasureJournalContract("Upstash Redis", () => new UpstashErasureJournal(redis(), T));
   auditStoreContract("Upstash Redis", () => new UpstashAuditStore(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
+  it("a moved audit list expires with its newest entry's retention, not a full retention from the move", async () => {
+    const store = new UpstashAuditStore(redis(), T);
+    const [from, to] = [`phone:${crypto.randomUUID()}`, `tomb:${crypto.randomUUID()}`];
+    const at = Date.now() - 3 * 86_400_000;
+    await store.append(from, { seq: at * 1000, at, event: "otp.failed", outcome: "failure" }, 5 * 86_400_000);
+    await store.move(from, to, 5 * 86_400_000);
+    const pttl = Number(await redisCommand(["PTTL", `audit:${to}`]));
+    expect(pttl).toBeGreaterThan(2 * 86_400_000 - 60_000);
+    expect(pttl).toBeLessThanOrEqual(2 * 86_400_000);
+  });
   it("BIO-01: an unanswered challenge expires in Redis itself at its expiresAt (nothing piles up)", async () => {
     const id = `ttl-${crypto.randomUUID()}`;
     const expiresAt = Date.now() + 300_000;

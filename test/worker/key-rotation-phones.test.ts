@@ -104,8 +104,10 @@ describe.each(PROFILES)("re-encryption to the current key ($name profile)", (pro
     const token = await tokenFor(phones[1]!, retired);
     const account = (await (await call("/user", { token, settings: retired })).json()) as { id: string; phone: string };
     expect(account).toMatchObject({ id: ids[1], phone: expect.stringContaining(phones[1]!.slice(-4)) as string });
-    // A keyring that lost k2 (the key the numbers are under now) is a misconfiguration: 503, never a 500.
+    // A keyring that lost k2 (the key the numbers are under now) is a misconfiguration: 503, never a 500;
+    // so is k2 given another secret (the value no longer authenticates).
     await expectError(await call("/user", { token, settings: { PHONE_DATA_KEYS: K1 } }), 503, "service_misconfigured");
+    await expectError(await call("/user", { token, settings: { PHONE_DATA_KEYS: "k2:" + "Z".repeat(42) + "E" } }), 503, "service_misconfigured");
   });
 
   it("DATA-01: the maintenance route needs ADMIN_TOKEN: 404 when unset, 401 for a wrong or missing token", async () => {

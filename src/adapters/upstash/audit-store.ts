@@ -18,12 +18,14 @@ return 1
 `;
 
 // Moves every entry of one list to another (the union keeps both), then
-// deletes the source; the target lives as long as the retention allows.
+// deletes the source; the target lives as long as its newest entry is
+// within the retention (as APPEND keeps it), not a full retention from now.
 const MOVE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[1])
 redis.call('DEL', KEYS[1])
-redis.call('PEXPIREAT', KEYS[2], ARGV[1])
+local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[2], string.format('%.0f', math.floor(tonumber(top[2]) / 1000) + tonumber(ARGV[1])))
 return 1
 `;
 
@@ -50,7 +52,7 @@ export class UpstashAuditStore implements AuditStore {
 
   move(from: string, to: string, retentionMs: number): Promise<void> {
     return withDeadline("audit-store", this.timeoutMs, async () => {
-      await this.redis.eval(MOVE, [listKey(from), listKey(to)], [String(Date.now() + retentionMs)]);
+      await this.redis.eval(MOVE, [listKey(from), listKey(to)], [String(retentionMs)]);
     });
   }
 }
