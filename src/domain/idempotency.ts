@@ -17,7 +17,7 @@ export interface IdempotentAnswer {
 }
 
 export interface IdempotencyRecord {
-  /** SHA-256 of the request body (base64url): the same key with another body is refused. */
+  /** Keyed hash of the request body (base64url, `bodyFingerprint`): the same key with another body is refused. */
   fingerprint: string;
   state: "pending" | "done";
   answer: IdempotentAnswer | null;

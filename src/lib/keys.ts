@@ -81,6 +81,16 @@ export async function phoneHash(keys: SecretKeys, e164: string): Promise<string>
   return toHex(await hmacSha256(keys.phoneIndex, `phone.v1|${e164}`));
 }
 
+/**
+ * Keyed fingerprint of a request body (the Idempotency-Key check). Why keyed:
+ * a body such as `{"phone":"+14155550123"}` comes from a space small enough
+ * to enumerate, so a plain SHA-256 kept for 10 minutes would hold the number
+ * in all but name. Same key as the blind index, another domain label.
+ */
+export async function bodyFingerprint(keys: SecretKeys, body: string): Promise<string> {
+  return toBase64url(await hmacSha256(keys.phoneIndex, `idem-body.v1|${body}`));
+}
+
 // `v1.{keyId}.{base64url(iv ‖ ciphertext ‖ tag)}`; a bare base64url value is from before key ids (PHONE_DATA_KEY's key, no AAD).
 const VERSIONED = /^v1\.([a-z0-9]{1,16})\.([A-Za-z0-9_-]+)$/;
 

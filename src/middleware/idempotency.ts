@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type { IdempotentAnswer } from "../domain/idempotency";
 import { AuthError } from "../errors";
 import { sha256, toBase64url } from "../lib/crypto";
+import { bodyFingerprint } from "../lib/keys";
 import type { AppEnv } from "../types";
 
 export interface IdempotencyOptions {
@@ -43,7 +44,7 @@ export function idempotency(options: IdempotencyOptions) {
     const { services } = c.var;
     // Keyed by a hash: the raw key (client-chosen) is never a storage key.
     const id = toBase64url(await sha256(`idem.v1|${options.scope(c)}|${key}`));
-    const fingerprint = toBase64url(await sha256(await c.req.text()));
+    const fingerprint = await bodyFingerprint(services.keys, await c.req.text());
     const claimedAt = services.now();
     const claim = await services.idempotency.claim(id, fingerprint, claimedAt, pendingMs);
     if (claim.status === "mismatch") throw new AuthError("idempotency_key_reused");

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { advanceClock, call, expectError, PROFILES, signIn, twilioReceived, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
+import { sha256, toBase64url } from "../../src/lib/crypto";
+import { bodyFingerprint } from "../../src/lib/keys";
+import { advanceClock, call, expectError, PROFILES, services, signIn, twilioReceived, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -83,6 +85,18 @@ describe.each(PROFILES)("Idempotency-Key on request-otp ($name profile)", (profi
     expect(await twilioReceived(unlucky)).toHaveLength(0);
     // A new key is a new request.
     expect((await request(unlucky, crypto.randomUUID())).status).toBe(200);
+  });
+
+  it("DATA-01: the stored body fingerprint is keyed: a plain SHA-256 of the body (which holds the number) does not match it", async () => {
+    const phone = uniquePhone();
+    const key = crypto.randomUUID();
+    const body = JSON.stringify({ phone });
+    expect((await request(phone, key)).status).toBe(200);
+    const svc = await services();
+    const id = toBase64url(await sha256(`idem.v1|request-otp|${key}`));
+    // The record is found (same key id) but a guessed number's plain hash is not its fingerprint.
+    expect(await svc.idempotency.claim(id, toBase64url(await sha256(body)), svc.now(), 60_000)).toEqual({ status: "mismatch" });
+    expect(await svc.idempotency.claim(id, await bodyFingerprint(svc.keys, body), svc.now(), 60_000)).toMatchObject({ status: "replay" });
   });
 
   it("a malformed key is refused before anything runs", async () => {
