@@ -4,7 +4,7 @@ import { runScheduled, ERASURE_GRACE_MS } from "../../src/scheduled";
 import type { Env } from "../../src/env";
 import { SoftDeviceKey } from "../support/soft-authenticator";
 import { enrolDeviceKey, useDeviceKey } from "./biometric-helpers";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode, signInWith, type SignedInDevice as SignedIn } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, pinFor, PROFILES, services, testEnv, uniqueIp, uniquePhone, useProfile, wrongCode, signInWith, type SignedInDevice as SignedIn } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -73,7 +73,7 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     const first = await signInWith(phone);
     const key = await SoftDeviceKey.create("ES256");
     expect((await enrolDeviceKey(first.token, key)).status).toBe(200);
-    expect((await call("/auth/pin", { body: { pin: "730519" }, token: first.token })).status).toBe(204);
+    expect((await call("/auth/pin", { body: { pin: pinFor(phone) }, token: first.token })).status).toBe(204);
     advanceClock(61_000);
     const second = await signInWith(phone, first.deviceToken);
     // A pending code and some wrong guesses on the phone.
@@ -168,7 +168,7 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     expect((await call("/auth/request-otp", { body: { phone }, ip: "203.0.113.9" })).status).toBe(200);
     const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone) }, ip: "203.0.113.9", country: "IN" });
     const { token, user } = (await res.json()) as SignedIn;
-    expect((await call("/auth/pin", { body: { pin: "730519" }, token, ip: "203.0.113.9" })).status).toBe(204);
+    expect((await call("/auth/pin", { body: { pin: pinFor(phone) }, token, ip: "203.0.113.9" })).status).toBe(204);
     expect((await call("/auth/verify-pin", { body: { pin: "000000" }, token, ip: "203.0.113.9" })).status).toBe(400);
     const page = async (cursor?: string) =>
       (await (await call(`/user/activity?limit=3${cursor ? `&cursor=${cursor}` : ""}`, { token })).json()) as {

@@ -1,3 +1,4 @@
+import { pinProblem } from "../../src/domain/pin-policy";
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi, type MockInstance } from "vitest";
@@ -89,6 +90,15 @@ export function uniqueIp(): string {
 export function uniquePhone(): string {
   const n = crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000_000;
   return `+919${n.toString().padStart(9, "0")}`;
+}
+
+/** A PIN the policy accepts for this phone number (no 4 of its digits in a row, not weak): a fixed PIN would fail now and then on a random number. */
+export function pinFor(phone: string, length = 6): string {
+  for (;;) {
+    const n = crypto.getRandomValues(new Uint32Array(1))[0]! % 10 ** length;
+    const pin = n.toString().padStart(length, "0");
+    if (pinProblem(pin, { minLength: length, phoneDigits: phone.slice(1) }) === null) return pin;
+  }
 }
 
 export interface CallOptions {

@@ -2,20 +2,11 @@ import { decodeJwt } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { pinProblem } from "../../src/domain/pin-policy";
 import { issueSession } from "../../src/domain/sessions";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, signIn, testEnv, uniqueIp, useProfile } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, pinFor, PROFILES, services, signIn, testEnv, uniqueIp, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** A PIN the policy accepts for this phone number (no 4 of its digits in a row, not weak). */
-function pinFor(phone: string, length = 6): string {
-  for (;;) {
-    const n = crypto.getRandomValues(new Uint32Array(1))[0]! % 10 ** length;
-    const pin = n.toString().padStart(length, "0");
-    if (pinProblem(pin, { minLength: 4, phoneDigits: phone.slice(1) }) === null) return pin;
-  }
-}
 
 /** A PIN that is not `pin` and passes the body schema. */
 const otherPin = (pin: string): string => (pin === "907153" ? "907154" : "907153");

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { pinProblem } from "../../src/domain/pin-policy";
-import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, testEnv, twilioReceived, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, latestCode, pinFor, PROFILES, testEnv, twilioReceived, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -18,13 +17,6 @@ async function signInFrom(phone: string, country: string, opts: { deviceToken?: 
   const res = await call("/auth/verify-otp", { body: { phone, otp: await latestCode(phone), ...extra }, ip: uniqueIp(), country, settings: opts.settings ?? {} });
   expect(res.status).toBe(200);
   return (await res.json()) as SignedIn;
-}
-
-function pinFor(phone: string): string {
-  for (;;) {
-    const pin = String(100000 + (crypto.getRandomValues(new Uint32Array(1))[0]! % 900000));
-    if (pinProblem(pin, { minLength: 6, phoneDigits: phone.slice(1) }) === null) return pin;
-  }
 }
 
 const stepUpOf = async (token: string) => ((await (await call("/auth/check-session", { token })).json()) as { stepUp: { required: boolean; reason?: string; methods: string[] } }).stepUp;
