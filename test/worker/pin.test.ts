@@ -1,6 +1,5 @@
 import { decodeJwt } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { pinProblem } from "../../src/domain/pin-policy";
 import { issueSession } from "../../src/domain/sessions";
 import { advanceClock, call, captureLogs, expectError, latestCode, pinFor, PROFILES, services, signIn, testEnv, uniqueIp, useProfile } from "./helpers";
 
