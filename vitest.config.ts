@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/secrets.mjs";
@@ -11,6 +12,9 @@ import { isolatedWranglerConfig } from "./test/support/isolated-wrangler-config.
  * Secrets are generated fresh for every run; none are committed.
  */
 export default defineConfig(async () => {
+  // public/ (the ASSETS binding) must exist before the pool reads wrangler.toml;
+  // the plugin does not run wrangler's [build] command. A no-op when up to date.
+  execFileSync(process.execPath, ["scripts/build-assets.mjs"], { stdio: "inherit" });
   const migrations = await readD1Migrations("migrations/d1");
   const secrets = generateDevSecrets();
   // Never the developer's .dev.vars: see test/support/isolated-wrangler-config.mjs.

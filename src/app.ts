@@ -15,7 +15,9 @@ import { services } from "./middleware/services";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { biometricRoutes } from "./routes/biometric";
+import { demoOnly, demoRoutes, DEMO_PATH } from "./routes/demo";
 import { devOnly, devRoutes } from "./routes/dev";
+import { DOCS_PATH, docsEnabled, docsRoutes } from "./routes/docs";
 import { registerOpenApi } from "./routes/openapi";
 import { pinRoutes } from "./routes/pin";
 import { sessionRoutes } from "./routes/sessions";
@@ -45,6 +47,10 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("/user/*", noStore());
   app.use("/dev/*", noStore());
   app.use("/dev/*", devOnly());
+  // Not API routes: the docs UI (DOCS_ENABLED) and the demo app (development
+  // only). `/docs/*` also matches `/docs` itself.
+  app.use(`${DOCS_PATH}/*`, docsEnabled());
+  app.use(`${DEMO_PATH}/*`, demoOnly());
   app.use("*", methodNotAllowed({ routes: () => app.routes, alwaysAllowed: ["OPTIONS"] }));
   app.use(
     "*",
@@ -71,6 +77,8 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/user", userRoutes);
   app.route("/", wellKnownRoutes);
   app.route("/dev", devRoutes);
+  app.route("/", docsRoutes);
+  app.route("/", demoRoutes);
   registerOpenApi(app);
 
   app.notFound((c) => errorResponse(c, new AuthError("not_found")));

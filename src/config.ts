@@ -170,6 +170,8 @@ const schema = z
     REQUEST_LOG: z.enum(["all", "errors", "server-errors"]).default("errors"),
     TRUSTED_PROXY_HOPS: int(1, 1, 10),
     PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    // The API docs UI at /docs (Swagger UI over /openapi.json); false: /docs and its files are 404.
+    DOCS_ENABLED: z.enum(["true", "false"]).default("true"),
 
     WEBAUTHN_RP_ID: optionalString.pipe(
       z
@@ -378,6 +380,8 @@ export interface Config {
   };
   /** Public origin of the API (OpenAPI `servers`); null: the request's own origin. */
   readonly publicUrl: string | null;
+  /** Whether /docs (Swagger UI) and its files are served. */
+  readonly docsEnabled: boolean;
   /** Which requests get a `type: "request"` line: every one, status ≥ 400, or status ≥ 500. */
   readonly requestLog: Raw["REQUEST_LOG"];
   readonly webauthn: {
@@ -517,6 +521,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     clientIp: { source: v.CLIENT_IP_SOURCE, trustedProxyHops: v.TRUSTED_PROXY_HOPS },
     requestLog: v.REQUEST_LOG,
     publicUrl: v.PUBLIC_URL ? v.PUBLIC_URL.replace(/\/+$/, "") : null,
+    docsEnabled: v.DOCS_ENABLED === "true",
     webauthn: {
       rpId: v.WEBAUTHN_RP_ID ?? null,
       rpName: v.WEBAUTHN_RP_NAME,

@@ -23,6 +23,12 @@ export interface Env {
   IDEMPOTENCY_VAULT: DurableObjectNamespace<IdempotencyVault>;
   /** SMS budgets in the embedded profile (Upstash holds them in the production one). */
   BUDGET_LEDGER: DurableObjectNamespace<BudgetLedger>;
+  /**
+   * Static files in public/ (wrangler.toml [assets], built by
+   * scripts/build-assets.mjs): Swagger UI for /docs and the demo app. Absent
+   * when a config has no [assets]; the docs and demo then answer 404.
+   */
+  ASSETS?: Fetcher;
   /** Only in the MongoDB build (wrangler --env mongo). */
   MONGO_GATEWAY?: DurableObjectNamespace<MongoGateway>;
   [setting: string]: unknown;

@@ -15,7 +15,7 @@ describe("isolated wrangler config for the Worker suites", () => {
     dirs.push(project);
     writeFileSync(
       join(project, "wrangler.toml"),
-      ['main = "src/index.ts"', "[vars]", 'ENVIRONMENT = "production"', "[[d1_databases]]", 'migrations_dir = "migrations/d1"', "[env.mongo]", 'main = "src/index.mongo.ts"'].join("\n"),
+      ['main = "src/index.ts"', "[assets]", 'directory = "./public"', "[vars]", 'ENVIRONMENT = "production"', "[[d1_databases]]", 'migrations_dir = "migrations/d1"', "[env.mongo]", 'main = "src/index.mongo.ts"'].join("\n"),
     );
     writeFileSync(join(project, ".dev.vars"), "OTP_TTL_SECONDS=120\n");
     const out = join(project, "out");
@@ -25,6 +25,7 @@ describe("isolated wrangler config for the Worker suites", () => {
     expect(text).toContain(`main = ${JSON.stringify(join(project, "src/index.ts"))}`);
     expect(text).toContain(`main = ${JSON.stringify(join(project, "src/index.mongo.ts"))}`);
     expect(text).toContain(`migrations_dir = ${JSON.stringify(join(project, "migrations/d1"))}`);
+    expect(text).toContain(`directory = ${JSON.stringify(join(project, "public"))}`);
     expect(text).toContain('ENVIRONMENT = "production"');
     expect(text).not.toContain("OTP_TTL_SECONDS");
   });

@@ -4,6 +4,9 @@
 // tests get a copy of wrangler.toml in a folder of their own, with its
 // relative paths made absolute, and no `.dev.vars` next to it. Tests take
 // their configuration only from the test setup (vitest.config.ts).
+// The [build] section is copied as it is: the test pool never runs it
+// (vitest.config.ts builds public/ itself), so its cwd-relative command and
+// watch_dir need no rewriting; [assets] directory does, and is rewritten.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 
