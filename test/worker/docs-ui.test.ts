@@ -63,6 +63,27 @@ describe("GET /docs", () => {
     }
   });
 
+  it("never asks ASSETS for a path outside the route's folder: another version, `..`, encoded slashes, hidden files", async () => {
+    // An asset server that would serve anything: only the Worker's own checks stand between a path and a file.
+    const asked: string[] = [];
+    const ASSETS_ANY = { fetch: async (req: Request) => (asked.push(new URL(req.url).pathname), new Response("x", { status: 200 })) };
+    const settings = { ASSETS: ASSETS_ANY, ENVIRONMENT: "development" };
+    const refused = [
+      "/docs/assets/0.0.1/swagger-ui.css",
+      `${DOCS_ASSETS}/..%2F..%2F..%2Fdemo%2Findex.html`,
+      `${DOCS_ASSETS}/%2e%2e%2F%2e%2e%2Fx`,
+      `${DOCS_ASSETS}/.hidden`,
+      `${DOCS_ASSETS}/a/.git/config`,
+      "/demo/.env",
+      "/demo/..%2Fdocs%2Fassets%2Fx",
+    ];
+    for (const path of refused) await expectError(await call(path, { settings }), 404, "not_found");
+    expect(asked).toEqual([]);
+    expect((await call(`${DOCS_ASSETS}/swagger-ui.css`, { settings })).status).toBe(200);
+    expect((await call("/demo/assets/index-abc.js", { settings })).status).toBe(200);
+    expect(asked).toEqual([`${DOCS_ASSETS}/swagger-ui.css`, "/demo/assets/index-abc.js"]);
+  });
+
   it("DOCS_ENABLED=false: the page, init.js and every file are 404 (a wrong method too: nothing shows the route exists)", async () => {
     const settings = { DOCS_ENABLED: "false" };
     for (const path of ["/docs", "/docs/init.js", ...ASSETS]) await expectError(await call(path, { settings }), 404, "not_found");
