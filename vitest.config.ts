@@ -5,10 +5,12 @@ import { generateDevSecrets } from "./scripts/secrets.mjs";
 import { isolatedWranglerConfig } from "./test/support/isolated-wrangler-config.mjs";
 
 /**
- * Two projects:
+ * Three projects:
  *  - worker: runs inside workerd via @cloudflare/vitest-plugin with the real
  *    Durable Objects and D1 from wrangler.toml (embedded profile);
- *  - node:   Node-side suites (fake provider servers, tooling).
+ *  - node:   Node-side suites (fake provider servers, tooling, the typed
+ *            client against wrangler dev);
+ *  - e2e:    the demo app in Chromium against wrangler dev.
  * Secrets are generated fresh for every run; none are committed.
  */
 export default defineConfig(async () => {
@@ -61,6 +63,14 @@ export default defineConfig(async () => {
             include: ["test/node/**/*.test.ts"],
             environment: "node",
             testTimeout: 30_000,
+          },
+        },
+        {
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
           },
         },
       ],
