@@ -72,9 +72,11 @@ authRoutes.openapi(
     summary: "Send a sign-in code by SMS",
     description:
       "Sends a 6-digit code to the phone. The answer is the same whether or not the phone has an account. " +
-      "Limits: one code per phone per resend cooldown (60 s by default), 3 codes per phone per rolling hour, " +
-      "a per-IP budget (per /64 for IPv6); a phone locked out after too many wrong codes is sent nothing. " +
-      "Every limit fails closed (503 when its store does not answer). The code lives 5 minutes by default.",
+      "Limits (defaults; see the settings): one code per phone per OTP_RESEND_COOLDOWN_SECONDS (60 s), OTP_MAX_SENDS_PER_HOUR (3) " +
+      "per phone per rolling hour, IP_SEND_LIMIT (30) per address per IP_WINDOW_SECONDS (5 minutes; per /64 for IPv6), " +
+      "SMS_PREFIX_HOURLY_LIMIT (20) per number prefix per hour, and the optional country and daily SMS budgets; a phone locked " +
+      "out after too many wrong codes is sent nothing. Every limit fails closed (503 when its store does not answer). The code " +
+      "lives OTP_TTL_SECONDS (5 minutes). An `Idempotency-Key` retry within 10 minutes gets the first answer and sends nothing.",
     request: { headers: IdempotencyHeaders, body: { required: true, content: { "application/json": { schema: RequestOtpBody } } } },
     responses: {
       200: jsonResponse("Code sent (or, for an unknown phone, the same answer)", RequestOtpResponse),
@@ -105,9 +107,10 @@ authRoutes.openapi(
     summary: "Check a code and sign in",
     description:
       "Checks the code sent to the phone and, when it matches, signs in (creating the account on first use) and " +
-      "returns an access token and its server-side session. A code works once. After 3 wrong codes (by default) " +
-      "the phone is locked out for 15 minutes, and even the right code is refused. A verify with no live code is " +
-      "not counted. The per-IP verify budget also applies.",
+      "returns an access token and its server-side session (SESSION_TTL_SECONDS, 30 days by default). A code works once. " +
+      "After OTP_MAX_ATTEMPTS (3) wrong codes the phone is locked out for OTP_LOCKOUT_SECONDS (15 minutes), doubling with each " +
+      "lockout in a row up to 24 hours, and even the right code is refused. A verify with no live code is not counted. " +
+      "IP_VERIFY_LIMIT (100) verifies per address per IP_WINDOW_SECONDS (5 minutes).",
     request: { body: { required: true, content: { "application/json": { schema: VerifyOtpBody } } } },
     responses: {
       200: jsonResponse("Signed in", VerifyOtpResponse),
@@ -139,7 +142,8 @@ authRoutes.openapi(
     summary: "Verify a token and its server-side session",
     description:
       "Checks the token's signature and expiry, then its server-side session, so a logged-out or revoked " +
-      "session is refused at once even though the token itself is still well signed.",
+      "session is refused at once even though the token itself is still well signed. `stepUp.required` turns true once the " +
+      "last authentication is older than UNLOCK_AFTER_SECONDS (15 minutes by default) for a user with a passkey, device key or PIN.",
     responses: {
       200: jsonResponse("Session is live", CheckSessionResponse),
       ...errorResponses(sessionErrors),

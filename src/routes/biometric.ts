@@ -23,6 +23,7 @@ import {
   VerifyBiometricBody,
   WebAuthnOptions,
 } from "./biometric-schemas";
+import { EXAMPLES } from "./examples";
 import { errorResponses, jsonResponse, VerifyOtpResponse } from "./schemas";
 
 /**
@@ -70,12 +71,13 @@ biometricRoutes.openapi(
     security: bearer,
     summary: "Options to create a passkey",
     description:
-      "For a signed-in user whose last authentication is recent (RECENT_AUTH_SECONDS). Pass the answer to " +
+      "For a signed-in user whose last authentication is recent (RECENT_AUTH_SECONDS, 10 minutes by default). Pass the answer to " +
       "`navigator.credentials.create` (e.g. @simplewebauthn/browser `startRegistration({ optionsJSON })`) or the platform API, " +
       "then send the result to enable-biometric within 5 minutes. Discoverable credential and user verification required; " +
-      "the user's existing passkeys are excluded. Counted against the user's ceremony budget. Any body is ignored.",
+      "the user's existing passkeys are excluded. Counted against the user's ceremony budget (IP_VERIFY_LIMIT per IP_WINDOW_SECONDS: " +
+      "100 per 5 minutes by default). Any body is ignored.",
     responses: {
-      200: jsonResponse("Creation options", WebAuthnOptions),
+      200: jsonResponse("Creation options", WebAuthnOptions, EXAMPLES.registrationOptions),
       ...errorResponses({ 401: [...sessionCodes, "step_up_required"], 413: ["payload_too_large"], 429: ["rate_limited"], ...storeErrors }),
     },
   }),
@@ -98,8 +100,8 @@ biometricRoutes.openapi(
       "Either `biometricData` (the passkey registration response) or `deviceKey` with a `proof`: the signature, by the device key, " +
       "of `edge-phone-auth:v1:enroll:{deviceId}:{challenge}` over a challenge from device-challenge (purpose `enroll`). " +
       "Only public keys are stored. Re-enrolling a device the user already enrolled replaces its key. At most 20 passkeys and " +
-      "device keys per user (409 `credential_limit`). Needs a recent authentication.",
-    request: { body: { required: true, content: { "application/json": { schema: EnableBiometricBody } } } },
+      "device keys per user (409 `credential_limit`). The challenge lives 5 minutes and works once. Needs a recent authentication.",
+    request: { body: { required: true, content: { "application/json": { schema: EnableBiometricBody, examples: EXAMPLES.enableBiometric } } } },
     responses: {
       200: jsonResponse("Enabled", EnableBiometricResponse),
       ...errorResponses({
@@ -133,9 +135,9 @@ biometricRoutes.openapi(
     description:
       "With a bearer token: options listing that user's passkeys, to unlock the session. Without: options for a " +
       "discoverable-credential sign-in (`allowCredentials` empty). Counted against the ceremony budget (per user with a token, " +
-      "per address without; `IP_VERIFY_LIMIT` per `IP_WINDOW_SECONDS`). Any body is ignored.",
+      "per address without; `IP_VERIFY_LIMIT` per `IP_WINDOW_SECONDS`). The challenge lives 5 minutes and works once. Any body is ignored.",
     responses: {
-      200: jsonResponse("Request options", WebAuthnOptions),
+      200: jsonResponse("Request options", WebAuthnOptions, EXAMPLES.authenticationOptions),
       ...errorResponses({ 401: sessionCodes, 413: ["payload_too_large"], 429: ["rate_limited"], ...storeErrors }),
     },
   }),
@@ -185,8 +187,8 @@ biometricRoutes.openapi(
       "`assertion` (passkey) or `deviceSignature` (signature of `edge-phone-auth:v1:{unlock|sign_in}:{deviceId}:{challenge}`). " +
       "With a bearer token: unlocks that session; the token is replaced (the old one gets 401 at once) and the session counts " +
       "as freshly authenticated. Without: signs the credential's user in with a new session. A sign counter that does not go up " +
-      "is refused (sign in with a code instead). Same answer as verify-otp.",
-    request: { body: { required: true, content: { "application/json": { schema: VerifyBiometricBody } } } },
+      "is refused (sign in with a code instead). Counted against the ceremony budget. Same answer as verify-otp.",
+    request: { body: { required: true, content: { "application/json": { schema: VerifyBiometricBody, examples: EXAMPLES.verifyBiometric } } } },
     responses: {
       200: jsonResponse("Unlocked or signed in", VerifyOtpResponse),
       ...errorResponses({
@@ -219,8 +221,8 @@ biometricRoutes.openapi(
     tags: ["biometric"],
     security: bearer,
     summary: "The user's passkeys and device keys",
-    description: "Names, kinds, platforms, creation and last use, backup state. Never key material.",
-    responses: { 200: jsonResponse("Credentials", CredentialListResponse), ...errorResponses({ 401: sessionCodes, ...storeErrors }) },
+    description: "Names, kinds, platforms, creation and last use, backup state, at most 20. Never key material.",
+    responses: { 200: jsonResponse("Credentials", CredentialListResponse, EXAMPLES.credentials), ...errorResponses({ 401: sessionCodes, ...storeErrors }) },
   }),
   async (c) => c.json({ credentials: await listCredentials(c.var.services, c.var.auth) }, 200),
 );
@@ -233,10 +235,10 @@ biometricRoutes.openapi(
     tags: ["biometric"],
     security: bearer,
     summary: "Remove a passkey or device key",
-    description: "Needs a recent authentication. Removing the last one turns biometric login off (`biometricEnabled: false`).",
+    description: "Needs a recent authentication (RECENT_AUTH_SECONDS, 10 minutes by default). Removing the last one turns biometric login off (`biometricEnabled: false`).",
     request: { params: z.object({ id: z.string().min(1).max(1100).openapi({ param: { name: "id", in: "path" } }) }) },
     responses: {
-      200: jsonResponse("Removed", z.object({ removed: z.literal(true), biometricEnabled: z.boolean() })),
+      200: jsonResponse("Removed", z.object({ removed: z.literal(true), biometricEnabled: z.boolean() }), EXAMPLES.credentialRemoved),
       ...errorResponses({ 401: [...sessionCodes, "step_up_required"], 404: ["credential_not_found"], ...storeErrors }),
     },
   }),

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { parseE164 } from "../domain/phone";
 import { AuthError, DependencyError } from "../errors";
 import type { AppEnv } from "../types";
+import { EXAMPLES } from "./examples";
 import { errorResponses, EXAMPLE_PHONE, jsonResponse } from "./schemas";
 
 /** Path of the dev outbox, as mounted by the app (the OpenAPI document drops it unless enabled). */
@@ -39,7 +40,7 @@ devRoutes.openapi(
     summary: "Messages the console SMS provider sent to a phone (development only)",
     description:
       "Only served while SMS_PROVIDER=console (never in production); with any other provider the path is 404 and " +
-      "absent from this document. Newest message first.",
+      "absent from this document. Newest first: up to the 20 latest messages to the phone, among the last 200 sent to any phone.",
     request: {
       query: z.object({
         phone: z.string().openapi({
@@ -49,7 +50,7 @@ devRoutes.openapi(
       }),
     },
     responses: {
-      200: jsonResponse("Messages, newest first", z.object({ messages: z.array(OutboxMessage) })),
+      200: jsonResponse("Messages, newest first", z.object({ messages: z.array(OutboxMessage) }), EXAMPLES.smsOutbox),
       ...errorResponses({ 400: ["invalid_phone"], 503: ["service_unavailable", "service_misconfigured"] }, { invalid_phone: "`phone` is missing, repeated, or not a valid E.164 number" }),
     },
   }),

@@ -8,6 +8,37 @@ export const OPENAPI_PATH = "/openapi.json";
 
 type Document = ReturnType<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>;
 
+/** The parts of a generated operation that withErrorLists reads and writes. */
+interface OperationLike {
+  description?: string;
+  responses?: Record<string, { content?: Record<string, { examples?: Record<string, unknown> }> }>;
+}
+
+const METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
+
+/**
+ * Ends each operation's description with the error codes it can return, per
+ * status ("Errors: 400 `invalid_request`; …"), read from its own responses
+ * (one example per code, see errorResponses), so the text cannot drift from them.
+ */
+function withErrorLists(doc: Document): Document {
+  const paths = Object.fromEntries(
+    Object.entries(doc.paths ?? {}).map(([path, item]) => [
+      path,
+      Object.fromEntries(Object.entries(item).map(([key, value]) => [key, METHODS.has(key) ? describeErrors(value as OperationLike) : value])),
+    ]),
+  );
+  return { ...doc, paths };
+}
+
+function describeErrors(op: OperationLike): OperationLike {
+  const parts = Object.entries(op.responses ?? {})
+    .filter(([status]) => Number(status) >= 400)
+    .map(([status, response]) => `${status} ${Object.keys(response.content?.["application/json"]?.examples ?? {}).map((code) => `\`${code}\``).join(", ")}`);
+  if (parts.length === 0) return op;
+  return { ...op, description: `${op.description ?? ""}\n\nErrors: ${parts.join("; ")}.` };
+}
+
 const TAGS = [
   { name: "auth", description: "Sign in by SMS code; check and end sessions" },
   { name: "biometric", description: "Passkeys and native device keys: enrol, unlock, sign in" },
@@ -37,7 +68,7 @@ export function registerOpenApi(app: OpenAPIHono<AppEnv>): void {
   const documentFor = (withDevOutbox: boolean): Document => {
     let doc = cache.get(withDevOutbox);
     if (!doc) {
-      doc = app.getOpenAPI31Document({
+      doc = withErrorLists(app.getOpenAPI31Document({
         openapi: "3.1.0",
         info: {
           title: "edge-phone-auth",
@@ -50,7 +81,7 @@ export function registerOpenApi(app: OpenAPIHono<AppEnv>): void {
           license: LICENSE,
         },
         tags: withDevOutbox ? TAGS : TAGS.filter((t) => t.name !== "dev"),
-      });
+      }));
       if (!withDevOutbox) {
         const { [DEV_OUTBOX_PATH]: _outbox, ...paths } = doc.paths ?? {};
         doc = { ...doc, paths };

@@ -44,7 +44,8 @@ pinRoutes.openapi(
       "Needs a recent authentication (RECENT_AUTH_SECONDS) by code, passkey or device key: a PIN unlock does not count, so " +
       "whoever guessed a PIN cannot change it. Refused as `pin_too_weak` (with `reason`): repeated digits, " +
       "ascending or descending runs, the most common PINs, and any 4+ digits of the account's own phone number. Stored only " +
-      "as a peppered PBKDF2-SHA-256 hash; a new PIN starts with no wrong attempts counted. Counted against the user's PIN budget.",
+      "as a peppered PBKDF2-SHA-256 hash; a new PIN starts with no wrong attempts counted. PIN_MIN_LENGTH (6 by default) to 8 digits. " +
+      "Counted against the user's PIN budget (IP_VERIFY_LIMIT per IP_WINDOW_SECONDS: 100 per 5 minutes by default).",
     request: { body: { required: true, content: { "application/json": { schema: SetPinBody } } } },
     responses: {
       204: { description: "PIN set", headers: commonHeaders },
@@ -91,7 +92,7 @@ pinRoutes.openapi(
       "that need a recent authentication) and clears the wrong-PIN count. The wrong PIN that reaches PIN_MAX_ATTEMPTS (5) for " +
       "the user (even among concurrent ones), or on this session over its life, ends this session and turns PIN unlock off " +
       "(403 `pin_locked`) until the next sign-in by code, passkey or device key, a biometric unlock or a step-up code. " +
-      "Same answer as verify-otp.",
+      "Counted against the user's PIN budget, as setting a PIN is. Same answer as verify-otp.",
     request: { body: { required: true, content: { "application/json": { schema: VerifyPinBody } } } },
     responses: {
       200: jsonResponse("Unlocked", VerifyOtpResponse),

@@ -205,9 +205,12 @@ export const HEADER_COMPONENTS = {
 /** Headers every response carries. */
 export const commonHeaders = { "X-Request-Id": headerRef("RequestId") };
 
-/** A 2xx JSON response with the common headers. */
-export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
-  return { description, headers: commonHeaders, content: { "application/json": { schema } } };
+/**
+ * A 2xx JSON response with the common headers; `example` (src/routes/examples.ts)
+ * when the schema has none of its own, or shares one with another meaning.
+ */
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T, example?: unknown) {
+  return { description, headers: commonHeaders, content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } } };
 }
 
 function exampleError(code: ErrorCode) {

@@ -8,6 +8,7 @@ import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
 import { clientOf, sessionBody } from "./auth";
+import { EXAMPLES } from "./examples";
 import { commonHeaders, errorResponses, IdempotencyHeaders, jsonResponse, RequestOtpResponse, VerifyOtpResponse } from "./schemas";
 
 const StepUpVerifyBody = z
@@ -77,7 +78,7 @@ sessionRoutes.openapi(
     description:
       "Newest first, with the one asking marked `current`. Never a token. With SESSION_IDLE_TIMEOUT_SECONDS set, a session " +
       "unused that long is gone from the list and its token gets 401 `session_revoked`.",
-    responses: { 200: jsonResponse("Sessions", z.object({ sessions: z.array(SessionSchema) }).openapi("SessionList")), ...errorResponses(sessionErrors) },
+    responses: { 200: jsonResponse("Sessions", z.object({ sessions: z.array(SessionSchema) }).openapi("SessionList"), EXAMPLES.sessions), ...errorResponses(sessionErrors) },
   }),
   async (c) => c.json({ sessions: await listSessions(c.var.services, c.var.auth) }, 200),
 );
@@ -115,7 +116,7 @@ sessionRoutes.openapi(
       "Revokes every other session of the user; with `?includeCurrent=true` this one too. Recognised devices (their `deviceToken`s) are forgotten as well, but the current session's device when it stays signed in. Any body is ignored.",
     request: { query: z.object({ includeCurrent: z.enum(["true", "false"]).optional() }) },
     responses: {
-      200: jsonResponse("Revoked", z.object({ revoked: z.number().int().openapi({ description: "How many sessions ended" }) })),
+      200: jsonResponse("Revoked", z.object({ revoked: z.number().int().openapi({ description: "How many sessions ended" }) }), EXAMPLES.loggedOutAll),
       ...errorResponses({ ...sessionErrors, 400: ["invalid_request"], 413: ["payload_too_large"] }),
     },
   }),
@@ -140,7 +141,8 @@ sessionRoutes.openapi(
     description:
       "For a signed-in user who must re-authenticate (401 `step_up_required`) and has no passkey or device key. The code " +
       "goes to the account's number (never one from the request), is bound to the purpose `step_up`, and counts toward the " +
-      "same per-phone limits and lockout as sign-in codes. Any body is ignored.",
+      "same per-phone limits and lockout as sign-in codes (one per 60 s, 3 an hour by default); it lives OTP_TTL_SECONDS (5 minutes). " +
+      "`Idempotency-Key` as on request-otp. Any body is ignored.",
     request: { headers: IdempotencyHeaders },
     responses: {
       200: jsonResponse("Code sent", RequestOtpResponse),
@@ -168,7 +170,7 @@ sessionRoutes.openapi(
     summary: "Check a step-up code and unlock this session",
     description:
       "A right code replaces the token (the old one gets 401 at once) and marks the session freshly authenticated. " +
-      "Wrong codes count toward the phone's lockout like sign-in codes. Same answer as verify-otp.",
+      "Wrong codes count toward the phone's lockout like sign-in codes (OTP_MAX_ATTEMPTS, 3 by default). Same answer as verify-otp.",
     request: { body: { required: true, content: { "application/json": { schema: StepUpVerifyBody } } } },
     responses: {
       200: jsonResponse("Unlocked", VerifyOtpResponse),

@@ -34,7 +34,8 @@ systemRoutes.openapi(
     summary: "Readiness: 200 only when a sign-in can run",
     description:
       "Checks that the user store answers and holds the schema a sign-in needs (D1: the users columns and the unique phone index; " +
-      "MongoDB: the unique phone index), and that the code store answers; 503 when either fails or does not answer within the storage deadline.",
+      "MongoDB: the unique phone index), and that the code store answers; 503 when either fails or does not answer within the storage deadline " +
+      "(STORAGE_TIMEOUT_MS, 3 s by default).",
     responses: {
       200: jsonResponse(
         "Ready",

@@ -8,6 +8,7 @@ import { requireSession } from "../middleware/require-session";
 import { validationHook } from "../lib/validation";
 import type { AppEnv } from "../types";
 import { clientOf } from "./auth";
+import { EXAMPLES } from "./examples";
 import { errorResponses, IdempotencyHeaders, jsonResponse, PhoneSchema, RequestOtpResponse } from "./schemas";
 
 /** Changing the account's phone number (issue 11): prove the new number by code, then it moves. */
@@ -67,7 +68,7 @@ userPhoneRoutes.openapi(
       "recognised devices are forgotten, and the old number can sign up as a new person. 409 `phone_in_use` when another account holds it.",
     request: { body: { content: { "application/json": { schema: NewPhoneVerifyBody } }, required: true } },
     responses: {
-      200: jsonResponse("Changed", z.object({ status: z.literal("changed"), revokedSessions: z.number().int() }).openapi("PhoneChanged")),
+      200: jsonResponse("Changed", z.object({ status: z.literal("changed"), revokedSessions: z.number().int() }).openapi("PhoneChanged"), EXAMPLES.phoneChanged),
       ...errorResponses({
         ...sessionErrors,
         400: ["invalid_request", "invalid_phone", "otp_invalid", "otp_expired"],

@@ -8,6 +8,7 @@ import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
 import { CredentialSchema } from "./biometric-schemas";
+import { EXAMPLES } from "./examples";
 import { commonHeaders, errorResponses, jsonResponse } from "./schemas";
 import { SessionSchema } from "./sessions";
 
@@ -131,7 +132,7 @@ userRoutes.openapi(
     security: bearer,
     summary: "The signed-in user's account",
     description: "The masked phone number, creation and last sign-in, enabled methods, passkeys and device keys (never key material) and recognised devices (never their tokens).",
-    responses: { 200: jsonResponse("Account", AccountSchema), ...errorResponses(sessionErrors) },
+    responses: { 200: jsonResponse("Account", AccountSchema, EXAMPLES.account), ...errorResponses(sessionErrors) },
   }),
   async (c) => c.json(await viewAccount(c.var.services, c.var.auth), 200),
 );
@@ -149,7 +150,7 @@ userRoutes.openapi(
       "consent actually changes (and the change is in the activity). Concurrent patches both land.",
     request: { body: { content: { "application/json": { schema: PreferencesPatchBody } }, required: true } },
     responses: {
-      200: jsonResponse("The preferences now", PreferencesSchema),
+      200: jsonResponse("The preferences now", PreferencesSchema, EXAMPLES.preferences),
       ...errorResponses({ ...sessionErrors, 400: ["invalid_request"], 413: ["payload_too_large"], 415: ["unsupported_media_type"] }),
     },
   }),
@@ -183,7 +184,7 @@ userRoutes.openapi(
       }),
     },
     responses: {
-      200: jsonResponse("Activity", z.object({ entries: z.array(ActivitySchema), nextCursor: z.string().nullable() }).openapi("ActivityPage")),
+      200: jsonResponse("Activity", z.object({ entries: z.array(ActivitySchema), nextCursor: z.string().nullable() }).openapi("ActivityPage"), EXAMPLES.activity),
       ...errorResponses({ ...sessionErrors, 400: ["invalid_request"] }),
     },
   }),
@@ -205,7 +206,7 @@ userRoutes.openapi(
     description:
       "Needs a recent authentication. The profile with the full phone number, sessions, passkeys and device keys (metadata only), and " +
       "recognised devices, as an attachment (`Content-Disposition`), never cached. GDPR articles 15 and 20, CCPA right to know.",
-    responses: { 200: jsonResponse("The export", ExportSchema), ...errorResponses(recentErrors) },
+    responses: { 200: jsonResponse("The export", ExportSchema, EXAMPLES.export), ...errorResponses(recentErrors) },
   }),
   async (c) => {
     const data = await exportAccount(c.var.services, c.var.auth);
@@ -228,7 +229,7 @@ userRoutes.openapi(
       "`pending` when a store failed after the account was already closed: the erasure is journalled and finished in the background. " +
       "503 when the account itself could not be closed: the token still works, the recorded erasure is finished in the background, and a retry is safe.",
     responses: {
-      202: jsonResponse("Closed; the rest is finished in the background", z.object({ status: z.literal("pending") }).openapi("ErasurePending")),
+      202: jsonResponse("Closed; the rest is finished in the background", z.object({ status: z.literal("pending") }).openapi("ErasurePending"), EXAMPLES.erasurePending),
       204: { description: "Erased", headers: commonHeaders },
       ...errorResponses(recentErrors),
     },

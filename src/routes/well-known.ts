@@ -3,6 +3,7 @@ import type { AndroidApp } from "../config";
 import { AuthError } from "../errors";
 import { validationHook } from "../lib/validation";
 import type { AppEnv } from "../types";
+import { EXAMPLES } from "./examples";
 import { errorResponses, jsonResponse } from "./schemas";
 
 /**
@@ -39,9 +40,9 @@ wellKnownRoutes.openapi(
     tags: ["biometric"],
     security: [],
     summary: "Digital Asset Links for the Android apps in ANDROID_APPS",
-    description: "Lets the listed apps share this relying party's passkeys and sign-in credentials. 404 when ANDROID_APPS is unset.",
+    description: "Lets the listed apps share this relying party's passkeys and sign-in credentials. Cacheable for an hour. 404 when ANDROID_APPS is unset.",
     responses: {
-      200: jsonResponse("Statements", z.array(AssetStatement)),
+      200: jsonResponse("Statements", z.array(AssetStatement), EXAMPLES.assetLinks),
       ...errorResponses({ 404: ["not_found"], 503: ["service_misconfigured"] }),
     },
   }),
@@ -60,9 +61,9 @@ wellKnownRoutes.openapi(
     tags: ["biometric"],
     security: [],
     summary: "Apple app-site association for the iOS apps in APPLE_APP_IDS",
-    description: "`webcredentials` for passkeys, as application/json with no redirect. 404 when APPLE_APP_IDS is unset.",
+    description: "`webcredentials` for passkeys, as application/json with no redirect. Cacheable for an hour. 404 when APPLE_APP_IDS is unset.",
     responses: {
-      200: jsonResponse("Association", z.object({ webcredentials: z.object({ apps: z.array(z.string()) }) })),
+      200: jsonResponse("Association", z.object({ webcredentials: z.object({ apps: z.array(z.string()) }) }), EXAMPLES.appleAppSiteAssociation),
       ...errorResponses({ 404: ["not_found"], 503: ["service_misconfigured"] }),
     },
   }),
