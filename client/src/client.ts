@@ -39,7 +39,16 @@ interface Answer<T> {
 export function createAuthClient(options: AuthClientOptions) {
   const storage = options.storage ?? memoryStorage();
   const baseFetch = options.fetch ?? ((input: Request) => fetch(input));
-  const api = createFetchClient<paths>({ baseUrl: options.baseUrl, fetch: (request: Request) => baseFetch(request) });
+  // The token each answer was sent with: a 401 for a token that has since been replaced must not drop its successor.
+  const sentWith = new WeakMap<Response, string | null>();
+  const api = createFetchClient<paths>({
+    baseUrl: options.baseUrl,
+    fetch: async (request: Request) => {
+      const response = await baseFetch(request);
+      sentWith.set(response, /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? null);
+      return response;
+    },
+  });
 
   /** Runs a call; a non-2xx answer becomes an AuthApiError, no answer an AuthNetworkError. */
   async function run<T>(send: () => Promise<Answer<T>>, session: boolean): Promise<T> {
@@ -52,7 +61,9 @@ export function createAuthClient(options: AuthClientOptions) {
     const { response } = answer;
     if (!response.ok) {
       const error = errorFrom(response, answer.error);
-      if (session && response.status === 401 && (error.code === "unauthorized" || error.code === "session_revoked")) {
+      // Only when the refused token is still the stored one: a request that raced a renewal or an unlock
+      // (sent with the old token) must not sign out the session its successor belongs to.
+      if (session && response.status === 401 && (error.code === "unauthorized" || error.code === "session_revoked") && (await storage.get("access")) === (sentWith.get(response) ?? null)) {
         await storage.set("access", null);
         options.onSignedOut?.(error);
       }
@@ -74,7 +85,15 @@ export function createAuthClient(options: AuthClientOptions) {
     return signedIn;
   }
 
-  const newKey = (): string => globalThis.crypto.randomUUID();
+  /** A fresh Idempotency-Key. React Native (Hermes) may lack randomUUID: then random bytes, else Math.random (a key only has to be unique, not secret). */
+  const newKey = (): string => {
+    const c = globalThis.crypto as Crypto | undefined;
+    if (c?.randomUUID) return c.randomUUID();
+    const bytes = new Uint8Array(16);
+    if (c?.getRandomValues) c.getRandomValues(bytes);
+    else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  };
 
   return {
     storage,

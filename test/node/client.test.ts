@@ -182,6 +182,25 @@ describe("typed client against the dev server", () => {
     expect(await a.sessions.revokeOthers()).toEqual({ revoked: 0 });
   });
 
+  it("a request that raced a renewal (sent with the old token) does not sign out its successor", async () => {
+    let renewed!: () => void;
+    const renewal = new Promise<void>((resolve) => (renewed = resolve));
+    const signedOut: string[] = [];
+    const c = client({
+      onSignedOut: (e) => signedOut.push(e.code),
+      // check-session leaves with the old token, and arrives after the renewal.
+      fetch: async (req: Request) => (new URL(req.url).pathname === "/auth/check-session" ? renewal.then(() => fetch(req)) : fetch(req)),
+    });
+    await signIn(c);
+    const racing = c.checkSession().catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const fresh = await c.renew();
+    renewed();
+    expect(await racing).toMatchObject({ status: 401 });
+    expect(await c.storage.get("access")).toBe(fresh.token);
+    expect(signedOut).toEqual([]);
+  });
+
   it("account: reads and updates preferences, exports, deletes (tokens forgotten, the old token refused)", async () => {
     const c = client();
     const number = await signIn(c);
