@@ -9,7 +9,9 @@ export interface paths {
         };
         /**
          * Apple app-site association for the iOS apps in APPLE_APP_IDS
-         * @description `webcredentials` for passkeys, as application/json with no redirect. 404 when APPLE_APP_IDS is unset.
+         * @description `webcredentials` for passkeys, as application/json with no redirect. Cacheable for an hour. 404 when APPLE_APP_IDS is unset.
+         *
+         *     Errors: 404 `not_found`; 503 `service_misconfigured`.
          */
         get: operations["appleAppSiteAssociation"];
         put?: never;
@@ -29,7 +31,9 @@ export interface paths {
         };
         /**
          * Digital Asset Links for the Android apps in ANDROID_APPS
-         * @description Lets the listed apps share this relying party's passkeys and sign-in credentials. 404 when ANDROID_APPS is unset.
+         * @description Lets the listed apps share this relying party's passkeys and sign-in credentials. Cacheable for an hour. 404 when ANDROID_APPS is unset.
+         *
+         *     Errors: 404 `not_found`; 503 `service_misconfigured`.
          */
         get: operations["androidAssetLinks"];
         put?: never;
@@ -50,6 +54,8 @@ export interface paths {
         /**
          * Public keys that verify access tokens
          * @description The JWK set: the signing key (EdDSA/Ed25519 or ES256/P-256) first, then the keys of JWT_ADDITIONAL_PUBLIC_JWKS (the next key, published before it signs, and the previous one, kept until its tokens expire). Cacheable for 5 minutes, with an ETag (If-None-Match gives 304 while the set is unchanged).
+         *
+         *     Errors: 503 `service_misconfigured`.
          */
         get: operations["getJwks"];
         put?: never;
@@ -72,6 +78,8 @@ export interface paths {
         /**
          * Move stored phone numbers to the current encryption key
          * @description Re-encrypts up to 40 phone numbers not yet under the first key of PHONE_DATA_KEYS (compare-and-set per user). Call again while `remaining` is true (`npm run reencrypt` does). `failed` counts numbers under a key no longer configured; 40 or more of them block progress until that key is back in PHONE_DATA_KEYS. Needs `Authorization: Bearer <ADMIN_TOKEN>`; 404 when ADMIN_TOKEN is unset. Any body is ignored.
+         *
+         *     Errors: 401 `unauthorized`; 404 `not_found`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["reencryptPhones"];
         delete?: never;
@@ -89,7 +97,9 @@ export interface paths {
         };
         /**
          * Verify a token and its server-side session
-         * @description Checks the token's signature and expiry, then its server-side session, so a logged-out or revoked session is refused at once even though the token itself is still well signed.
+         * @description Checks the token's signature and expiry, then its server-side session, so a logged-out or revoked session is refused at once even though the token itself is still well signed. `stepUp.required` turns true once the last authentication is older than UNLOCK_AFTER_SECONDS (15 minutes by default) for a user with a passkey, device key or PIN.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["checkSession"];
         put?: never;
@@ -109,7 +119,9 @@ export interface paths {
         };
         /**
          * The user's passkeys and device keys
-         * @description Names, kinds, platforms, creation and last use, backup state. Never key material.
+         * @description Names, kinds, platforms, creation and last use, backup state, at most 20. Never key material.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["listCredentials"];
         put?: never;
@@ -132,7 +144,9 @@ export interface paths {
         post?: never;
         /**
          * Remove a passkey or device key
-         * @description Needs a recent authentication. Removing the last one turns biometric login off (`biometricEnabled: false`).
+         * @description Needs a recent authentication (RECENT_AUTH_SECONDS, 10 minutes by default). Removing the last one turns biometric login off (`biometricEnabled: false`).
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`, `step_up_required`; 404 `credential_not_found`; 503 `service_unavailable`, `service_misconfigured`.
          */
         delete: operations["deleteCredential"];
         options?: never;
@@ -152,6 +166,8 @@ export interface paths {
         /**
          * A single-use challenge for a device key
          * @description `enroll` and `unlock` need the bearer token (the challenge is bound to the user and the device); `sign_in` needs none and is answered the same whether or not the device is enrolled. Counted against the ceremony budget (per user with a token, per address without). Lives 5 minutes, works once.
+         *
+         *     Errors: 400 `invalid_request`; 401 `unauthorized`, `session_revoked`; 413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["deviceChallenge"];
         delete?: never;
@@ -171,7 +187,9 @@ export interface paths {
         put?: never;
         /**
          * Turn on biometric login: register a passkey or a device key
-         * @description Either `biometricData` (the passkey registration response) or `deviceKey` with a `proof`: the signature, by the device key, of `edge-phone-auth:v1:enroll:{deviceId}:{challenge}` over a challenge from device-challenge (purpose `enroll`). Only public keys are stored. Re-enrolling a device the user already enrolled replaces its key. At most 20 passkeys and device keys per user (409 `credential_limit`). Needs a recent authentication.
+         * @description Either `biometricData` (the passkey registration response) or `deviceKey` with a `proof`: the signature, by the device key, of `edge-phone-auth:v1:enroll:{deviceId}:{challenge}` over a challenge from device-challenge (purpose `enroll`). Only public keys are stored. Re-enrolling a device the user already enrolled replaces its key. At most 20 passkeys and device keys per user (409 `credential_limit`). The challenge lives 5 minutes and works once. Needs a recent authentication.
+         *
+         *     Errors: 400 `invalid_request`, `challenge_invalid`, `credential_invalid`; 401 `unauthorized`, `session_revoked`, `step_up_required`; 409 `credential_exists`, `credential_limit`; 413 `payload_too_large`; 415 `unsupported_media_type`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["enableBiometric"];
         delete?: never;
@@ -192,6 +210,8 @@ export interface paths {
         /**
          * Revoke this session
          * @description Ends the session the token belongs to; the token gets 401 `session_revoked` from then on. Any body is ignored (up to 16 KiB).
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["logout"];
         delete?: never;
@@ -212,6 +232,8 @@ export interface paths {
         /**
          * Sign out everywhere else (or everywhere)
          * @description Revokes every other session of the user; with `?includeCurrent=true` this one too. Recognised devices (their `deviceToken`s) are forgotten as well, but the current session's device when it stays signed in. Any body is ignored.
+         *
+         *     Errors: 400 `invalid_request`; 401 `unauthorized`, `session_revoked`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["logoutAll"];
         delete?: never;
@@ -231,12 +253,16 @@ export interface paths {
         put?: never;
         /**
          * Set or change the PIN
-         * @description Needs a recent authentication (RECENT_AUTH_SECONDS) by code, passkey or device key: a PIN unlock does not count, so whoever guessed a PIN cannot change it. Refused as `pin_too_weak` (with `reason`): repeated digits, ascending or descending runs, the most common PINs, and any 4+ digits of the account's own phone number. Stored only as a peppered PBKDF2-SHA-256 hash; a new PIN starts with no wrong attempts counted. Counted against the user's PIN budget.
+         * @description Needs a recent authentication (RECENT_AUTH_SECONDS) by code, passkey or device key: a PIN unlock does not count, so whoever guessed a PIN cannot change it. Refused as `pin_too_weak` (with `reason`): repeated digits, ascending or descending runs, the most common PINs, and any 4+ digits of the account's own phone number. Stored only as a peppered PBKDF2-SHA-256 hash; a new PIN starts with no wrong attempts counted. PIN_MIN_LENGTH (6 by default) to 8 digits. Counted against the user's PIN budget (IP_VERIFY_LIMIT per IP_WINDOW_SECONDS: 100 per 5 minutes by default).
+         *
+         *     Errors: 400 `invalid_request`, `pin_too_weak`; 401 `unauthorized`, `session_revoked`, `step_up_required`; 413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["setPin"];
         /**
          * Remove the PIN
          * @description Needs a recent authentication (RECENT_AUTH_SECONDS) by code, passkey or device key. PIN unlock is off until a PIN is set again.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`, `step_up_required`; 404 `pin_not_set`; 503 `service_unavailable`, `service_misconfigured`.
          */
         delete: operations["removePin"];
         options?: never;
@@ -256,6 +282,8 @@ export interface paths {
         /**
          * A new token for this session
          * @description Replaces the token: the old one gets 401 at once, and of two concurrent renewals of one token exactly one wins (SES-04). The session keeps its absolute expiry (SESSION_TTL_SECONDS from sign-in) and its last authentication: renewing is not re-authenticating. Any body is ignored.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["renewToken"];
         delete?: never;
@@ -275,7 +303,9 @@ export interface paths {
         put?: never;
         /**
          * Send a sign-in code by SMS
-         * @description Sends a 6-digit code to the phone. The answer is the same whether or not the phone has an account. Limits: one code per phone per resend cooldown (60 s by default), 3 codes per phone per rolling hour, a per-IP budget (per /64 for IPv6); a phone locked out after too many wrong codes is sent nothing. Every limit fails closed (503 when its store does not answer). The code lives 5 minutes by default.
+         * @description Sends a 6-digit code to the phone. The answer is the same whether or not the phone has an account. Limits (defaults; see the settings): one code per phone per OTP_RESEND_COOLDOWN_SECONDS (60 s), OTP_MAX_SENDS_PER_HOUR (3) per phone per rolling hour, IP_SEND_LIMIT (30) per address per IP_WINDOW_SECONDS (5 minutes; per /64 for IPv6), SMS_PREFIX_HOURLY_LIMIT (20) per number prefix per hour, and the optional country and daily SMS budgets; a phone locked out after too many wrong codes is sent nothing. Every limit fails closed (503 when its store does not answer). The code lives OTP_TTL_SECONDS (5 minutes). An `Idempotency-Key` retry within 10 minutes gets the first answer and sends nothing.
+         *
+         *     Errors: 400 `invalid_request`, `invalid_phone`, `phone_not_supported`, `captcha_required`, `captcha_invalid`; 409 `idempotency_key_in_use`; 413 `payload_too_large`; 415 `unsupported_media_type`; 422 `idempotency_key_reused`; 429 `rate_limited`, `too_many_attempts`; 502 `sms_send_failed`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["requestOtp"];
         delete?: never;
@@ -294,6 +324,8 @@ export interface paths {
         /**
          * The user's live sessions
          * @description Newest first, with the one asking marked `current`. Never a token. With SESSION_IDLE_TIMEOUT_SECONDS set, a session unused that long is gone from the list and its token gets 401 `session_revoked`.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["listSessions"];
         put?: never;
@@ -317,6 +349,8 @@ export interface paths {
         /**
          * Revoke one of the user's sessions
          * @description Its token gets 401 `session_revoked` at once. The current session may be revoked too (like logout).
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 404 `session_not_found`; 503 `service_unavailable`, `service_misconfigured`.
          */
         delete: operations["revokeSession"];
         options?: never;
@@ -335,7 +369,9 @@ export interface paths {
         put?: never;
         /**
          * Send a step-up code to the account's own number
-         * @description For a signed-in user who must re-authenticate (401 `step_up_required`) and has no passkey or device key. The code goes to the account's number (never one from the request), is bound to the purpose `step_up`, and counts toward the same per-phone limits and lockout as sign-in codes. Any body is ignored.
+         * @description For a signed-in user who must re-authenticate (401 `step_up_required`) and has no passkey or device key. The code goes to the account's number (never one from the request), is bound to the purpose `step_up`, and counts toward the same per-phone limits and lockout as sign-in codes (one per 60 s, 3 an hour by default); it lives OTP_TTL_SECONDS (5 minutes). `Idempotency-Key` as on request-otp. Any body is ignored.
+         *
+         *     Errors: 400 `invalid_request`, `phone_not_supported`; 401 `unauthorized`, `session_revoked`; 409 `idempotency_key_in_use`; 413 `payload_too_large`; 422 `idempotency_key_reused`; 429 `rate_limited`, `too_many_attempts`; 502 `sms_send_failed`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["stepUpRequestOtp"];
         delete?: never;
@@ -355,7 +391,9 @@ export interface paths {
         put?: never;
         /**
          * Check a step-up code and unlock this session
-         * @description A right code replaces the token (the old one gets 401 at once) and marks the session freshly authenticated. Wrong codes count toward the phone's lockout like sign-in codes. Same answer as verify-otp.
+         * @description A right code replaces the token (the old one gets 401 at once) and marks the session freshly authenticated. Wrong codes count toward the phone's lockout like sign-in codes (OTP_MAX_ATTEMPTS, 3 by default). Same answer as verify-otp.
+         *
+         *     Errors: 400 `invalid_request`, `otp_invalid`, `otp_expired`; 401 `unauthorized`, `session_revoked`; 413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`, `too_many_attempts`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["stepUpVerifyOtp"];
         delete?: never;
@@ -375,7 +413,9 @@ export interface paths {
         put?: never;
         /**
          * Unlock a session, or sign in, with a passkey or a device key
-         * @description `assertion` (passkey) or `deviceSignature` (signature of `edge-phone-auth:v1:{unlock|sign_in}:{deviceId}:{challenge}`). With a bearer token: unlocks that session; the token is replaced (the old one gets 401 at once) and the session counts as freshly authenticated. Without: signs the credential's user in with a new session. A sign counter that does not go up is refused (sign in with a code instead). Same answer as verify-otp.
+         * @description `assertion` (passkey) or `deviceSignature` (signature of `edge-phone-auth:v1:{unlock|sign_in}:{deviceId}:{challenge}`). With a bearer token: unlocks that session; the token is replaced (the old one gets 401 at once) and the session counts as freshly authenticated. Without: signs the credential's user in with a new session. A sign counter that does not go up is refused (sign in with a code instead). Counted against the ceremony budget. Same answer as verify-otp.
+         *
+         *     Errors: 400 `invalid_request`, `challenge_invalid`; 401 `unauthorized`, `session_revoked`, `biometric_failed`; 413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["verifyBiometric"];
         delete?: never;
@@ -395,7 +435,9 @@ export interface paths {
         put?: never;
         /**
          * Check a code and sign in
-         * @description Checks the code sent to the phone and, when it matches, signs in (creating the account on first use) and returns an access token and its server-side session. A code works once. After 3 wrong codes (by default) the phone is locked out for 15 minutes, and even the right code is refused. A verify with no live code is not counted. The per-IP verify budget also applies.
+         * @description Checks the code sent to the phone and, when it matches, signs in (creating the account on first use) and returns an access token and its server-side session (SESSION_TTL_SECONDS, 30 days by default). A code works once. After OTP_MAX_ATTEMPTS (3) wrong codes the phone is locked out for OTP_LOCKOUT_SECONDS (15 minutes), doubling with each lockout in a row up to 24 hours, and even the right code is refused. A verify with no live code is not counted. IP_VERIFY_LIMIT (100) verifies per address per IP_WINDOW_SECONDS (5 minutes).
+         *
+         *     Errors: 400 `invalid_request`, `invalid_phone`, `otp_invalid`, `otp_expired`; 413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`, `too_many_attempts`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["verifyOtp"];
         delete?: never;
@@ -415,7 +457,9 @@ export interface paths {
         put?: never;
         /**
          * Unlock this session with the PIN
-         * @description A PIN only unlocks the session of the token sent with it; it never signs anyone in (PIN-01). A right PIN replaces the token (the old one gets 401 at once), marks the session freshly authenticated (amr `pin`; this does not open the routes that need a recent authentication) and clears the wrong-PIN count. The wrong PIN that reaches PIN_MAX_ATTEMPTS (5) for the user (even among concurrent ones), or on this session over its life, ends this session and turns PIN unlock off (403 `pin_locked`) until the next sign-in by code, passkey or device key, a biometric unlock or a step-up code. Same answer as verify-otp.
+         * @description A PIN only unlocks the session of the token sent with it; it never signs anyone in (PIN-01). A right PIN replaces the token (the old one gets 401 at once), marks the session freshly authenticated (amr `pin`; this does not open the routes that need a recent authentication) and clears the wrong-PIN count. The wrong PIN that reaches PIN_MAX_ATTEMPTS (5) for the user (even among concurrent ones), or on this session over its life, ends this session and turns PIN unlock off (403 `pin_locked`) until the next sign-in by code, passkey or device key, a biometric unlock or a step-up code. Counted against the user's PIN budget, as setting a PIN is. Same answer as verify-otp.
+         *
+         *     Errors: 400 `invalid_request`, `pin_invalid`; 401 `unauthorized`, `session_revoked`; 403 `pin_locked`; 404 `pin_not_set`; 413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["verifyPin"];
         delete?: never;
@@ -435,7 +479,9 @@ export interface paths {
         put?: never;
         /**
          * Options to use a passkey: unlock a session, or sign in
-         * @description With a bearer token: options listing that user's passkeys, to unlock the session. Without: options for a discoverable-credential sign-in (`allowCredentials` empty). Counted against the ceremony budget (per user with a token, per address without; `IP_VERIFY_LIMIT` per `IP_WINDOW_SECONDS`). Any body is ignored.
+         * @description With a bearer token: options listing that user's passkeys, to unlock the session. Without: options for a discoverable-credential sign-in (`allowCredentials` empty). Counted against the ceremony budget (per user with a token, per address without; `IP_VERIFY_LIMIT` per `IP_WINDOW_SECONDS`). The challenge lives 5 minutes and works once. Any body is ignored.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 413 `payload_too_large`; 429 `rate_limited`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["passkeyAuthenticationOptions"];
         delete?: never;
@@ -455,7 +501,9 @@ export interface paths {
         put?: never;
         /**
          * Options to create a passkey
-         * @description For a signed-in user whose last authentication is recent (RECENT_AUTH_SECONDS). Pass the answer to `navigator.credentials.create` (e.g. @simplewebauthn/browser `startRegistration({ optionsJSON })`) or the platform API, then send the result to enable-biometric within 5 minutes. Discoverable credential and user verification required; the user's existing passkeys are excluded. Counted against the user's ceremony budget. Any body is ignored.
+         * @description For a signed-in user whose last authentication is recent (RECENT_AUTH_SECONDS, 10 minutes by default). Pass the answer to `navigator.credentials.create` (e.g. @simplewebauthn/browser `startRegistration({ optionsJSON })`) or the platform API, then send the result to enable-biometric within 5 minutes. Discoverable credential and user verification required; the user's existing passkeys are excluded. Counted against the user's ceremony budget (IP_VERIFY_LIMIT per IP_WINDOW_SECONDS: 100 per 5 minutes by default). Any body is ignored.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`, `step_up_required`; 413 `payload_too_large`; 429 `rate_limited`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["passkeyRegistrationOptions"];
         delete?: never;
@@ -473,7 +521,9 @@ export interface paths {
         };
         /**
          * Messages the console SMS provider sent to a phone (development only)
-         * @description Only served while SMS_PROVIDER=console (never in production); with any other provider the path is 404 and absent from this document. Newest message first.
+         * @description Only served while SMS_PROVIDER=console (never in production); with any other provider the path is 404 and absent from this document. Newest first: up to the 20 latest messages to the phone, among the last 200 sent to any phone.
+         *
+         *     Errors: 400 `invalid_phone`; 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["getDevSmsOutbox"];
         put?: never;
@@ -514,6 +564,8 @@ export interface paths {
         /**
          * This OpenAPI 3.1 document
          * @description Describes the routes this deployment serves (the dev outbox only with the console SMS provider).
+         *
+         *     Errors: 503 `service_misconfigured`.
          */
         get: operations["getOpenApiDocument"];
         put?: never;
@@ -533,7 +585,9 @@ export interface paths {
         };
         /**
          * Readiness: 200 only when a sign-in can run
-         * @description Checks that the user store answers and holds the schema a sign-in needs (D1: the users columns and the unique phone index; MongoDB: the unique phone index), and that the code store answers; 503 when either fails or does not answer within the storage deadline.
+         * @description Checks that the user store answers and holds the schema a sign-in needs (D1: the users columns and the unique phone index; MongoDB: the unique phone index), and that the code store answers; 503 when either fails or does not answer within the storage deadline (STORAGE_TIMEOUT_MS, 3 s by default).
+         *
+         *     Errors: 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -554,6 +608,8 @@ export interface paths {
         /**
          * The signed-in user's account
          * @description The masked phone number, creation and last sign-in, enabled methods, passkeys and device keys (never key material) and recognised devices (never their tokens).
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`; 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["getAccount"];
         put?: never;
@@ -561,6 +617,8 @@ export interface paths {
         /**
          * Erase the account (DATA-02)
          * @description Needs a recent authentication. Erases the user, every session, passkey and device key, the PIN, recognised devices, and the phone's pending codes and counters. The token gets 401 at once and the phone signs up as a new user. 204 when everything is gone; 202 `pending` when a store failed after the account was already closed: the erasure is journalled and finished in the background. 503 when the account itself could not be closed: the token still works, the recorded erasure is finished in the background, and a retry is safe.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`, `step_up_required`; 503 `service_unavailable`, `service_misconfigured`.
          */
         delete: operations["deleteAccount"];
         options?: never;
@@ -568,6 +626,8 @@ export interface paths {
         /**
          * Change the user's preferences
          * @description Only the fields sent change; `null` clears `locale` or `displayName`. `marketingConsentChangedAt` is set by the server when the consent actually changes (and the change is in the activity). Concurrent patches both land.
+         *
+         *     Errors: 400 `invalid_request`; 401 `unauthorized`, `session_revoked`; 413 `payload_too_large`; 415 `unsupported_media_type`; 503 `service_unavailable`, `service_misconfigured`.
          */
         patch: operations["updatePreferences"];
         trace?: never;
@@ -582,6 +642,8 @@ export interface paths {
         /**
          * The user's own audit trail, newest first
          * @description Sign-ins by method, wrong codes and PINs, lockouts, unlocks, method changes, session revocations, phone changes and exports, including wrong codes entered for the user's number by anyone. Kept AUDIT_RETENTION_DAYS (90), at most 500 per list. Pages of `limit` (default 20, at most 100); pass `nextCursor` back as `cursor`.
+         *
+         *     Errors: 400 `invalid_request`; 401 `unauthorized`, `session_revoked`; 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["listActivity"];
         put?: never;
@@ -602,6 +664,8 @@ export interface paths {
         /**
          * Everything held about the user, as one JSON file (DATA-03)
          * @description Needs a recent authentication. The profile with the full phone number, sessions, passkeys and device keys (metadata only), and recognised devices, as an attachment (`Content-Disposition`), never cached. GDPR articles 15 and 20, CCPA right to know.
+         *
+         *     Errors: 401 `unauthorized`, `session_revoked`, `step_up_required`; 503 `service_unavailable`, `service_misconfigured`.
          */
         get: operations["exportAccount"];
         put?: never;
@@ -624,6 +688,8 @@ export interface paths {
         /**
          * Send a code to the new phone number
          * @description Needs a recent authentication. The code (purpose `phone_change`) goes to the new number under every limit a sign-in code has (number policy, per-phone, per-IP, SMS budgets, line type) and at most 5 new-number codes per user per hour. Whether another account holds the number is not said here. Idempotency-Key as on request-otp.
+         *
+         *     Errors: 400 `invalid_request`, `invalid_phone`, `phone_not_supported`; 401 `unauthorized`, `session_revoked`, `step_up_required`; 409 `idempotency_key_in_use`; 413 `payload_too_large`; 415 `unsupported_media_type`; 422 `idempotency_key_reused`; 429 `rate_limited`, `too_many_attempts`; 502 `sms_send_failed`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["phoneChangeRequestOtp"];
         delete?: never;
@@ -644,6 +710,8 @@ export interface paths {
         /**
          * Prove the new number and move the account to it
          * @description Needs a recent authentication. With the right code the account's number becomes the new one: every other session ends, recognised devices are forgotten, and the old number can sign up as a new person. 409 `phone_in_use` when another account holds it.
+         *
+         *     Errors: 400 `invalid_request`, `invalid_phone`, `otp_invalid`, `otp_expired`; 401 `unauthorized`, `session_revoked`, `step_up_required`; 409 `phone_in_use`; 413 `payload_too_large`; 415 `unsupported_media_type`; 429 `rate_limited`, `too_many_attempts`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["phoneChangeVerifyOtp"];
         delete?: never;
@@ -1256,6 +1324,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "webcredentials": {
+                     *         "apps": [
+                     *           "ABCDE12345.com.example.app"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         webcredentials: {
                             apps: string[];
@@ -1326,6 +1403,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "relation": [
+                     *           "delegate_permission/common.handle_all_urls",
+                     *           "delegate_permission/common.get_login_creds"
+                     *         ],
+                     *         "target": {
+                     *           "namespace": "android_app",
+                     *           "package_name": "com.example.app",
+                     *           "sha256_cert_fingerprints": [
+                     *             "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5"
+                     *           ]
+                     *         }
+                     *       }
+                     *     ]
+                     */
                     "application/json": {
                         relation: string[];
                         target: {
@@ -1634,6 +1728,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "credentials": [
+                     *         {
+                     *           "id": "device:9b2f6c1e-4d7a-4f0e-8c3b-5a6d7e8f9a0b",
+                     *           "type": "device_key",
+                     *           "name": "Pixel 9",
+                     *           "platform": "android",
+                     *           "createdAt": "2026-01-01T12:01:00.000Z",
+                     *           "lastUsedAt": "2026-01-02T08:30:00.000Z",
+                     *           "backedUp": false,
+                     *           "multiDevice": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CredentialList"];
                 };
             };
@@ -1703,6 +1813,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "removed": true,
+                     *       "biometricEnabled": false
+                     *     }
+                     */
                     "application/json": {
                         biometricEnabled: boolean;
                         /** @enum {boolean} */
@@ -2204,6 +2320,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "revoked": 2
+                     *     }
+                     */
                     "application/json": {
                         /** @description How many sessions ended */
                         revoked: number;
@@ -2863,6 +2984,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessions": [
+                     *         {
+                     *           "id": "s_8d2f0a1c",
+                     *           "current": true,
+                     *           "createdAt": "2026-01-01T12:00:00.000Z",
+                     *           "lastAuthAt": "2026-01-02T08:30:00.000Z",
+                     *           "lastSeenAt": "2026-01-02T08:31:00.000Z",
+                     *           "amr": [
+                     *             "hwk",
+                     *             "user"
+                     *           ],
+                     *           "expiresAt": "2026-01-31T12:00:00.000Z",
+                     *           "device": {
+                     *             "browser": "Chrome 131",
+                     *             "os": "Android 15",
+                     *             "type": "mobile",
+                     *             "model": "Pixel 9"
+                     *           },
+                     *           "risk": {
+                     *             "score": 40,
+                     *             "reasons": [
+                     *               "new_device"
+                     *             ]
+                     *           },
+                     *           "country": "IN"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
@@ -3889,6 +4041,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "rpId": "example.com",
+                     *       "challenge": "TQGH_4TgvBO2lW6jyJU7nOH92rZxZHFoVl6vQf7Ur3Y",
+                     *       "allowCredentials": [],
+                     *       "timeout": 300000,
+                     *       "userVerification": "required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebAuthnOptions"];
                 };
             };
@@ -4001,6 +4162,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "challenge": "rtJxlq5i4B8SOXVIP9rigb-Oe3KC73hMAUL-FGEXReE",
+                     *       "rp": {
+                     *         "name": "edge-phone-auth",
+                     *         "id": "example.com"
+                     *       },
+                     *       "user": {
+                     *         "id": "SpWbTRS-3hTkLlAXoeSDK4r30cMW7TqA8WDD44PMncI",
+                     *         "name": "+91 ••••• •3210",
+                     *         "displayName": "+91 ••••• •3210"
+                     *       },
+                     *       "pubKeyCredParams": [
+                     *         {
+                     *           "alg": -8,
+                     *           "type": "public-key"
+                     *         },
+                     *         {
+                     *           "alg": -7,
+                     *           "type": "public-key"
+                     *         },
+                     *         {
+                     *           "alg": -257,
+                     *           "type": "public-key"
+                     *         }
+                     *       ],
+                     *       "timeout": 300000,
+                     *       "attestation": "none",
+                     *       "excludeCredentials": [],
+                     *       "authenticatorSelection": {
+                     *         "residentKey": "required",
+                     *         "userVerification": "required",
+                     *         "requireResidentKey": true
+                     *       },
+                     *       "extensions": {
+                     *         "credProps": true
+                     *       },
+                     *       "hints": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebAuthnOptions"];
                 };
             };
@@ -4116,6 +4317,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "messages": [
+                     *         {
+                     *           "to": "+919876543210",
+                     *           "body": "Your sign-in code is 123456. It expires in 5 minutes. Never share it.",
+                     *           "sentAt": "2026-01-01T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         messages: {
                             /** @example Your sign-in code is 123456. It expires in 5 minutes. Never share it. */
@@ -4313,6 +4525,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "u_3kq9x2m7",
+                     *       "phone": "+91 ••••• •3210",
+                     *       "createdAt": "2026-01-01T12:00:00.000Z",
+                     *       "lastLoginAt": "2026-01-02T08:30:00.000Z",
+                     *       "methods": {
+                     *         "sms": true,
+                     *         "biometric": true,
+                     *         "pin": false
+                     *       },
+                     *       "credentials": [
+                     *         {
+                     *           "id": "device:9b2f6c1e-4d7a-4f0e-8c3b-5a6d7e8f9a0b",
+                     *           "type": "device_key",
+                     *           "name": "Pixel 9",
+                     *           "platform": "android",
+                     *           "createdAt": "2026-01-01T12:01:00.000Z",
+                     *           "lastUsedAt": "2026-01-02T08:30:00.000Z",
+                     *           "backedUp": false,
+                     *           "multiDevice": false
+                     *         }
+                     *       ],
+                     *       "devices": [
+                     *         {
+                     *           "id": "kfzcr0I6igrBsJckgUNKNA",
+                     *           "createdAt": "2026-01-01T12:00:00.000Z",
+                     *           "lastUsedAt": "2026-01-02T08:30:00.000Z",
+                     *           "expiresAt": "2026-06-30T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "preferences": {
+                     *         "locale": "en-GB",
+                     *         "marketingConsent": true,
+                     *         "marketingConsentChangedAt": "2026-01-02T08:32:00.000Z",
+                     *         "displayName": "Asha"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Account"];
                 };
             };
@@ -4380,6 +4631,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "pending"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErasurePending"];
                 };
             };
@@ -4459,6 +4715,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "locale": "en-GB",
+                     *       "marketingConsent": true,
+                     *       "marketingConsentChangedAt": "2026-01-02T08:32:00.000Z",
+                     *       "displayName": "Asha"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
@@ -4595,6 +4859,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "entries": [
+                     *         {
+                     *           "id": "hokwueshok",
+                     *           "at": "2026-01-02T08:32:00.000Z",
+                     *           "event": "account.consent_changed",
+                     *           "outcome": "success",
+                     *           "reason": "marketing_given",
+                     *           "country": "IN",
+                     *           "network": "203.0.113.0/24"
+                     *         },
+                     *         {
+                     *           "id": "hokwuerd9t",
+                     *           "at": "2026-01-02T08:30:00.000Z",
+                     *           "event": "biometric.verified",
+                     *           "outcome": "success",
+                     *           "reason": "unlock",
+                     *           "credentialKind": "device_key",
+                     *           "country": "IN",
+                     *           "network": "203.0.113.0/24"
+                     *         },
+                     *         {
+                     *           "id": "hokwuemuf3",
+                     *           "at": "2026-01-01T12:00:00.000Z",
+                     *           "event": "otp.verified",
+                     *           "outcome": "success",
+                     *           "country": "IN",
+                     *           "network": "203.0.113.0/24"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "hokwuemuf3"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ActivityPage"];
                 };
             };
@@ -4684,6 +4982,109 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "format": "edge-phone-auth.export.v1",
+                     *       "exportedAt": "2026-01-02T08:33:00.000Z",
+                     *       "user": {
+                     *         "id": "u_3kq9x2m7",
+                     *         "phone": "+919876543210",
+                     *         "createdAt": "2026-01-01T12:00:00.000Z",
+                     *         "lastLoginAt": "2026-01-02T08:30:00.000Z",
+                     *         "lastSignInCountry": "IN"
+                     *       },
+                     *       "methods": {
+                     *         "sms": true,
+                     *         "biometric": true,
+                     *         "pin": {
+                     *           "enabled": false,
+                     *           "wrongAttempts": 0
+                     *         }
+                     *       },
+                     *       "sessions": [
+                     *         {
+                     *           "id": "s_8d2f0a1c",
+                     *           "current": true,
+                     *           "createdAt": "2026-01-01T12:00:00.000Z",
+                     *           "lastAuthAt": "2026-01-02T08:30:00.000Z",
+                     *           "lastSeenAt": "2026-01-02T08:31:00.000Z",
+                     *           "amr": [
+                     *             "hwk",
+                     *             "user"
+                     *           ],
+                     *           "expiresAt": "2026-01-31T12:00:00.000Z",
+                     *           "device": {
+                     *             "browser": "Chrome 131",
+                     *             "os": "Android 15",
+                     *             "type": "mobile",
+                     *             "model": "Pixel 9"
+                     *           },
+                     *           "risk": {
+                     *             "score": 40,
+                     *             "reasons": [
+                     *               "new_device"
+                     *             ]
+                     *           },
+                     *           "country": "IN"
+                     *         }
+                     *       ],
+                     *       "credentials": [
+                     *         {
+                     *           "id": "device:9b2f6c1e-4d7a-4f0e-8c3b-5a6d7e8f9a0b",
+                     *           "type": "device_key",
+                     *           "name": "Pixel 9",
+                     *           "platform": "android",
+                     *           "createdAt": "2026-01-01T12:01:00.000Z",
+                     *           "lastUsedAt": "2026-01-02T08:30:00.000Z",
+                     *           "backedUp": false,
+                     *           "multiDevice": false
+                     *         }
+                     *       ],
+                     *       "devices": [
+                     *         {
+                     *           "id": "kfzcr0I6igrBsJckgUNKNA",
+                     *           "createdAt": "2026-01-01T12:00:00.000Z",
+                     *           "lastUsedAt": "2026-01-02T08:30:00.000Z",
+                     *           "expiresAt": "2026-06-30T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "preferences": {
+                     *         "locale": "en-GB",
+                     *         "marketingConsent": true,
+                     *         "marketingConsentChangedAt": "2026-01-02T08:32:00.000Z",
+                     *         "displayName": "Asha"
+                     *       },
+                     *       "activity": [
+                     *         {
+                     *           "id": "hokwueshok",
+                     *           "at": "2026-01-02T08:32:00.000Z",
+                     *           "event": "account.consent_changed",
+                     *           "outcome": "success",
+                     *           "reason": "marketing_given",
+                     *           "country": "IN",
+                     *           "network": "203.0.113.0/24"
+                     *         },
+                     *         {
+                     *           "id": "hokwuerd9t",
+                     *           "at": "2026-01-02T08:30:00.000Z",
+                     *           "event": "biometric.verified",
+                     *           "outcome": "success",
+                     *           "reason": "unlock",
+                     *           "credentialKind": "device_key",
+                     *           "country": "IN",
+                     *           "network": "203.0.113.0/24"
+                     *         },
+                     *         {
+                     *           "id": "hokwuemuf3",
+                     *           "at": "2026-01-01T12:00:00.000Z",
+                     *           "event": "otp.verified",
+                     *           "outcome": "success",
+                     *           "country": "IN",
+                     *           "network": "203.0.113.0/24"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountExport"];
                 };
             };
@@ -4984,6 +5385,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "changed",
+                     *       "revokedSessions": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["PhoneChanged"];
                 };
             };
