@@ -132,9 +132,12 @@ export function createAuthClient(options: AuthClientOptions) {
     sessions: {
       list: async (): Promise<SessionList> => run(async () => api.GET("/auth/sessions", { headers: await bearer() }), true),
       revoke: async (id: string): Promise<void> => run(async () => api.DELETE("/auth/sessions/{id}", { params: { path: { id } }, headers: await bearer() }), true),
-      /** Ends every other session (and with `includeCurrent` this one too). */
-      revokeOthers: async (includeCurrent = false): Promise<{ revoked: number }> =>
-        run(async () => api.POST("/auth/logout-all", { params: { query: includeCurrent ? { includeCurrent: "true" } : {} }, headers: await bearer() }), true),
+      /** Ends every other session (and with `includeCurrent` this one too, forgetting its token). */
+      async revokeOthers(includeCurrent = false): Promise<{ revoked: number }> {
+        const result = await run(async () => api.POST("/auth/logout-all", { params: { query: includeCurrent ? { includeCurrent: "true" } : {} }, headers: await bearer() }), true);
+        if (includeCurrent) await storage.set("access", null);
+        return result;
+      },
     },
 
     passkeys: {

@@ -55,7 +55,9 @@ export function errorFrom(response: Response, body: unknown): AuthApiError {
   const retryAfterHeader = Number(response.headers.get("retry-after"));
   const retryAfter = Number.isFinite(retryAfterHeader) && retryAfterHeader > 0 ? retryAfterHeader : null;
   if (!isErrorBody(body)) {
-    return new AuthApiError(response.status, "internal_error", `HTTP ${response.status} without an error body`, response.headers.get("x-request-id"), retryAfter, null, null);
+    // Not our envelope: a proxy or load balancer answered. A gateway error there means "try again", not a bug.
+    const code: ErrorCode = response.status === 502 || response.status === 503 || response.status === 504 ? "service_unavailable" : "internal_error";
+    return new AuthApiError(response.status, code, `HTTP ${response.status} without an error body`, response.headers.get("x-request-id"), retryAfter, null, null);
   }
   const e = body.error;
   return new AuthApiError(response.status, e.code, e.message, e.requestId ?? response.headers.get("x-request-id"), retryAfter, e.attemptsRemaining ?? null, e.reason ?? null);

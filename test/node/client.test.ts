@@ -77,7 +77,9 @@ describe("typed client against the dev server", () => {
     await c.requestOtp(number);
     const limited = await c.requestOtp(number).catch((e: unknown) => e);
     expect(isAuthApiError(limited, "rate_limited")).toBe(true);
-    expect((limited as AuthApiError).retryAfter).toBeGreaterThan(0);
+    // The resend cooldown (60 s) just began: Retry-After says nearly all of it.
+    expect((limited as AuthApiError).retryAfter).toBeGreaterThan(50);
+    expect((limited as AuthApiError).retryAfter).toBeLessThanOrEqual(60);
     const [message] = await c.dev.outbox(number);
     const code = /\b(\d{6})\b/.exec(message!.body)![1]!;
     const wrong = await c.verifyOtp(number, code === "000000" ? "000001" : "000000").catch((e: unknown) => e);
@@ -201,6 +203,41 @@ describe("typed client against the dev server", () => {
     expect(signedOut).toEqual([]);
   });
 
+  it("logout and sign-out-everywhere forget the access token; the device token stays for the next sign-in", async () => {
+    const c = client();
+    await signIn(c);
+    const token = await c.storage.get("access");
+    await c.logout();
+    expect(await c.storage.get("access")).toBeNull();
+    expect(await c.storage.get("device")).toBeTruthy();
+    const ghost = client();
+    await ghost.storage.set("access", token);
+    await expect(ghost.checkSession()).rejects.toMatchObject({ status: 401 });
+    const d = client();
+    await signIn(d);
+    expect(await d.sessions.revokeOthers(true)).toEqual({ revoked: 1 });
+    expect(await d.storage.get("access")).toBeNull();
+  });
+
+  it("a step-up or unlock answer replaces the stored token (canned answers: the step-up code would meet the resend cooldown)", async () => {
+    const answer = { token: "t-new", expiresAt: new Date().toISOString(), user: { id: "u", isNewUser: false, biometricEnabled: false, pinEnabled: true } };
+    const canned = client({ fetch: async () => Response.json(answer) });
+    await canned.storage.set("access", "t-old");
+    await canned.stepUp.verifyOtp("123456");
+    expect(await canned.storage.get("access")).toBe("t-new");
+    await canned.storage.set("access", "t-old");
+    await canned.pin.unlock("582914");
+    expect(await canned.storage.get("access")).toBe("t-new");
+  });
+
+  it("an answer without our error envelope (a proxy's) is still a typed error: a gateway error is service_unavailable", async () => {
+    const proxy = (status: number) => client({ fetch: async () => new Response("<html>Bad gateway</html>", { status, headers: { "content-type": "text/html", "retry-after": "7" } }) });
+    for (const status of [502, 503, 504]) {
+      expect(await proxy(status).requestOtp("+919876543210").catch((e: unknown) => e)).toMatchObject({ status, code: "service_unavailable", retryAfter: 7 });
+    }
+    expect(await proxy(500).requestOtp("+919876543210").catch((e: unknown) => e)).toMatchObject({ status: 500, code: "internal_error" });
+  });
+
   it("account: reads and updates preferences, exports, deletes (tokens forgotten, the old token refused)", async () => {
     const c = client();
     const number = await signIn(c);
@@ -211,6 +248,7 @@ describe("typed client against the dev server", () => {
     const token = await c.storage.get("access");
     expect(await c.user.delete()).toEqual({ status: "erased" });
     expect(await c.storage.get("access")).toBeNull();
+    expect(await c.storage.get("device")).toBeNull();
     const ghost = client();
     await ghost.storage.set("access", token);
     await expect(ghost.checkSession()).rejects.toMatchObject({ status: 401 });
@@ -219,7 +257,9 @@ describe("typed client against the dev server", () => {
   it("builds and imports as edge-phone-auth/client", async () => {
     const root = join(import.meta.dirname, "..", "..");
     execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "client/tsconfig.json"], { cwd: root, stdio: "pipe" });
-    const mod = (await import("edge-phone-auth/client")) as Record<string, unknown>;
+    // By package name at run time only: client/dist does not exist before this build, so the typechecker must not look for it.
+    const name = "edge-phone-auth/client";
+    const mod = (await import(name)) as Record<string, unknown>;
     expect(Object.keys(mod)).toEqual(expect.arrayContaining(["createAuthClient", "AuthApiError", "browserPasskeys", "memoryStorage", "webStorage"]));
   }, 60_000);
 });
