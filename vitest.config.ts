@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/secrets.mjs";
@@ -58,6 +59,8 @@ export default defineConfig(async () => {
           },
         },
         {
+          // The demo's modules import the client by package name; in tests that is its source (client/dist may not be built yet).
+          resolve: { alias: { "edge-phone-auth/client": fileURLToPath(new URL("./client/src/index.ts", import.meta.url)) } },
           test: {
             name: "node",
             include: ["test/node/**/*.test.ts"],

@@ -5,7 +5,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthApiError, AuthNetworkError, createAuthClient, isAuthApiError, memoryStorage, type AuthClient, type PasskeyAuthenticator } from "../../client/src/index";
 import { clientSchemaSource, SCHEMA_FILE } from "../../scripts/generate-client.mjs";
@@ -257,9 +259,10 @@ describe("typed client against the dev server", () => {
   it("builds and imports as edge-phone-auth/client", async () => {
     const root = join(import.meta.dirname, "..", "..");
     execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "client/tsconfig.json"], { cwd: root, stdio: "pipe" });
-    // By package name at run time only: client/dist does not exist before this build, so the typechecker must not look for it.
-    const name = "edge-phone-auth/client";
-    const mod = (await import(name)) as Record<string, unknown>;
+    // Resolved by Node's own rules (the package's exports map), not the test alias to client/src.
+    const entry = createRequire(import.meta.url).resolve("edge-phone-auth/client");
+    expect(entry).toBe(join(root, "client", "dist", "index.js"));
+    const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
     expect(Object.keys(mod)).toEqual(expect.arrayContaining(["createAuthClient", "AuthApiError", "browserPasskeys", "memoryStorage", "webStorage"]));
   }, 60_000);
 });

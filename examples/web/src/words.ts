@@ -1,9 +1,10 @@
 import { AuthApiError, AuthNetworkError } from "edge-phone-auth/client";
 
-/** Seconds as people say them: "45 seconds", "3 minutes". */
-function wait(seconds: number): string {
+/** Seconds as people say them: "45 seconds", "3 minutes", "2 hours" (a lockout can last up to 24 hours). */
+export function wait(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
-  return `${Math.ceil(seconds / 60)} minutes`;
+  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} minutes`;
+  return `${Math.ceil(seconds / 3600)} hours`;
 }
 
 const PIN_RULES: Record<string, string> = {
@@ -39,7 +40,7 @@ export function inPlainWords(err: unknown): string {
     case "sms_send_failed":
       return "The text message could not be sent. Try again in a moment.";
     case "pin_too_weak":
-      return `Choose another PIN: ${err.reason ? PIN_RULES[err.reason] : "it is too easy to guess"}.`;
+      return `Choose another PIN: ${(err.reason && PIN_RULES[err.reason]) || "it is too easy to guess"}.`;
     case "pin_invalid":
       return err.attemptsRemaining !== null ? `Wrong PIN. ${err.attemptsRemaining} ${err.attemptsRemaining === 1 ? "try" : "tries"} left.` : "Wrong PIN.";
     case "pin_locked":
