@@ -17,6 +17,7 @@ import {
   expressExample,
   honoExample,
   mint as mintWith,
+  checkSessionDownUrl,
   phone,
   pinFor,
   region,
@@ -33,6 +34,7 @@ import {
 
 const cleanups: Cleanups = [];
 const examples: Example[] = [];
+let authUrl = "";
 let api: AuthApi;
 let extraEd: TestKey;
 let extraEc: TestKey;
@@ -58,6 +60,7 @@ beforeAll(async () => {
     },
   });
   cleanups.push(() => auth.stop());
+  authUrl = auth.url;
   api = authApi(auth.url);
 
   // The PIN user: sign in, set a PIN, unlock with it (amr ["pin"]); 30 s later a second sign-in, now risky.
@@ -169,6 +172,16 @@ describe.each(["hono", "express", "worker"])("examples/backend/%s", (name) => {
     expect(await call("GET", "/me", bearer(token))).toMatchObject({ status: 200, body: { userId, amr: ["sms"] } });
     expect(await call("POST", "/payouts", bearer(token))).toMatchObject({ status: 401, body: { error: { code: "step_up_required" } } });
   }, 60_000);
+});
+
+describe.each(["hono", "express"])("examples/backend/%s with check-session out of reach", (name) => {
+  it("a sensitive action answers 503 (never 401, never let through) when the keys answer but check-session does not", async () => {
+    const settings = { authUrl: await checkSessionDownUrl(authUrl, cleanups), issuer: "edge-phone-auth", audience: "edge-phone-auth" };
+    const example = name === "hono" ? honoExample(settings, settings.authUrl) : await expressExample(settings, settings.authUrl, cleanups);
+    // The token verifies against the keys served there: offline routes work.
+    expect(await example.call("GET", "/me", bearer(tokens.live.token))).toMatchObject({ status: 200 });
+    expect(await example.call("POST", "/payouts", bearer(tokens.live.token))).toMatchObject({ status: 503, body: { error: { code: "service_unavailable" } } });
+  });
 });
 
 describe("examples/backend/worker: the service binding", () => {

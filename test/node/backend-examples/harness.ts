@@ -8,6 +8,7 @@
  */
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,6 +91,24 @@ export function mint(key: TestKey, claims: JWTPayload = {}, typ = "at+jwt"): Pro
   const now = Math.floor(Date.now() / 1000);
   const payload = { iss: "edge-phone-auth", aud: "edge-phone-auth", sub: "u_minted", sid: "s_minted", jti: "j_minted", iat: now, exp: now + 600, auth_time: now, amr: ["sms"], ...claims };
   return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
+}
+
+/**
+ * An origin on loopback that serves the auth Worker's JWKS but drops every
+ * other request (check-session): tokens still verify, and only the live
+ * session check is out of reach.
+ */
+export async function checkSessionDownUrl(authUrl: string, cleanups: Cleanups): Promise<string> {
+  const server = createHttpServer((req, res) => {
+    if (req.url !== "/.well-known/jwks.json") return void req.socket.destroy();
+    void fetch(`${authUrl}${req.url}`).then(async (upstream) => {
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+      res.end(await upstream.text());
+    });
+  }).listen(0, "127.0.0.1");
+  await once(server, "listening");
+  cleanups.push(() => new Promise((r) => server.close(() => r(undefined))));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
 /** An origin on loopback where nothing listens. */
