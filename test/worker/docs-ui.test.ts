@@ -52,8 +52,9 @@ describe("GET /docs", () => {
     expect(init.status).toBe(200);
     expect(init.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     const script = await init.text();
-    expect(script).toContain('url: "/openapi.json"');
-    expect(script).toContain("validatorUrl: null");
+    // Exactly these options: a new one (queryConfigEnabled would let ?url= load another document) must be reviewed here.
+    const options = /SwaggerUIBundle\(\{([^}]*)\}\)/.exec(script)?.[1]?.split(",").map((o) => o.trim()).filter(Boolean).sort();
+    expect(options).toEqual(['deepLinking: true', 'dom_id: "#swagger-ui"', 'url: "/openapi.json"', "validatorUrl: null"]);
     expect(script).not.toMatch(/https?:|\/\/[a-z]/i);
   });
 
