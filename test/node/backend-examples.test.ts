@@ -128,6 +128,13 @@ describe.each(["hono", "express", "worker"])("examples/backend/%s", (name) => {
     expect((await call("GET", "/me", bearer(await mint({}, { key: extraEc })))).status).toBe(401);
   });
 
+  it("refuses (401, not 503) a token whose key id the JWKS does not list, or whose kid is listed but its key did not sign it", async () => {
+    const stranger = await testKey("not-in-the-jwks", "EdDSA");
+    expect((await call("GET", "/me", bearer(await mint({}, { key: stranger.key })))).status).toBe(401);
+    const impostor = await testKey("backend-test-ed25519", "EdDSA");
+    expect((await call("GET", "/me", bearer(await mint({}, { key: impostor.key })))).status).toBe(401);
+  });
+
   it("refuses a token for another audience, from another issuer, or of another type", async () => {
     expect((await call("GET", "/me", bearer(await mint({ aud: "another-api" })))).status).toBe(401);
     expect((await call("GET", "/me", bearer(await mint({ iss: "someone-else" })))).status).toBe(401);
