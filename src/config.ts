@@ -1,5 +1,7 @@
 import type { KeySecrets } from "./lib/keys";
 import { z } from "zod";
+import { messagePolicy, SMS_MESSAGE_SETTINGS } from "./config-sms-message";
+import type { MessagePolicy } from "./domain/sms-message";
 import { DEFAULT_BLOCKED_LINE_TYPES, LINE_TYPES, type LineType } from "./domain/line-type";
 import { DEFAULT_BLOCKED_CATEGORIES, NUMBER_CATEGORIES, type NumberCategory } from "./domain/number-policy";
 
@@ -79,6 +81,7 @@ const schema = z
       .string()
       .default("Your sign-in code is {code}. It expires in {minutes} minutes. Never share it.")
       .refine((s) => s.includes("{code}"), "must contain {code}"),
+    ...SMS_MESSAGE_SETTINGS,
     TWILIO_ACCOUNT_SID: optionalString,
     TWILIO_AUTH_TOKEN: optionalString,
     TWILIO_FROM: optionalString,
@@ -283,6 +286,8 @@ export interface Config {
   readonly sms: {
     readonly provider: Raw["SMS_PROVIDER"];
     readonly template: string;
+    /** The message text per language and its autofill lines. */
+    readonly message: MessagePolicy;
     readonly twilio: {
       readonly accountSid: string;
       readonly authToken: string;
@@ -447,6 +452,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     sms: {
       provider: v.SMS_PROVIDER,
       template: v.SMS_TEMPLATE,
+      message: messagePolicy(v),
       twilio: {
         accountSid: v.TWILIO_ACCOUNT_SID ?? "",
         authToken: v.TWILIO_AUTH_TOKEN ?? "",

@@ -210,7 +210,7 @@ export async function buildServices(
       maxAttempts: config.otp.maxAttempts,
       lockoutSeconds: config.otp.lockoutSeconds,
       failureWindowSeconds: config.otp.failureWindowSeconds,
-      smsTemplate: config.sms.template,
+      message: config.sms.message,
       ipSendLimit: config.ipLimits.send,
       ipVerifyLimit: config.ipLimits.verify,
       ipWindowSeconds: config.ipLimits.windowSeconds,

@@ -99,9 +99,15 @@ export function createAuthClient(options: AuthClientOptions) {
     storage,
 
     /** Sends a sign-in code. Retried once with the same Idempotency-Key if no answer came, so a flaky network never sends two paid messages. */
-    async requestOtp(phone: string, extra: { captchaToken?: string; idempotencyKey?: string } = {}): Promise<CodeSent> {
+    async requestOtp(phone: string, extra: { captchaToken?: string; idempotencyKey?: string; locale?: string } = {}): Promise<CodeSent> {
       const deviceToken = (await storage.get("device")) ?? undefined;
-      const body = { phone, ...(deviceToken ? { deviceToken } : {}), ...(extra.captchaToken ? { captchaToken: extra.captchaToken } : {}) };
+      const body = {
+        phone,
+        ...(deviceToken ? { deviceToken } : {}),
+        ...(extra.captchaToken ? { captchaToken: extra.captchaToken } : {}),
+        // The message's language (SMS_TEMPLATES), before the Accept-Language header.
+        ...(extra.locale ? { locale: extra.locale } : {}),
+      };
       const headers = { "Idempotency-Key": extra.idempotencyKey ?? newKey() };
       const send = () => run(() => api.POST("/auth/request-otp", { body, headers }), false);
       return send().catch((err: unknown) => (err instanceof AuthNetworkError ? send() : Promise.reject(err)));

@@ -1096,6 +1096,11 @@ export interface components {
             /** @description The `deviceToken` this device got at its last sign-in. With a valid one for this phone, the device has its own send quota and attempt counter, so strangers guessing or requesting codes for the number cannot lock it out. An unknown or expired one is ignored. */
             deviceToken?: string;
             /**
+             * @description The language of the message (SMS_TEMPLATES); before the Accept-Language header
+             * @example hi-IN
+             */
+            locale?: string;
+            /**
              * @description E.164 phone number: `+`, country code, national number.
              * @example +919876543210
              */

@@ -1,3 +1,4 @@
+import type { MessagePolicy } from "./sms-message";
 import { AuthError } from "../errors";
 import type { SecretKeys } from "../lib/keys";
 import type { BotCheckDeps } from "./bot-check";
@@ -18,7 +19,8 @@ export interface OtpPolicy {
   maxAttempts: number;
   lockoutSeconds: number;
   failureWindowSeconds: number;
-  smsTemplate: string;
+  /** The message text per language and its autofill lines (src/domain/sms-message.ts). */
+  message: MessagePolicy;
   ipSendLimit: number;
   ipVerifyLimit: number;
   ipWindowSeconds: number;
@@ -51,6 +53,8 @@ export interface ClientContext {
   userAgent: string | null;
   /** The request's country from Cloudflare's metadata (`request.cf.country`); null when absent. */
   country: string | null;
+  /** The person's languages, most wanted first (a `locale` they gave, then Accept-Language): they choose the message's template. */
+  languages?: readonly string[];
 }
 
 export interface OtpSent {
@@ -103,4 +107,14 @@ export function requirePhone(input: string): Phone {
 export function ipVerdict(result: PromiseSettledResult<RateDecision>): { error: unknown } | { retryAfterMs: number } | null {
   if (result.status === "rejected") return { error: result.reason };
   return result.value.allowed ? null : { retryAfterMs: result.value.retryAfterMs };
+}
+
+/**
+ * The client with the account's own locale (PATCH /user) first, for a code
+ * sent to a signed-in user. Read only when SMS_TEMPLATES has a choice to make.
+ */
+export async function withAccountLocale(deps: SignInDeps, userId: string, client: ClientContext): Promise<ClientContext> {
+  if (Object.keys(deps.policy.message.templates).length === 0) return client;
+  const locale = (await deps.users.preferences(userId))?.locale;
+  return locale ? { ...client, languages: [locale, ...(client.languages ?? [])] } : client;
 }

@@ -28,7 +28,4 @@ export async function otpDigest(key: CryptoKey, purpose: OtpPurpose, phoneE164: 
   return toBase64url(await hmacSha256(key, `otp.v1|${purpose}|${phoneE164}|${code}`));
 }
 
-/** Fills the SMS template. Only the SMS body ever holds the plaintext code. */
-export function renderSms(template: string, code: string, ttlSeconds: number): string {
-  return template.replaceAll("{code}", code).replaceAll("{minutes}", String(Math.ceil(ttlSeconds / 60)));
-}
+

@@ -3,7 +3,7 @@ import { encryptPhone, phoneHash } from "../lib/keys";
 import { phoneSubject, userSubject, type AuditStore } from "./audit";
 import type { SessionDeps } from "./sessions";
 import { checkCode, retryAfter, sendCode, type ClientContext, type OtpSent, type SignInDeps } from "./sign-in";
-import { eventBase, requirePhone } from "./otp-common";
+import { eventBase, requirePhone, withAccountLocale } from "./otp-common";
 
 /**
  * Changing the account's phone number (issue 11): the new number is proved
@@ -37,7 +37,7 @@ export async function phoneChangeRequestOtp(
   if ((await phoneHash(deps.keys, phone.e164)) === user.phoneHash) throw new AuthError("invalid_request", { cause: new Error("the account already has this number") });
   const spent = await deps.ipLimiter.hit(`user:phone-change:${userId}`, PHONE_CHANGE_RULE, deps.now());
   if (!spent.allowed) throw new AuthError("rate_limited", { retryAfterSeconds: retryAfter(spent.retryAfterMs) });
-  return sendCode(deps, phone, client, "phone_change");
+  return sendCode(deps, phone, await withAccountLocale(deps, userId, client), "phone_change");
 }
 
 export async function phoneChangeVerifyOtp(

@@ -6,7 +6,8 @@ import { chargeBudgets, checkConversion } from "./budgets";
 import { screenLineType } from "./line-type";
 import { numberRefusal } from "./number-policy";
 import { eventBase, ipVerdict, retryAfter, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
-import { generateOtp, otpDigest, renderSms } from "./otp";
+import { generateOtp, otpDigest } from "./otp";
+import { composeSms } from "./sms-message";
 import type { Phone } from "./phone";
 import { SmsSendError, SmsSendUnconfirmed, type OtpPurpose } from "./ports";
 
@@ -111,7 +112,7 @@ export async function sendCode(
     throw err;
   });
   try {
-    await deps.sms.send({ to: phone.e164, body: renderSms(policy.smsTemplate, code, policy.ttlSeconds) });
+    await deps.sms.send({ to: phone.e164, body: composeSms(policy.message, client.languages ?? [], code, policy.ttlSeconds) });
   } catch (err) {
     if (err instanceof SmsSendUnconfirmed) {
       // No answer from the provider (SEND-08): the message may have left and

@@ -20,10 +20,12 @@ export { sendCode } from "./send-code";
  */
 export async function requestOtp(
   deps: SignInDeps,
-  input: { phone: string; captchaToken?: string | undefined; deviceToken?: string | undefined },
+  input: { phone: string; captchaToken?: string | undefined; deviceToken?: string | undefined; locale?: string | undefined },
   client: ClientContext,
 ): Promise<OtpSent> {
-  return sendCode(deps, requirePhone(input.phone), client, "sign_in", input.captchaToken ?? "", input.deviceToken);
+  // A locale the person chose in the app comes before what their browser or phone says.
+  const languages = input.locale ? [input.locale, ...(client.languages ?? [])] : client.languages;
+  return sendCode(deps, requirePhone(input.phone), { ...client, ...(languages ? { languages } : {}) }, "sign_in", input.captchaToken ?? "", input.deviceToken);
 }
 
 export interface SignedIn extends IssuedSession {

@@ -1,3 +1,4 @@
+import { withAccountLocale } from "./otp-common";
 import { AuthError } from "../errors";
 import { decryptPhone, phoneHash } from "../lib/keys";
 import { parseE164, type Phone } from "./phone";
@@ -21,7 +22,8 @@ async function ownPhone(deps: SignInDeps, auth: Authenticated): Promise<Phone> {
 }
 
 export async function stepUpRequestOtp(deps: SignInDeps, auth: Authenticated, client: ClientContext): Promise<OtpSent> {
-  return sendCode(deps, await ownPhone(deps, auth), client, "step_up");
+  const [phone, withLocale] = await Promise.all([ownPhone(deps, auth), withAccountLocale(deps, auth.user.id, client)]);
+  return sendCode(deps, phone, withLocale, "step_up");
 }
 
 /** Checks the step-up code; a right one unlocks the session (new token, last authentication now) and clears wrong PINs. */

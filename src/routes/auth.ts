@@ -1,3 +1,4 @@
+import { acceptedLanguages } from "../lib/languages";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { logout, stepUpFor, type IssuedSession } from "../domain/sessions";
@@ -24,7 +25,7 @@ import {
 /** Who is asking: the per-IP limit subject, User-Agent and Cloudflare's country of the request. */
 export function clientOf(c: Context<AppEnv>): ClientContext {
   // The per-IP subject comes from the configured source only (middleware/client-ip).
-  return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null, country: requestCountry(c.req.raw) };
+  return { ip: c.var.clientIp, userAgent: c.req.header("user-agent") ?? null, country: requestCountry(c.req.raw), languages: acceptedLanguages(c.req.header("accept-language")) };
 }
 
 

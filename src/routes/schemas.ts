@@ -41,6 +41,12 @@ export const RequestOtpBody = z
     captchaToken: z.string().min(1).max(2048).optional().openapi({
       description: "The Cloudflare Turnstile token from the widget, when the deployment has a bot check (TURNSTILE_SECRET_KEY)",
     }),
+    locale: z
+      .string()
+      .regex(/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,6}$/, "a BCP 47 language tag such as hi or pt-BR")
+      .max(35)
+      .optional()
+      .openapi({ description: "The language of the message (SMS_TEMPLATES); before the Accept-Language header", example: "hi-IN" }),
   })
   .openapi("RequestOtpBody", { example: { phone: EXAMPLE_PHONE } });
 

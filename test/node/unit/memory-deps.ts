@@ -206,7 +206,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
       maxAttempts: 3,
       lockoutSeconds: 900,
       failureWindowSeconds: 3600,
-      smsTemplate: "Your code is {code}.",
+      message: { template: "Your code is {code}.", templates: {}, appName: "Test", originBoundDomain: null, androidHash: null },
       ipSendLimit: 30,
       ipVerifyLimit: 100,
       ipWindowSeconds: 300,

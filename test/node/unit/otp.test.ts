@@ -1,6 +1,6 @@
 /** src/domain/otp.ts on its own (Node, so StrykerJS can mutate it). */
 import { afterEach, expect, it, vi } from "vitest";
-import { generateOtp, OTP_DIGITS, otpDigest, renderSms } from "../../../src/domain/otp";
+import { generateOtp, OTP_DIGITS, otpDigest } from "../../../src/domain/otp";
 import { importHmacKey, toBase64url, utf8 } from "../../../src/lib/crypto";
 
 afterEach(() => {
@@ -97,10 +97,3 @@ it("OTP-10: the same code gives another digest for another phone, another purpos
   expect(new Set([base, ...others]).size).toBe(5);
 });
 
-it("the SMS text fills every {code} and {minutes} (rounded up) in the template", () => {
-  expect(renderSms("{code} is your code ({code}); {minutes} min", "012345", 300)).toBe("012345 is your code (012345); 5 min");
-  expect(renderSms("{minutes}", "1", 301)).toBe("6");
-  expect(renderSms("{minutes}", "1", 60)).toBe("1");
-  expect(renderSms("{minutes}", "1", 59)).toBe("1");
-  expect(renderSms("no placeholders", "012345", 300)).toBe("no placeholders");
-});
