@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { MessagePolicy } from "./domain/sms-message";
+import { canonicalLocale } from "./lib/languages";
 
 /** `{"en":"…","pt-BR":"…"}`: each key a BCP 47 tag (stored canonical), each text with `{code}`. */
 const templates = z
@@ -21,12 +22,7 @@ const templates = z
     }
     const out: Record<string, string> = {};
     for (const [tag, value] of Object.entries(parsed)) {
-      let canonical: string | undefined;
-      try {
-        canonical = Intl.getCanonicalLocales(tag)[0];
-      } catch {
-        canonical = undefined;
-      }
+      const canonical = canonicalLocale(tag);
       if (!canonical) ctx.addIssue({ code: "custom", message: `"${tag.slice(0, 40)}" is not a BCP 47 language tag` });
       else if (typeof value !== "string" || !value.includes("{code}")) ctx.addIssue({ code: "custom", message: `the "${canonical}" template must be a string containing {code}` });
       else out[canonical] = value;
@@ -62,7 +58,8 @@ type Raw = { SMS_TEMPLATE: string; SMS_TEMPLATES: Record<string, string>; SMS_AP
 export function messagePolicy(v: Raw): MessagePolicy {
   return {
     template: v.SMS_TEMPLATE,
-    templates: v.SMS_TEMPLATES,
+    // Looked up case-insensitively: lowercased once here, not per message.
+    templates: Object.fromEntries(Object.entries(v.SMS_TEMPLATES).map(([tag, text]) => [tag.toLowerCase(), text])),
     appName: v.SMS_APP_NAME ?? v.WEBAUTHN_RP_NAME,
     originBoundDomain: v.SMS_ORIGIN_BOUND_DOMAIN || null,
     androidHash: v.ANDROID_SMS_HASH || null,

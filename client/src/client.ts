@@ -185,7 +185,7 @@ export function createAuthClient(options: AuthClientOptions) {
     credentials: {
       list: async (): Promise<CredentialList> => run(async () => api.GET("/auth/credentials", { headers: await bearer() }), true),
       remove: async (id: string): Promise<{ removed: true; biometricEnabled: boolean }> =>
-        run(async () => api.DELETE("/auth/credentials/{id}", { params: { path: { id } }, headers: await bearer() }), true) as Promise<{ removed: true; biometricEnabled: boolean }>,
+        run(async () => api.DELETE("/auth/credentials/{id}", { params: { path: { id } }, headers: await bearer() }), true),
     },
 
     pin: {

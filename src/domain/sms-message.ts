@@ -16,7 +16,7 @@
 export interface MessagePolicy {
   /** SMS_TEMPLATE: the fallback. */
   template: string;
-  /** SMS_TEMPLATES, keyed by canonical BCP 47 tag. */
+  /** SMS_TEMPLATES, keyed by BCP 47 tag in lower case (canonical, then lowercased). */
   templates: Readonly<Record<string, string>>;
   /** `{app}`: SMS_APP_NAME. */
   appName: string;
@@ -28,15 +28,12 @@ export interface MessagePolicy {
 
 /** The template for the first of `languages` that has one (exact tag, then its language), else the fallback. */
 export function chooseTemplate(policy: MessagePolicy, languages: readonly string[]): string {
-  const byLower = new Map(Object.entries(policy.templates).map(([tag, text]) => [tag.toLowerCase(), text]));
-  if (byLower.size === 0) return policy.template;
+  // Own keys only: a tag such as "constructor" must not reach Object.prototype.
+  const get = (tag: string): string | undefined => (Object.hasOwn(policy.templates, tag) ? policy.templates[tag] : undefined);
   for (const wanted of languages) {
     const tag = wanted.trim().toLowerCase();
-    if (tag === "" || tag === "*") continue;
-    const exact = byLower.get(tag);
-    if (exact !== undefined) return exact;
-    const language = byLower.get(tag.split("-")[0]!);
-    if (language !== undefined) return language;
+    const found = get(tag) ?? get(tag.split("-")[0]!);
+    if (found !== undefined) return found;
   }
   return policy.template;
 }

@@ -1,3 +1,4 @@
+import { isStorableLocale } from "../lib/languages";
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES, type ErrorCode } from "../errors";
 import { bearerChallenge } from "../lib/http-error";
@@ -43,8 +44,8 @@ export const RequestOtpBody = z
     }),
     locale: z
       .string()
-      .regex(/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,6}$/, "a BCP 47 language tag such as hi or pt-BR")
-      .max(35)
+      .max(64)
+      .refine(isStorableLocale, "a BCP 47 language tag such as hi or pt-BR")
       .optional()
       .openapi({ description: "The language of the message (SMS_TEMPLATES); before the Accept-Language header", example: "hi-IN" }),
   })

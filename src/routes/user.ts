@@ -4,6 +4,7 @@ import { listActivity } from "../domain/audit";
 import { updatePreferences } from "../domain/preferences";
 import { validationHook } from "../lib/validation";
 import { requireRecentAuth } from "../middleware/require-recent-auth";
+import { canonicalLocale, isStorableLocale } from "../lib/languages";
 import { requireJson } from "../middleware/require-json";
 import { requireSession } from "../middleware/require-session";
 import type { AppEnv } from "../types";
@@ -43,15 +44,6 @@ const DeviceSchema = z
   .object({ id: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
   .openapi("RecognisedDevice", { description: "A device the user signed in on (its deviceToken is never shown)" });
 
-/** The canonical form of a BCP 47 tag the runtime's Intl accepts (it throws on anything else); null when it is not one. */
-function canonicalLocale(tag: string): string | null {
-  try {
-    return Intl.getCanonicalLocales(tag)[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** Printable text only: no control, format or line-separator characters (a display name is shown by passkey managers and OS dialogs). */
 const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
 
@@ -69,11 +61,10 @@ const PreferencesSchema = z
 
 const PreferencesPatchBody = z
   .strictObject({
-    // Limits apply to the stored (canonical) form, which can be longer than what was sent.
     locale: z
       .string()
       .max(64)
-      .refine((v) => (canonicalLocale(v)?.length ?? Infinity) <= 35, "a BCP 47 language tag such as en-GB (at most 35 characters)")
+      .refine(isStorableLocale, "a BCP 47 language tag such as en-GB (at most 35 characters)")
       .nullable()
       .optional(),
     marketingConsent: z.boolean().optional(),

@@ -29,13 +29,15 @@ describe("the code message (pure)", () => {
   });
 
   it("the template of the first language that has one: an exact tag, then its language; else SMS_TEMPLATE", () => {
-    const p = policy({ templates: { hi: "hi {code}", "pt-BR": "br {code}", pt: "pt {code}" } });
+    // As the config stores them: canonical tags, lowercased.
+    const p = policy({ templates: { hi: "hi {code}", "pt-br": "br {code}", pt: "pt {code}" } });
     expect(chooseTemplate(p, ["pt-BR", "hi"])).toBe("br {code}");
     expect(chooseTemplate(p, ["pt-PT"])).toBe("pt {code}");
     expect(chooseTemplate(p, ["HI-in"])).toBe("hi {code}");
     expect(chooseTemplate(p, ["*", "de", "hi"])).toBe("hi {code}");
     expect(chooseTemplate(p, ["de", "fr"])).toBe(p.template);
     expect(chooseTemplate(p, [])).toBe(p.template);
+    expect(chooseTemplate(p, ["constructor", "toString"])).toBe(p.template);
   });
 
   it("Accept-Language: most wanted first by q, q=0 and * and junk left out", () => {
