@@ -91,10 +91,10 @@ async function eraseRest(deps: ErasureDeps, job: ErasureJob): Promise<void> {
   await Promise.all([userSubject(job.userId), ...(reused ? [] : [phoneSubject(job.phoneHash)])].map((from) => deps.audit.move(from, tomb, deps.auditRetentionMs)));
 }
 
-async function run(deps: ErasureDeps, job: ErasureJob): Promise<boolean> {
+/** The steps after the journal; `rowGone`: eraseAccount already deleted the user row (a resume deletes it again, idempotently). */
+async function run(deps: ErasureDeps, job: ErasureJob, rowGone: boolean): Promise<boolean> {
   try {
-    // Idempotent on a resume; the first run deleted the row before calling here.
-    await deps.users.deleteUser(job.userId);
+    if (!rowGone) await deps.users.deleteUser(job.userId);
     await eraseRest(deps, job);
     await deps.erasures.close(job.userId);
     deps.events.emit({ event: "account.erased", outcome: "success", userId: job.tombstoneId, ...(job.attempts > 0 ? { reason: "resumed" } : {}) });
@@ -128,13 +128,13 @@ export async function eraseAccount(deps: ErasureDeps, userId: string, phoneHash:
     await deps.erasures.failed(userId).catch(() => undefined);
     throw err;
   }
-  return (await run(deps, job)) ? "erased" : "pending";
+  return (await run(deps, job, true)) ? "erased" : "pending";
 }
 
 /** Finishes erasures left open for at least `graceMs` (one in progress may still be running). */
 export async function resumeErasures(deps: ErasureDeps, graceMs: number, limit = 50): Promise<{ finished: number; failed: number }> {
   const jobs = await deps.erasures.pending(deps.now() - graceMs, limit);
   let finished = 0;
-  for (const job of jobs) if (await run(deps, job)) finished++;
+  for (const job of jobs) if (await run(deps, job, false)) finished++;
   return { finished, failed: jobs.length - finished };
 }
