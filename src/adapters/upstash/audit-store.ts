@@ -4,28 +4,38 @@ import { withDeadline } from "../../lib/deadline";
 
 const listKey = (subject: string): string => `audit:${subject}`;
 
+// Both scripts: the list's newest entry time (ms; scores are seq = at * 1000 + n),
+// and the key kept until that entry leaves the retention.
+const EXPIRY = `
+local function newestAt(key)
+  local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  return math.floor(tonumber(top[2]) / 1000)
+end
+local function expireFrom(key, newest, retentionMs)
+  redis.call('PEXPIREAT', key, string.format('%.0f', newest + retentionMs))
+end
+`;
+
 // Adds an entry (score = seq), drops entries past retention (counted from
 // the newest entry, so one written late cannot shorten the list's life) and
 // beyond the bound, and keeps the key as long as its newest entry.
-const APPEND = `
+const APPEND = `${EXPIRY}
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-local newestAt = math.floor(tonumber(top[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', (newestAt - tonumber(ARGV[3])) * 1000))
+local newest = newestAt(KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', (newest - tonumber(ARGV[3])) * 1000))
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
-redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', newestAt + tonumber(ARGV[3])))
+expireFrom(KEYS[1], newest, tonumber(ARGV[3]))
 return 1
 `;
 
 // Moves every entry of one list to another (the union keeps both), then
 // deletes the source; the target lives as long as its newest entry is
 // within the retention (as APPEND keeps it), not a full retention from now.
-const MOVE = `
+const MOVE = `${EXPIRY}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[2], KEYS[1])
 redis.call('DEL', KEYS[1])
-local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[2], string.format('%.0f', math.floor(tonumber(top[2]) / 1000) + tonumber(ARGV[1])))
+expireFrom(KEYS[2], newestAt(KEYS[2]), tonumber(ARGV[1]))
 return 1
 `;
 
