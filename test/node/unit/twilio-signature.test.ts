@@ -34,5 +34,12 @@ describe("X-Twilio-Signature (pure)", () => {
     expect(await isTwilioSignatureValid("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", PARAMS, EXPECTED)).toBe(true);
     const otherPort = await twilioSignature("12345", "https://mycompany.com:8443/myapp.php?foo=1&bar=2", PARAMS);
     expect(await isTwilioSignatureValid("12345", URL_, PARAMS, otherPort)).toBe(false);
+    // A callback configured on another port is signed with that port only.
+    const on8443 = "https://mycompany.com:8443/myapp.php?foo=1&bar=2";
+    expect(signedUrlVariants(on8443)).toEqual([on8443]);
+    expect(await isTwilioSignatureValid("12345", on8443, PARAMS, EXPECTED)).toBe(false);
+    expect(await isTwilioSignatureValid("12345", on8443, PARAMS, otherPort)).toBe(true);
+    // The path and query are signed as configured, never normalised.
+    expect(signedUrlVariants("https://mycompany.com/a/../b?x=%7e")).toEqual(["https://mycompany.com/a/../b?x=%7e", "https://mycompany.com:443/a/../b?x=%7e"]);
   });
 });
