@@ -8,21 +8,13 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AuthApiError, AuthNetworkError, createAuthClient, isAuthApiError, memoryStorage, type AuthClient, type PasskeyAuthenticator } from "../../client/src/index";
 import { clientSchemaSource, SCHEMA_FILE } from "../../scripts/generate-client.mjs";
-import { startWranglerDev } from "../../tools/wrangler-dev.mjs";
+import { useDevServer } from "../support/dev-server";
 import { SoftAuthenticator, SoftDeviceKey, devicePayload, toBase64Url, fromBase64 } from "../support/soft-authenticator";
 
-let server: { url: string; stop: () => Promise<void> };
-
-beforeAll(async () => {
-  server = await startWranglerDev();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const devServer = useDevServer();
 
 let counter = 0;
 /** A fresh valid Indian mobile number per call (the per-phone limits would otherwise meet). */
@@ -32,7 +24,7 @@ function phone(): string {
 }
 
 function client(extra: Partial<Parameters<typeof createAuthClient>[0]> = {}): AuthClient {
-  return createAuthClient({ baseUrl: server.url, ...extra });
+  return createAuthClient({ baseUrl: devServer().url, ...extra });
 }
 
 /** Signs in by SMS, reading the code from the dev outbox as the demo does. */
@@ -50,7 +42,7 @@ function softPasskeys(auth: SoftAuthenticator): PasskeyAuthenticator {
 
 describe("typed client against the dev server", () => {
   it("its schema is the one the Worker serves (npm run client:generate)", async () => {
-    const document: unknown = await (await fetch(`${server.url}/openapi.json`)).json();
+    const document: unknown = await (await fetch(`${devServer().url}/openapi.json`)).json();
     expect(readFileSync(SCHEMA_FILE, "utf8"), "client/src/schema.ts is stale: run npm run client:generate").toBe(await clientSchemaSource(document));
   });
 
@@ -133,8 +125,8 @@ describe("typed client against the dev server", () => {
   it("passkeys: registers through the authenticator hook, then unlocks the session and signs in without one", async () => {
     const c = client();
     await signIn(c);
-    const origin = new URL(server.url).origin;
-    const auth = await SoftAuthenticator.create({ alg: "ES256", origin, rpId: new URL(server.url).hostname });
+    const origin = new URL(devServer().url).origin;
+    const auth = await SoftAuthenticator.create({ alg: "ES256", origin, rpId: new URL(devServer().url).hostname });
     expect(await c.passkeys.register(softPasskeys(auth), "Test laptop")).toMatchObject({ biometricEnabled: true });
     const unlocked = await c.passkeys.authenticate(softPasskeys(auth));
     expect(unlocked.user.biometricEnabled).toBe(true);
@@ -162,7 +154,7 @@ describe("typed client against the dev server", () => {
   it("sessions: lists and revokes; the revoked client learns it is signed out (hook called, token dropped)", async () => {
     const a = client();
     await signIn(a);
-    const auth = await SoftAuthenticator.create({ alg: "ES256", origin: new URL(server.url).origin, rpId: new URL(server.url).hostname });
+    const auth = await SoftAuthenticator.create({ alg: "ES256", origin: new URL(devServer().url).origin, rpId: new URL(devServer().url).hostname });
     await a.passkeys.register(softPasskeys(auth));
     // A second device of the same user signs in with the passkey.
     const signedOut: string[] = [];

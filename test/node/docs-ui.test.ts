@@ -10,19 +10,11 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWranglerDev } from "../../tools/wrangler-dev.mjs";
+import { describe, expect, it } from "vitest";
+import { useDevServer } from "../support/dev-server";
 
 const root = join(import.meta.dirname, "..", "..");
-let server: { url: string; stop: () => Promise<void> };
-
-beforeAll(async () => {
-  server = await startWranglerDev();
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const devServer = useDevServer();
 
 /** Every src= and href= in an HTML page. */
 function references(html: string): string[] {
@@ -69,7 +61,7 @@ function expectSameOriginCsp(csp: string | null): Map<string, string[]> {
 
 describe("GET /docs under wrangler dev", () => {
   it("serves the page with a same-origin CSP, no inline script, and no other origin named", async () => {
-    const res = await fetch(`${server.url}/docs`);
+    const res = await fetch(`${devServer().url}/docs`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const csp = expectSameOriginCsp(res.headers.get("content-security-policy"));
@@ -87,13 +79,13 @@ describe("GET /docs under wrangler dev", () => {
   });
 
   it("every file the page references, and every url() in its CSS, is served from this origin: 200, right type, cacheable", async () => {
-    const html = await (await fetch(`${server.url}/docs`)).text();
+    const html = await (await fetch(`${devServer().url}/docs`)).text();
     const refs = references(html);
     expect(refs.length).toBeGreaterThanOrEqual(6);
     const fetched: string[] = [];
     for (const ref of refs) {
       expect(ref, "a same-origin absolute path").toMatch(/^\/(?!\/)/);
-      const res = await fetch(new URL(ref, server.url));
+      const res = await fetch(new URL(ref, devServer().url));
       expect(res.status, ref).toBe(200);
       expectType(ref, res.headers.get("content-type"));
       const body = await res.text();
@@ -104,8 +96,8 @@ describe("GET /docs under wrangler dev", () => {
         expect(css, ref).not.toMatch(/@import/);
         for (const [, , target] of css.matchAll(/url\(\s*(["']?)([^)"']*)\1\s*\)/g)) {
           if (target === "data:") continue;
-          const asset = new URL(target!, new URL(ref, server.url));
-          expect(asset.origin, target).toBe(server.url);
+          const asset = new URL(target!, new URL(ref, devServer().url));
+          expect(asset.origin, target).toBe(devServer().url);
           const r = await fetch(asset);
           expect(r.status, target).toBe(200);
           await r.arrayBuffer();
@@ -125,16 +117,16 @@ describe("GET /docs under wrangler dev", () => {
   });
 
   it("a cached file revalidates to 304; a file of another version, or a path climbing out of the folder, is the JSON 404", async () => {
-    const html = await (await fetch(`${server.url}/docs`)).text();
+    const html = await (await fetch(`${devServer().url}/docs`)).text();
     const css = references(html).find((r) => r.endsWith("swagger-ui.css"))!;
-    const first = await fetch(`${server.url}${css}`);
+    const first = await fetch(`${devServer().url}${css}`);
     await first.arrayBuffer();
     const etag = first.headers.get("etag");
     expect(etag).toBeTruthy();
-    const again = await fetch(`${server.url}${css}`, { headers: { "if-none-match": etag! } });
+    const again = await fetch(`${devServer().url}${css}`, { headers: { "if-none-match": etag! } });
     expect(again.status).toBe(304);
     for (const path of ["/docs/assets/0.0.1/swagger-ui.css", `${css.replace(/[^/]+$/, "")}nope.js`, `${css.replace(/[^/]+$/, "")}..%2F..%2F..%2Fdemo%2Findex.html`, "/docs/assets/index.html"]) {
-      const res = await fetch(`${server.url}${path}`);
+      const res = await fetch(`${devServer().url}${path}`);
       expect(res.status, path).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code, path).toBe("not_found");
     }
@@ -142,10 +134,10 @@ describe("GET /docs under wrangler dev", () => {
 
   const demoBuilt = existsSync(join(root, "examples", "web", "vite.config.ts"));
   it.runIf(demoBuilt)("ENVIRONMENT=development: the demo app at /demo/, with its files, from this origin only", async () => {
-    const redirect = await fetch(`${server.url}/demo`, { redirect: "manual" });
+    const redirect = await fetch(`${devServer().url}/demo`, { redirect: "manual" });
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get("location")).toBe("/demo/");
-    const res = await fetch(`${server.url}/demo/`);
+    const res = await fetch(`${devServer().url}/demo/`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const csp = expectSameOriginCsp(res.headers.get("content-security-policy"));
@@ -155,8 +147,8 @@ describe("GET /docs under wrangler dev", () => {
     const refs = references(html);
     expect(refs.length).toBeGreaterThanOrEqual(2);
     for (const ref of refs) {
-      const url = new URL(ref, `${server.url}/demo/`);
-      expect(url.origin, ref).toBe(server.url);
+      const url = new URL(ref, `${devServer().url}/demo/`);
+      expect(url.origin, ref).toBe(devServer().url);
       const r = await fetch(url);
       expect(r.status, ref).toBe(200);
       expectType(url.pathname, r.headers.get("content-type"));
