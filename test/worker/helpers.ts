@@ -274,6 +274,18 @@ export async function failureCount(hash: string): Promise<number> {
 let clockSpy: MockInstance<() => number> | null = null;
 
 /** Runs the Worker's clock (Date.now) `ms` ahead of real time, until vi.restoreAllMocks() or the next call. */
+/**
+ * Moves the clock to the middle of a fixed window of `windowMs` (windows
+ * start at multiples of it, as @upstash/ratelimit's sliding window counts
+ * them), so a test that fills a limit in a second or two never straddles a
+ * window boundary, where the previous window's hits are weighted down and
+ * one more request would pass.
+ */
+export function centreInWindow(windowMs: number): void {
+  const into = Date.now() % windowMs;
+  advanceClock((windowMs / 2 - into + windowMs) % windowMs);
+}
+
 export function advanceClock(ms: number): void {
   clockSpy?.mockRestore();
   const real = Date.now.bind(Date);
