@@ -26,7 +26,7 @@ export default defineConfig(async () => {
     test: {
       // The Worker's structured log lines are asserted on by LOG-01 through
       // spies; echoing them all would bury the test report.
-      onConsoleLog: (log: string) => !/^(\{"level"|\[dev sms\])/.test(log.trimStart()),
+      onConsoleLog: (log: string) => !/^(\{"level"|\[dev (sms|voice)\])/.test(log.trimStart()),
       projects: [
         {
           plugins: [
@@ -41,6 +41,8 @@ export default defineConfig(async () => {
                   SMS_PROVIDER: "console",
                   TEST_MIGRATIONS: migrations,
                   FAKE_TWILIO_URL: inject("fakeTwilioUrl"),
+                  FAKE_SNS_URL: inject("fakeSnsUrl"),
+                  FAKE_MSG91_URL: inject("fakeMsg91Url"),
                   FAKE_LOOKUP_URL: inject("fakeLookupUrl"),
                   FAKE_TURNSTILE_URL: inject("fakeTurnstileUrl"),
                   TEST_UPSTASH_URL: inject("upstashUrl"),

@@ -24,6 +24,7 @@ import { sessionRoutes } from "./routes/sessions";
 import { systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/user";
 import { userPhoneRoutes } from "./routes/user-phone";
+import { webhookRoutes } from "./routes/webhooks";
 import { wellKnownRoutes } from "./routes/well-known";
 import type { ServiceOptions } from "./services";
 import type { AppEnv } from "./types";
@@ -43,6 +44,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   // Tokens, sessions and outbox messages are never cached (errors never are either).
   app.use("/auth/*", noStore());
   app.use("/admin/*", noStore());
+  app.use("/webhooks/*", noStore());
   app.use("/user", noStore());
   app.use("/user/*", noStore());
   app.use("/dev/*", noStore());
@@ -66,6 +68,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.use("/user", services(options));
   app.use("/user/*", services(options));
   app.use("/readyz", services(options));
+  app.use("/webhooks/*", services(options));
 
   app.route("/", systemRoutes);
   app.route("/auth", authRoutes);
@@ -73,6 +76,7 @@ export function createApp(options: ServiceOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/auth", sessionRoutes);
   app.route("/auth", pinRoutes);
   app.route("/admin", adminRoutes);
+  app.route("/webhooks", webhookRoutes);
   app.route("/user/phone", userPhoneRoutes);
   app.route("/user", userRoutes);
   app.route("/", wellKnownRoutes);

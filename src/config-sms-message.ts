@@ -3,7 +3,7 @@ import type { MessagePolicy } from "./domain/sms-message";
 import { canonicalLocale } from "./lib/languages";
 
 /** `{"en":"…","pt-BR":"…"}`: each key a BCP 47 tag (stored canonical), each text with `{code}`. */
-const templates = z
+export const localeTemplates = z
   .string()
   .trim()
   .default("")
@@ -32,7 +32,7 @@ const templates = z
 
 /** The settings of the code message's text and autofill lines (src/domain/sms-message.ts). */
 export const SMS_MESSAGE_SETTINGS = {
-  SMS_TEMPLATES: templates,
+  SMS_TEMPLATES: localeTemplates,
   SMS_APP_NAME: z
     .string()
     .trim()

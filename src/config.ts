@@ -1,5 +1,6 @@
 import type { KeySecrets } from "./lib/keys";
 import { z } from "zod";
+import { checkDelivery, DELIVERY_SETTINGS, deliveryConfig, type DeliveryConfig } from "./config-delivery";
 import { messagePolicy, SMS_MESSAGE_SETTINGS } from "./config-sms-message";
 import type { MessagePolicy } from "./domain/sms-message";
 import { DEFAULT_BLOCKED_LINE_TYPES, LINE_TYPES, type LineType } from "./domain/line-type";
@@ -76,7 +77,7 @@ const phoneDataKeys = csv.pipe(
 const schema = z
   .object({
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
-    SMS_PROVIDER: z.enum(["console", "twilio"]).default("console"),
+    ...DELIVERY_SETTINGS,
     SMS_TEMPLATE: z
       .string()
       .default("Your sign-in code is {code}. It expires in {minutes} minutes. Never share it.")
@@ -215,18 +216,7 @@ const schema = z
         ctx.addIssue({ code: "custom", path: ["TWILIO_LOOKUP_BASE"], message: "must be https:// when ENVIRONMENT=production" });
       }
     }
-    if (v.SMS_PROVIDER === "twilio") {
-      for (const key of ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] as const) {
-        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when SMS_PROVIDER=twilio" });
-      }
-      if (!v.TWILIO_FROM && !v.TWILIO_MESSAGING_SERVICE_SID) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["TWILIO_FROM"],
-          message: "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio",
-        });
-      }
-    }
+    checkDelivery(v, ctx);
     if (Boolean(v.UPSTASH_REDIS_REST_URL) !== Boolean(v.UPSTASH_REDIS_REST_TOKEN)) {
       ctx.addIssue({
         code: "custom",
@@ -297,6 +287,8 @@ export interface Config {
       readonly timeoutMs: number;
     };
   };
+  /** Providers, fallback, voice and delivery receipts (src/config-delivery.ts). */
+  readonly delivery: DeliveryConfig;
   readonly jwt: {
     readonly privateJwk: string;
     /** JSON of public JWKs that are published and verify tokens but never sign (key rotation). */
@@ -462,6 +454,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
         timeoutMs: v.TWILIO_TIMEOUT_MS,
       },
     },
+    delivery: deliveryConfig(v),
     jwt: {
       privateJwk: v.JWT_PRIVATE_JWK,
       additionalPublicJwks: v.JWT_ADDITIONAL_PUBLIC_JWKS ?? null,

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { ConsoleSmsSender } from "./adapters/console/sms-sender";
 import { D1CredentialStore } from "./adapters/d1/credential-store";
+import { D1DeliveryReceiptStore } from "./adapters/d1/delivery-receipt-store";
 import { D1DeviceStore } from "./adapters/d1/device-store";
 import { D1ErasureJournal } from "./adapters/d1/erasure-journal";
 import { D1AuditStore } from "./adapters/d1/audit-store";
@@ -15,12 +15,12 @@ import { DurableRateLimiter } from "./adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "./adapters/durable-object/session-store";
 import { TurnstileVerifier } from "./adapters/turnstile/captcha-verifier";
 import { TwilioLineTypeLookup } from "./adapters/twilio/line-type-lookup";
-import { TwilioSmsSender } from "./adapters/twilio/sms-sender";
 import { createUpstashClient } from "./adapters/upstash/client";
 import { UpstashBudgetStore } from "./adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
 import { UpstashLineTypeCache } from "./adapters/upstash/line-type-cache";
+import { UpstashDeliveryReceiptStore } from "./adapters/upstash/delivery-receipt-store";
 import { UpstashDeviceStore } from "./adapters/upstash/device-store";
 import { UpstashErasureJournal } from "./adapters/upstash/erasure-journal";
 import { UpstashAuditStore } from "./adapters/upstash/audit-store";
@@ -28,7 +28,9 @@ import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
 import type { Config } from "./config";
-import type { OtpLedger, RateLimiter, SessionStore, SmsSender, UserStore } from "./domain/ports";
+import type { OtpLedger, RateLimiter, SessionStore, UserStore } from "./domain/ports";
+import type { DeliveryReceiptStore, ReceiptDeps } from "./domain/delivery-receipts";
+import { deliveryPorts } from "./services-delivery";
 import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
 import type { BiometricDeps } from "./domain/ceremony";
 import type { BudgetStore } from "./domain/budgets";
@@ -44,7 +46,10 @@ import { secretKeys } from "./lib/keys";
 import { loadSigningKey, loadVerificationKeys } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
 
-export type Services = SignInDeps & BiometricDeps & PinDeps & { idempotency: IdempotencyStore; erasures: ErasureJournal; audit: AuditStore; auditRetentionMs: number };
+export type Services = SignInDeps &
+  BiometricDeps &
+  PinDeps &
+  ReceiptDeps & { idempotency: IdempotencyStore; erasures: ErasureJournal; audit: AuditStore; auditRetentionMs: number };
 
 export interface ServiceOptions {
   /**
@@ -65,11 +70,6 @@ function lineTypeLookup(config: Config): LineTypeLookup | null {
   if (config.lookup.provider === "none") return null;
   const { accountSid, authToken } = config.sms.twilio;
   return new TwilioLineTypeLookup({ accountSid, authToken, apiBase: config.lookup.apiBase, timeoutMs: config.lookup.timeoutMs });
-}
-
-function smsSender(env: Env, config: Config): SmsSender {
-  if (config.sms.provider === "twilio") return new TwilioSmsSender(config.sms.twilio);
-  return new ConsoleSmsSender(env.DEV_OUTBOX);
 }
 
 // One REST client per isolate and credentials: it holds no connection, only settings.
@@ -96,6 +96,7 @@ interface Stores {
   devices: DeviceStore;
   erasures: ErasureJournal;
   audit: AuditStore;
+  receiptStore: DeliveryReceiptStore;
 }
 
 function stores(env: Env, config: Config): Stores {
@@ -115,6 +116,7 @@ function stores(env: Env, config: Config): Stores {
       devices: new UpstashDeviceStore(redis, t),
       erasures: new UpstashErasureJournal(redis, t),
       audit: new UpstashAuditStore(redis, t),
+      receiptStore: new UpstashDeliveryReceiptStore(redis, t),
     };
   }
   return {
@@ -128,6 +130,7 @@ function stores(env: Env, config: Config): Stores {
     devices: new D1DeviceStore(env.DB, t),
     erasures: new D1ErasureJournal(env.DB, t),
     audit: new D1AuditStore(env.DB, t),
+    receiptStore: new D1DeliveryReceiptStore(env.DB, t),
   };
 }
 
@@ -170,7 +173,10 @@ function announceProfile(env: Env, config: Config): void {
     erasureJournal: config.upstash ? "upstash-redis" : "d1",
     auditTrail: config.upstash ? "upstash-redis" : "d1",
     lineTypeLookup: config.lookup.provider,
-    sms: config.sms.provider,
+    sms: config.delivery.provider,
+    smsFallback: config.delivery.fallback ?? "none",
+    voice: config.delivery.voice?.provider ?? "off",
+    deliveryReceipts: config.delivery.statusCallbackUrl ? (config.upstash ? "upstash-redis" : "d1") : "off",
   });
 }
 
@@ -244,7 +250,7 @@ export async function buildServices(
     ...storage,
     users,
     credentials,
-    sms: smsSender(env, config),
+    ...deliveryPorts(env, config),
     events: new AuditingEventSink(new LogAuthEvents(requestId, request), storage.audit, request, auditRetentionMs, () => Date.now(), background),
     auditRetentionMs,
     signingKey,

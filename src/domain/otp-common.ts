@@ -3,11 +3,12 @@ import { AuthError } from "../errors";
 import type { SecretKeys } from "../lib/keys";
 import type { BotCheckDeps } from "./bot-check";
 import type { BudgetDeps } from "./budgets";
+import type { DeliveryDeps } from "./delivery";
 import type { DeviceDeps } from "./devices";
 import type { LineTypeDeps } from "./line-type";
 import type { NumberPolicy } from "./number-policy";
 import { parseE164, type Phone } from "./phone";
-import type { AuthEvent, AuthEventSink, OtpLedger, OtpPurpose, RateDecision, RateLimiter, SmsSender, UserStore } from "./ports";
+import type { AuthEvent, AuthEventSink, OtpLedger, OtpPurpose, RateDecision, RateLimiter, UserStore } from "./ports";
 import type { SessionDeps } from "./sessions";
 
 /** What sending and checking codes share: their dependencies, the client, and small helpers. */
@@ -26,7 +27,7 @@ export interface OtpPolicy {
   ipWindowSeconds: number;
 }
 
-export interface SignInDeps extends SessionDeps, LineTypeDeps, BotCheckDeps, BudgetDeps, DeviceDeps {
+export interface SignInDeps extends SessionDeps, LineTypeDeps, BotCheckDeps, BudgetDeps, DeviceDeps, DeliveryDeps {
   policy: OtpPolicy;
   /** Which numbers may be sent a code at all (FRAUD-01). */
   numberPolicy: NumberPolicy;
@@ -41,7 +42,6 @@ export interface SignInDeps extends SessionDeps, LineTypeDeps, BotCheckDeps, Bud
   ledger: OtpLedger;
   /** High-volume per-IP limits. */
   ipLimiter: RateLimiter;
-  sms: SmsSender;
   users: UserStore;
   events: AuthEventSink;
   now: () => number;

@@ -248,15 +248,46 @@ export interface UserStore {
 
 export interface SmsMessage {
   to: string;
+  /** The whole text (template, autofill lines). */
   body: string;
+  /** The code and its lifetime, for providers that fill a registered template themselves (MSG91 under India's DLT rules). */
+  code: string;
+  minutes: number;
+  /** Signed back to us with the delivery receipt (see src/domain/delivery-receipts.ts); no phone number in it. */
+  receiptTag?: string | undefined;
+}
+
+/** The SMS providers an operator can choose (SMS_PROVIDER, SMS_FALLBACK_PROVIDER). */
+export type SmsProviderName = "console" | "twilio" | "sns" | "msg91";
+
+/** What a provider answered when it took a message or a call. */
+export interface SentMessage {
+  /** The provider's id for it (Twilio SM…/CA…, SNS MessageId, MSG91 request id); null when it gave none. */
+  messageId: string | null;
 }
 
 export interface SmsSender {
+  readonly provider: SmsProviderName;
   /**
    * Resolves when the provider accepted the message. Throws SmsSendError when
    * it definitely refused it, SmsSendUnconfirmed when the outcome is unknown.
    */
-  send(message: SmsMessage): Promise<void>;
+  send(message: SmsMessage): Promise<SentMessage>;
+}
+
+/** A code read aloud: each line one utterance, in `language` (a BCP 47 tag the voice provider knows). */
+export interface VoiceMessage {
+  to: string;
+  language: string;
+  lines: readonly string[];
+  /** As SmsMessage's. */
+  receiptTag?: string | undefined;
+}
+
+/** Places a call that reads a code (channel "voice"); errors as SmsSender's. */
+export interface VoiceCaller {
+  readonly provider: SmsProviderName;
+  call(message: VoiceMessage): Promise<SentMessage>;
 }
 
 /** The provider answered and refused the message: it did not leave. */
@@ -266,6 +297,8 @@ export class SmsSendError extends Error {
     readonly providerStatus?: number,
     /** The provider's numeric error code (Twilio's 21211, ...), never its message text. */
     readonly providerCode?: number,
+    /** The provider's error name where it has names, not numbers (AWS's InvalidParameter, ...). */
+    readonly providerError?: string,
   ) {
     super(`sms send failed: ${reason}`);
     this.name = "SmsSendError";
@@ -295,6 +328,7 @@ export type AuthEventName =
   | "otp.sent"
   | "otp.send_failed"
   | "otp.send_unconfirmed"
+  | "sms.status"
   | "otp.verified"
   | "otp.failed"
   | "otp.locked"
@@ -343,6 +377,18 @@ export interface AuthEvent {
   providerStatus?: number;
   /** The provider's numeric error code (never its message text). */
   providerCode?: number;
+  /** The provider's error name (AWS's InvalidParameter, …), never its message text. */
+  providerError?: string;
+  /** Send events: which provider took (or refused) it. */
+  provider?: SmsProviderName;
+  /** Send events: "sms" or "voice". */
+  channel?: "sms" | "voice";
+  /** otp.sent / otp.send_failed of the fallback provider's attempt (SMS_FALLBACK_PROVIDER). */
+  fallback?: true;
+  /** sms.status: the provider's message id (never the recipient). */
+  messageId?: string;
+  /** sms.status: from the send to this receipt, in ms (when the send time is known). */
+  latencyMs?: number;
 }
 
 export interface AuthEventSink {

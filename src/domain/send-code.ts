@@ -7,9 +7,19 @@ import { screenLineType } from "./line-type";
 import { numberRefusal } from "./number-policy";
 import { eventBase, ipVerdict, retryAfter, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
 import { generateOtp, otpDigest } from "./otp";
-import { composeSms } from "./sms-message";
+import { deliverCode, type Channel } from "./delivery";
+import { voiceAllowed } from "./voice-message";
 import type { Phone } from "./phone";
-import { SmsSendError, SmsSendUnconfirmed, type OtpPurpose } from "./ports";
+import type { OtpPurpose } from "./ports";
+
+export interface SendOptions {
+  /** Sign-in only: the Turnstile token ("" when none was sent); a step-up has a session instead. */
+  captchaToken?: string | null;
+  /** Sign-in only: a device token from an earlier sign-in (FRAUD-05): a recognised device has its own send quota and attempt counter for this phone. */
+  deviceToken?: string | undefined;
+  /** "sms" (default) or "voice" (VOICE_COUNTRIES_ALLOW). */
+  channel?: Channel | undefined;
+}
 
 /**
  * Sends a code for `purpose` under the phone's limits (lockout, cooldown,
@@ -21,11 +31,9 @@ export async function sendCode(
   phone: Phone,
   client: ClientContext,
   purpose: OtpPurpose,
-  /** Sign-in only: the Turnstile token ("" when none was sent); a step-up has a session instead. */
-  captchaToken: string | null = null,
-  /** Sign-in only: a device token from an earlier sign-in (FRAUD-05): a recognised device has its own send quota and attempt counter for this phone. */
-  deviceToken: string | undefined = undefined,
+  options: SendOptions = {},
 ): Promise<OtpSent> {
+  const { captchaToken = null, deviceToken } = options;
   const { policy, ledger, events } = deps;
   const hash = await phoneHash(deps.keys, phone.e164);
   // Reading the device is not reading the user store (SEND-03): unknown phones answer the same.
@@ -45,6 +53,12 @@ export async function sendCode(
   if (refusal) {
     events.emit({ event: "otp.requested", outcome: "denied", reason: refusal, ...base });
     throw new AuthError("phone_not_supported");
+  }
+  // Voice is off unless the number's country is listed: free and offline
+  // too, so a refused call costs no counter. Same answer for a test number.
+  if (options.channel === "voice" && (deps.voice === null || !voiceAllowed(deps.voicePolicy, phone))) {
+    events.emit({ event: "otp.requested", outcome: "denied", reason: "voice_not_allowed", ...base });
+    throw new AuthError("channel_not_supported");
   }
   // The bot check, always on: before any counter is spent (FRAUD-09).
   const captcha = captchaToken !== null && deps.botCheck.verifier !== null && deps.botCheck.mode === "always";
@@ -100,7 +114,7 @@ export async function sendCode(
 
   const sent: OtpSent = { status: "sent", expiresIn: policy.ttlSeconds, resendAfter: policy.resendCooldownSeconds };
   if (testCode !== undefined) {
-    events.emit({ event: "otp.sent", outcome: "success", reason: "test_number", ...base });
+    events.emit({ event: "otp.sent", outcome: "success", reason: "test_number", ...base, channel: options.channel ?? "sms" });
     return sent;
   }
   const issuedTicket = issued.value.ticket;
@@ -111,42 +125,11 @@ export async function sendCode(
     await Promise.all([refund(), withdraw().catch(() => undefined)]);
     throw err;
   });
-  try {
-    await deps.sms.send({ to: phone.e164, body: composeSms(policy.message, client.languages ?? [], code, policy.ttlSeconds) });
-  } catch (err) {
-    if (err instanceof SmsSendUnconfirmed) {
-      // No answer from the provider (SEND-08): the message may have left and
-      // may still arrive. Refunding here would let anyone get unlimited
-      // messages sent by making the provider slow, so the slot stays charged
-      // and the code stays valid. A timeout is answered as a send; a failed
-      // connection (the provider is likely unreachable) is reported as a
-      // failure, so an outage shows, but still refunds nothing.
-      events.emit({ event: "otp.send_unconfirmed", outcome: "failure", reason: err.reason, ...base });
-      if (err.timedOut) return sent;
-      throw new AuthError("sms_send_failed", { cause: err });
-    }
-    if (!(err instanceof SmsSendError)) {
-      // An unexpected failure says nothing about whether the message left:
-      // nothing is refunded (the safe side), and the client gets the error.
-      events.emit({ event: "otp.send_failed", outcome: "failure", reason: "unexpected", ...base });
-      throw new AuthError("sms_send_failed", { cause: err });
-    }
-    // The provider refused it: the message never left, so the code is
-    // withdrawn (an earlier code still live is pending again) and the phone
-    // gets its slot back (SEND-05), and the budgets their unit. Best effort;
-    // the send error wins.
+  const giveBack = async (): Promise<void> => {
     await Promise.all([withdraw().catch(() => undefined), refund()]);
-    events.emit({
-      event: "otp.send_failed",
-      outcome: "failure",
-      reason: err.reason,
-      ...base,
-      ...(err.providerStatus !== undefined ? { providerStatus: err.providerStatus } : {}),
-      ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
-    });
-    throw new AuthError("sms_send_failed", { cause: err });
-  }
-  events.emit({ event: "otp.sent", outcome: "success", ...base });
+  };
+  const delivery = { phone, channel: options.channel ?? "sms", purpose, code, ttlSeconds: policy.ttlSeconds, message: policy.message, languages: client.languages ?? [] } as const;
+  if ((await deliverCode(deps, delivery, base, giveBack)) === "unconfirmed") return sent;
   deps.background("budgets.conversion", () => checkConversion(deps, charged, phone, now, base));
   return sent;
 }

@@ -6,6 +6,7 @@ import { deviceIdForSignIn, deviceTokenAfterSignIn, recognisedDevice } from "./d
 import { assessSignIn } from "./risk";
 import { eventBase, requirePhone, type ClientContext, type OtpSent, type SignInDeps } from "./otp-common";
 import { sendCode } from "./send-code";
+import type { Channel } from "./delivery";
 import { issueSession, type IssuedSession } from "./sessions";
 
 /** Sign-in by SMS code: the two use-cases behind request-otp and verify-otp. */
@@ -20,12 +21,12 @@ export { sendCode } from "./send-code";
  */
 export async function requestOtp(
   deps: SignInDeps,
-  input: { phone: string; captchaToken?: string | undefined; deviceToken?: string | undefined; locale?: string | undefined },
+  input: { phone: string; captchaToken?: string | undefined; deviceToken?: string | undefined; locale?: string | undefined; channel?: Channel | undefined },
   client: ClientContext,
 ): Promise<OtpSent> {
   // A locale the person chose in the app comes before what their browser or phone says.
   const languages = input.locale ? [input.locale, ...(client.languages ?? [])] : client.languages;
-  return sendCode(deps, requirePhone(input.phone), { ...client, ...(languages ? { languages } : {}) }, "sign_in", input.captchaToken ?? "", input.deviceToken);
+  return sendCode(deps, requirePhone(input.phone), { ...client, ...(languages ? { languages } : {}) }, "sign_in", { captchaToken: input.captchaToken ?? "", deviceToken: input.deviceToken, channel: input.channel });
 }
 
 export interface SignedIn extends IssuedSession {

@@ -4,6 +4,8 @@ export interface OutboxMessage {
   to: string;
   body: string;
   sentAt: string;
+  /** Absent on messages kept before voice codes existed: those are SMS. */
+  channel?: "sms" | "voice";
 }
 
 const KEEP = 200;

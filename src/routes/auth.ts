@@ -70,19 +70,21 @@ authRoutes.openapi(
     operationId: "requestOtp",
     tags: ["auth"],
     security: [],
-    summary: "Send a sign-in code by SMS",
+    summary: "Send a sign-in code by SMS (or voice call)",
     description:
       "Sends a 6-digit code to the phone. The answer is the same whether or not the phone has an account. " +
       "Limits (defaults; see the settings): one code per phone per OTP_RESEND_COOLDOWN_SECONDS (60 s), OTP_MAX_SENDS_PER_HOUR (3) " +
       "per phone per rolling hour, IP_SEND_LIMIT (30) per address per IP_WINDOW_SECONDS (5 minutes; per /64 for IPv6), " +
       "SMS_PREFIX_HOURLY_LIMIT (20) per number prefix per hour, and the optional country and daily SMS budgets; a phone locked " +
       "out after too many wrong codes is sent nothing. Every limit fails closed (503 when its store does not answer). The code " +
-      "lives OTP_TTL_SECONDS (5 minutes). An `Idempotency-Key` retry within 10 minutes gets the first answer and sends nothing.",
+      "lives OTP_TTL_SECONDS (5 minutes). An `Idempotency-Key` retry within 10 minutes gets the first answer and sends nothing. " +
+      "The answer comes once the provider has taken the message, never waiting for its delivery; when SMS_PROVIDER refuses it, " +
+      "SMS_FALLBACK_PROVIDER (if set) is tried once with the same code.",
     request: { headers: IdempotencyHeaders, body: { required: true, content: { "application/json": { schema: RequestOtpBody } } } },
     responses: {
       200: jsonResponse("Code sent (or, for an unknown phone, the same answer)", RequestOtpResponse),
       ...errorResponses({
-        400: ["invalid_request", "invalid_phone", "phone_not_supported", "captcha_required", "captcha_invalid"],
+        400: ["invalid_request", "invalid_phone", "phone_not_supported", "channel_not_supported", "captcha_required", "captcha_invalid"],
         409: ["idempotency_key_in_use"],
         422: ["idempotency_key_reused"],
         ...jsonBodyErrors,

@@ -28,6 +28,7 @@ const OutboxMessage = z.object({
   to: z.string().openapi({ example: EXAMPLE_PHONE }),
   body: z.string().openapi({ example: "Your sign-in code is 123456. It expires in 5 minutes. Never share it." }),
   sentAt: z.iso.datetime().openapi({ example: "2026-01-01T12:00:00.000Z" }),
+  channel: z.enum(["sms", "voice"]).openapi({ description: "`voice`: the text the call would have read (VOICE_COUNTRIES_ALLOW)", example: "sms" }),
 });
 
 devRoutes.openapi(
@@ -63,7 +64,7 @@ devRoutes.openapi(
     const messages = await outbox.list(phone.e164).catch((err: unknown) => {
       throw new DependencyError("dev outbox", err);
     });
-    return c.json({ messages }, 200);
+    return c.json({ messages: messages.map((m) => ({ ...m, channel: m.channel ?? "sms" })) }, 200);
   },
   // A missing or repeated phone is just as much an invalid phone.
   (result) => {

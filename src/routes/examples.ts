@@ -170,5 +170,5 @@ export const EXAMPLES = {
     },
   ],
   appleAppSiteAssociation: { webcredentials: { apps: ["ABCDE12345.com.example.app"] } },
-  smsOutbox: { messages: [{ to: "+919876543210", body: "Your sign-in code is 123456. It expires in 5 minutes. Never share it.", sentAt: "2026-01-01T12:00:00.000Z" }] },
+  smsOutbox: { messages: [{ to: "+919876543210", body: "Your sign-in code is 123456. It expires in 5 minutes. Never share it.", sentAt: "2026-01-01T12:00:00.000Z", channel: "sms" }] },
 };

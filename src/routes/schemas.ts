@@ -47,7 +47,13 @@ export const RequestOtpBody = z
       .max(64)
       .refine(isStorableLocale, "a BCP 47 language tag such as hi or pt-BR")
       .optional()
-      .openapi({ description: "The language of the message (SMS_TEMPLATES); before the Accept-Language header", example: "hi-IN" }),
+      .openapi({ description: "The language of the message (SMS_TEMPLATES, VOICE_TEMPLATES); before the Accept-Language header", example: "hi-IN" }),
+    channel: z.enum(["sms", "voice"]).optional().openapi({
+      description:
+        "`sms` (default), or `voice`: a phone call reads the code twice. Voice is off unless the number's country is in " +
+        "VOICE_COUNTRIES_ALLOW (400 `channel_not_supported`); it counts toward the same limits and budgets as SMS.",
+      example: "sms",
+    }),
   })
   .openapi("RequestOtpBody", { example: { phone: EXAMPLE_PHONE } });
 

@@ -43,49 +43,57 @@ async function failure(p: Promise<unknown>): Promise<SmsSendError> {
 
 describe("Twilio SMS adapter against the local wire-format fake", () => {
   it("posts To, From and Body form-encoded with Basic auth to the Messages resource", async () => {
-    await sender().send({ to: "+919876500001", body: "Your code is 123456 & more" });
-    expect(await received("+919876500001")).toEqual([
-      { To: "+919876500001", From: TWILIO_TEST_FROM, MessagingServiceSid: null, Body: "Your code is 123456 & more" },
-    ]);
+    const sent = await sender().send({ to: "+919876500001", body: "Your code is 123456 & more", code: "123456", minutes: 5 });
+    const [message, ...more] = await received("+919876500001");
+    expect(more).toEqual([]);
+    expect(message).toEqual({ To: "+919876500001", From: TWILIO_TEST_FROM, MessagingServiceSid: null, Body: "Your code is 123456 & more", StatusCallback: null, Sid: message!.Sid });
+    // The message's SID comes back, for its delivery receipt.
+    expect(sent.messageId).toBe(message!.Sid);
+    expect(sent.messageId).toMatch(/^SM[0-9a-f]{32}$/);
+  });
+
+  it("asks for delivery receipts at the StatusCallback URL with the message's receipt tag as its query", async () => {
+    await sender({ statusCallback: "https://auth.example.com/webhooks/twilio/status" }).send({ to: "+919876500010", body: "x", code: "1", minutes: 5, receiptTag: "c=IN&u=sign_in" });
+    expect((await received("+919876500010"))[0]!.StatusCallback).toBe("https://auth.example.com/webhooks/twilio/status?c=IN&u=sign_in");
   });
 
   it("uses MessagingServiceSid instead of From when configured", async () => {
-    await sender({ from: undefined, messagingServiceSid: "MG00000000000000000000000000000001" }).send({ to: "+919876500002", body: "x" });
+    await sender({ from: undefined, messagingServiceSid: "MG00000000000000000000000000000001" }).send({ to: "+919876500002", body: "x", code: "123456", minutes: 5 });
     expect((await received("+919876500002"))[0]).toMatchObject({ From: null, MessagingServiceSid: "MG00000000000000000000000000000001" });
   });
 
   it("maps wrong credentials, Twilio error bodies and 5xx answers to SmsSendError (a definite refusal)", async () => {
-    const auth = await failure(sender({ authToken: "wrong" }).send({ to: "+919876500003", body: "x" }));
+    const auth = await failure(sender({ authToken: "wrong" }).send({ to: "+919876500003", body: "x", code: "123456", minutes: 5 }));
     expect([auth.reason, auth.providerStatus, auth.providerCode]).toEqual(["provider_401", 401, 20003]);
 
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500004", status: 400, code: 21211 }) });
-    const invalid = await failure(sender().send({ to: "+919876500004", body: "x" }));
+    const invalid = await failure(sender().send({ to: "+919876500004", body: "x", code: "123456", minutes: 5 }));
     expect([invalid.reason, invalid.providerCode]).toEqual(["provider_400", 21211]);
 
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500005", status: 503, code: 30001 }) });
-    expect((await failure(sender().send({ to: "+919876500005", body: "x" }))).reason).toBe("provider_503");
+    expect((await failure(sender().send({ to: "+919876500005", body: "x", code: "123456", minutes: 5 }))).reason).toBe("provider_503");
 
   });
 
   it("SEND-08: no answer (timeout, lost connection, 504 from a gateway) is SmsSendUnconfirmed, never a refusal", async () => {
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500006", delayMs: 2000 }) });
-    const slow = await unconfirmed(sender({ timeoutMs: 300 }).send({ to: "+919876500006", body: "x" }));
+    const slow = await unconfirmed(sender({ timeoutMs: 300 }).send({ to: "+919876500006", body: "x", code: "123456", minutes: 5 }));
     expect(slow.reason).toBe("timeout");
     // The fake had queued it: the message may well arrive.
     expect(await received("+919876500006")).toHaveLength(1);
 
     expect(slow.timedOut).toBe(true);
 
-    const refused = await unconfirmed(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x" }));
+    const refused = await unconfirmed(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x", code: "123456", minutes: 5 }));
     expect([refused.reason, refused.timedOut]).toEqual(["network", false]);
 
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500009", status: 504, code: 0 }) });
-    const gateway = await unconfirmed(sender().send({ to: "+919876500009", body: "x" }));
+    const gateway = await unconfirmed(sender().send({ to: "+919876500009", body: "x", code: "123456", minutes: 5 }));
     expect([gateway.reason, gateway.timedOut]).toEqual(["provider_504", true]);
   });
 
   it("the fake refuses what Twilio refuses: missing From/MessagingServiceSid", async () => {
-    const err = await failure(sender({ from: undefined }).send({ to: "+919876500008", body: "x" }));
+    const err = await failure(sender({ from: undefined }).send({ to: "+919876500008", body: "x", code: "123456", minutes: 5 }));
     expect(err.providerCode).toBe(21603);
   });
 });

@@ -8,10 +8,12 @@ import type { OtpPurpose, OtpRecord } from "../../src/domain/ports";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { buildServices, type Services } from "../../src/services";
-import { TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN, TWILIO_TEST_FROM } from "../support/constants";
+import { MSG91_TEST_AUTH_KEY, MSG91_TEST_TEMPLATE_ID, SNS_TEST_ACCESS_KEY_ID, SNS_TEST_REGION, SNS_TEST_SECRET_ACCESS_KEY, TWILIO_TEST_ACCOUNT_SID, TWILIO_TEST_AUTH_TOKEN, TWILIO_TEST_FROM } from "../support/constants";
 
 export const testEnv = env as unknown as Env & {
   FAKE_TWILIO_URL: string;
+  FAKE_SNS_URL: string;
+  FAKE_MSG91_URL: string;
   FAKE_LOOKUP_URL: string;
   FAKE_TURNSTILE_URL: string;
   /** Upstash bridge in front of a private redis-server; "" when redis-server is missing. */
@@ -74,6 +76,16 @@ export function twilioSettings(): Record<string, string> {
     TWILIO_API_BASE: testEnv.FAKE_TWILIO_URL,
     TWILIO_TIMEOUT_MS: "1000",
   };
+}
+
+/** Settings for AWS SNS against the local fake (as primary with `SMS_PROVIDER: "sns"`, or as the fallback). */
+export function snsSettings(): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: SNS_TEST_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SNS_TEST_SECRET_ACCESS_KEY, AWS_REGION: SNS_TEST_REGION, SNS_API_BASE: testEnv.FAKE_SNS_URL, SNS_TIMEOUT_MS: "1000" };
+}
+
+/** Settings for MSG91 against the local fake. */
+export function msg91Settings(): Record<string, string> {
+  return { MSG91_AUTH_KEY: MSG91_TEST_AUTH_KEY, MSG91_TEMPLATE_ID: MSG91_TEST_TEMPLATE_ID, MSG91_MINUTES_VARIABLE: "minutes", MSG91_API_BASE: testEnv.FAKE_MSG91_URL, MSG91_TIMEOUT_MS: "1000" };
 }
 
 // A random start per test file: the Upstash profile's per-IP counts live in

@@ -56,7 +56,7 @@ const SESSION = ["unauthorized", "session_revoked"];
 /** Exactly the error codes each operation can return, per status. */
 const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/request-otp": {
-    400: ["invalid_request", "invalid_phone", "phone_not_supported", "captcha_required", "captcha_invalid"],
+    400: ["invalid_request", "invalid_phone", "phone_not_supported", "channel_not_supported", "captcha_required", "captcha_invalid"],
     409: ["idempotency_key_in_use"],
     422: ["idempotency_key_reused"],
     413: ["payload_too_large"],
@@ -112,6 +112,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "GET /user": { 401: SESSION, 503: STORE },
+  "POST /webhooks/twilio/status": { 400: ["invalid_request"], 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /admin/reencrypt-phones": { 401: ["unauthorized"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /user/phone/request-otp": {
     400: ["invalid_request", "invalid_phone", "phone_not_supported"],
@@ -262,6 +263,9 @@ describe("OpenAPI document", () => {
       ["GET /.well-known/jwks.json", call("/.well-known/jwks.json", { settings: { JWT_PRIVATE_JWK: '{"kty":"OKP","crv":"Ed25519","kid":"k","x":"AAAA","d":"bad"}' } })],
       ["GET /dev/sms-outbox", call("/dev/sms-outbox?phone=abc")],
       ["GET /dev/sms-outbox", call("/dev/sms-outbox")],
+      ["POST /auth/request-otp", call("/auth/request-otp", { body: { phone: uniquePhone(), channel: "voice" }, ip: uniqueIp() })],
+      ["POST /webhooks/twilio/status", call("/webhooks/twilio/status", { rawBody: "MessageSid=SM1", headers: { "content-type": "application/x-www-form-urlencoded" } })],
+      ["POST /webhooks/twilio/status", call("/webhooks/twilio/status", { rawBody: "MessageSid=SM1", headers: { "content-type": "application/x-www-form-urlencoded" }, settings: { ...twilioSettings(), PUBLIC_URL: "https://auth.example.com" } })],
     ];
     const seen = new Set<string>();
     for (const [key, pending] of cases) {
@@ -278,7 +282,7 @@ describe("OpenAPI document", () => {
     }
     // The sample really covers the statuses it claims to.
     expect([...seen].sort()).toEqual(
-      ["400 invalid_phone", "400 invalid_request", "415 unsupported_media_type", "413 payload_too_large", "429 rate_limited", "400 otp_expired", "401 unauthorized", "401 session_revoked", "503 service_unavailable", "503 service_misconfigured"].sort(),
+      ["400 invalid_phone", "400 invalid_request", "400 channel_not_supported", "403 signature_invalid", "404 not_found", "415 unsupported_media_type", "413 payload_too_large", "429 rate_limited", "400 otp_expired", "401 unauthorized", "401 session_revoked", "503 service_unavailable", "503 service_misconfigured"].sort(),
     );
   });
 });

@@ -133,6 +133,7 @@ async function instrumented(): Promise<Services & { recorder: Recording }> {
   return {
     ...deps,
     sms: {
+      provider: sms.provider,
       send: (message) => {
         rec.beforeSms ??= rec.trips.length;
         return sms.send(message);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { requestOtp } from "../../src/domain/sign-in";
-import { SmsSendError, SmsSendUnconfirmed, type SmsMessage, type SmsSender, type UserStore } from "../../src/domain/ports";
+import { SmsSendError, SmsSendUnconfirmed, type SmsMessage, type SentMessage, type SmsSender, type UserStore } from "../../src/domain/ports";
 import { AuthError, DependencyError } from "../../src/errors";
 import { phoneHash } from "../../src/lib/keys";
 import { ipLimitSubject } from "../../src/domain/client-ip";
@@ -16,9 +16,11 @@ function authEvents(lines: string[]): Record<string, unknown>[] {
 }
 
 class CountingSender implements SmsSender {
+  readonly provider = "twilio";
   sent: SmsMessage[] = [];
-  async send(message: SmsMessage): Promise<void> {
+  async send(message: SmsMessage): Promise<SentMessage> {
     this.sent.push(message);
+    return { messageId: null };
   }
 }
 
@@ -210,6 +212,7 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
 
   it("SEND-05: a refused message's code is discarded: it cannot be used even if it somehow arrived", async () => {
     const refusing: SmsSender & { last?: SmsMessage } = {
+      provider: "twilio",
       async send(message) {
         refusing.last = message;
         throw new SmsSendError("provider_400", 400, 21211);
@@ -226,6 +229,7 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
 
   it("SEND-08: a provider that cannot be reached gives 502, but refunds nothing and keeps the code, which may still arrive", async () => {
     const unreachable: SmsSender & { last?: SmsMessage } = {
+      provider: "twilio",
       async send(message) {
         unreachable.last = message;
         throw new SmsSendUnconfirmed("network", false);

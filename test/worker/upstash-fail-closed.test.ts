@@ -4,7 +4,7 @@ import { createUpstashClient } from "../../src/adapters/upstash/client";
 import { UpstashIpRateLimiter } from "../../src/adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "../../src/adapters/upstash/otp-ledger";
 import { DurableAttemptCounter } from "../../src/adapters/durable-object/attempt-counter";
-import type { RateLimiter, SmsMessage, SmsSender } from "../../src/domain/ports";
+import type { RateLimiter, SentMessage, SmsMessage, SmsSender } from "../../src/domain/ports";
 import { requestOtp, verifyOtp } from "../../src/domain/sign-in";
 import { DependencyError } from "../../src/errors";
 import { toAuthError } from "../../src/lib/http-error";
@@ -44,9 +44,11 @@ describe("Upstash limits fail closed (SEND-06)", () => {
 });
 
 class RecordingSender implements SmsSender {
+  readonly provider = "twilio";
   readonly sent: SmsMessage[] = [];
-  async send(message: SmsMessage): Promise<void> {
+  async send(message: SmsMessage): Promise<SentMessage> {
     this.sent.push(message);
+    return { messageId: null };
   }
 }
 

@@ -230,7 +230,17 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     keys: await secretKeys({ otpPepper: secret(), phoneDataKey: secret(), pinPepper: secret(), phoneDataKeys: [], phoneIndexKey: null }),
     ledger: new MemoryOtpLedger(),
     ipLimiter: new OpenLimiter(),
-    sms: { send: async (m) => void sent.push(m) },
+    sms: {
+      provider: "console",
+      send: async (m) => {
+        sent.push(m);
+        return { messageId: null };
+      },
+    },
+    smsFallback: null,
+    voice: null,
+    voicePolicy: { allowCountries: [], templates: {}, appName: "test" },
+    receipts: false,
     users: new MemoryUserStore(),
     sessions: new MemorySessionStore(),
     events: { emit: (e) => void emitted.push(e) },

@@ -1,0 +1,82 @@
+import { SmsSendError, SmsSendUnconfirmed, type SentMessage, type SmsMessage, type SmsSender } from "../../domain/ports";
+
+export interface Msg91Options {
+  authKey: string;
+  /** The MSG91 template id of a DLT-approved template that holds the code variable. */
+  templateId: string;
+  /** The template's variable for the code (##otp## → "otp"), and optionally for its minutes. */
+  codeVariable: string;
+  minutesVariable?: string | undefined;
+  /** https://control.msg91.com in production; a local fake in tests. */
+  apiBase: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+interface Msg91Body {
+  type?: unknown;
+  message?: unknown;
+  code?: unknown;
+}
+
+/** MSG91 writes numbers as digits with the country code and no `+`. */
+export const msg91Mobile = (e164: string): string => e164.replace(/^\+/, "");
+
+/** The flow request body: the template and one recipient with its variables (our code, and its minutes if the template has them). */
+export function flowBody(opts: Pick<Msg91Options, "templateId" | "codeVariable" | "minutesVariable">, message: Pick<SmsMessage, "to" | "code" | "minutes">): string {
+  const recipient: Record<string, string> = { mobiles: msg91Mobile(message.to), [opts.codeVariable]: message.code };
+  if (opts.minutesVariable) recipient[opts.minutesVariable] = String(message.minutes);
+  // short_url "0": MSG91 would otherwise rewrite links in the text.
+  return JSON.stringify({ template_id: opts.templateId, short_url: "0", recipients: [recipient] });
+}
+
+/**
+ * MSG91's Flow API (POST /api/v5/flow) with our own code. Under India's DLT
+ * rules the text is the registered template's, so SMS_TEMPLATES and the
+ * autofill lines do not apply: the template itself must hold them (docs/sms.md).
+ * MSG91 answers some refusals with HTTP 200 and `"type":"error"`: the body
+ * decides, not the status.
+ */
+export class Msg91SmsSender implements SmsSender {
+  readonly provider = "msg91";
+  private readonly fetcher: typeof fetch;
+
+  constructor(private readonly opts: Msg91Options) {
+    this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async send(message: SmsMessage): Promise<SentMessage> {
+    let res: Response;
+    try {
+      res = await this.fetcher(`${this.opts.apiBase}/api/v5/flow`, {
+        method: "POST",
+        headers: { authkey: this.opts.authKey, "content-type": "application/json", accept: "application/json" },
+        body: flowBody(this.opts, message),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      // No answer: the message may have left (SEND-08).
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      throw new SmsSendUnconfirmed(timedOut ? "timeout" : "network", timedOut);
+    }
+    if (res.status === 504) {
+      await res.body?.cancel();
+      throw new SmsSendUnconfirmed("provider_504", true);
+    }
+    let body: Msg91Body = {};
+    try {
+      body = (await res.json()) as Msg91Body;
+    } catch {
+      // Not JSON (a proxy's error page): judged by the status alone.
+    }
+    if (res.ok && body.type === "success") {
+      const id = typeof body.message === "string" && /^[A-Za-z0-9]{1,64}$/.test(body.message) ? body.message : null;
+      return { messageId: id };
+    }
+    // A 2xx that is neither success nor error says nothing either way: the message may have left.
+    if (res.ok && body.type !== "error") throw new SmsSendUnconfirmed("provider_unreadable", false);
+    // Only MSG91's numeric code is kept, never its message text.
+    const code = typeof body.code === "number" && Number.isInteger(body.code) ? body.code : typeof body.code === "string" && /^\d{1,9}$/.test(body.code) ? Number(body.code) : undefined;
+    throw new SmsSendError(`provider_${res.status}`, res.status, code);
+  }
+}

@@ -1,0 +1,38 @@
+import type { DeliveryState } from "../../domain/delivery-receipts";
+
+/** Twilio's message statuses and call statuses, and where each stands. Anything else is still pending. */
+const STATES: Readonly<Record<string, DeliveryState>> = {
+  delivered: "delivered",
+  read: "delivered",
+  undelivered: "failed",
+  failed: "failed",
+  canceled: "failed",
+  // Calls: "completed" is a call that was answered and read to the end.
+  completed: "delivered",
+  busy: "failed",
+  "no-answer": "failed",
+};
+
+export interface TwilioStatus {
+  messageId: string;
+  status: string;
+  state: DeliveryState;
+  errorCode: number | null;
+}
+
+/**
+ * The status in a Twilio status callback's form: a message's (MessageSid,
+ * MessageStatus, ErrorCode) or a call's (CallSid, CallStatus). null when the
+ * form is neither. Only ids, status words and numeric codes are read: the
+ * form also holds the recipient's number, which is never kept.
+ */
+export function twilioDeliveryStatus(form: URLSearchParams): TwilioStatus | null {
+  const messageSid = form.get("MessageSid") ?? form.get("SmsSid");
+  const [messageId, rawStatus] = messageSid ? [messageSid, form.get("MessageStatus") ?? form.get("SmsStatus")] : [form.get("CallSid"), form.get("CallStatus")];
+  if (!messageId || !/^(SM|MM|CA)[0-9a-fA-F]{32}$/.test(messageId)) return null;
+  const status = (rawStatus ?? "").toLowerCase();
+  if (!/^[a-z-]{1,32}$/.test(status)) return null;
+  const code = form.get("ErrorCode");
+  const errorCode = code && /^\d{1,9}$/.test(code) ? Number(code) : null;
+  return { messageId, status, state: Object.hasOwn(STATES, status) ? STATES[status]! : "pending", errorCode };
+}

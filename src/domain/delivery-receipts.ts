@@ -1,0 +1,109 @@
+import type { BudgetPolicy } from "./budgets";
+import { undeliveredKey } from "./budgets";
+import type { Channel } from "./delivery";
+import type { AuthEventSink, OtpPurpose, SmsProviderName } from "./ports";
+
+/**
+ * Delivery receipts (Twilio status callbacks): the provider's status per
+ * message id, kept RECEIPT_TTL_MS, with no phone number. Each message
+ * carries its attribution in the callback URL it gives the provider (the
+ * "receipt tag", signed back to us with the callback), so sending writes
+ * nothing and the receipt needs no lookup of the send.
+ */
+
+export const RECEIPT_TTL_MS = 3 * 86_400_000;
+
+/** Where a receipt stands: the provider's own status words map onto these. */
+export type DeliveryState = "pending" | "delivered" | "failed";
+
+export interface StoredReceipt {
+  /** The provider's latest status word (queued, sent, delivered, undelivered, failed, completed, busy, …). */
+  status: string;
+  state: DeliveryState;
+  /** The provider's numeric error code of a failure; null otherwise. */
+  errorCode: number | null;
+  updatedAt: number;
+}
+
+export interface DeliveryReceiptStore {
+  /**
+   * Stores the receipt for `messageId` unless a final one (delivered,
+   * failed) is stored already: providers retry and may send statuses out of
+   * order, and a final state is never replaced. True when this call made it
+   * final, so a receipt is counted once however often it arrives.
+   */
+  record(messageId: string, receipt: StoredReceipt, expiresAt: number, now: number): Promise<boolean>;
+  get(messageId: string, now: number): Promise<StoredReceipt | null>;
+}
+
+/** What the send knew, carried to the receipt. `prefix` is the keyed prefix id (budgets.ts), never digits of the number. */
+export interface ReceiptTag {
+  country: string | null;
+  prefix: string;
+  purpose: OtpPurpose;
+  channel: Channel;
+  sentAt: number;
+}
+
+const PURPOSES: readonly string[] = ["sign_in", "step_up", "phone_change"];
+
+/** The tag as query parameters of the callback URL. */
+export function receiptTag(tag: ReceiptTag): string {
+  return new URLSearchParams({ c: tag.country ?? "", p: tag.prefix, u: tag.purpose, ch: tag.channel, t: String(tag.sentAt) }).toString();
+}
+
+/** The tag back from a callback's query; null when absent or malformed (the receipt is still stored, unattributed). */
+export function parseReceiptTag(query: URLSearchParams): ReceiptTag | null {
+  const country = query.get("c") ?? "";
+  const prefix = query.get("p") ?? "";
+  const purpose = query.get("u") ?? "";
+  const channel = query.get("ch") ?? "";
+  const sentAt = Number(query.get("t"));
+  if (!/^([A-Z]{2})?$/.test(country) || !/^[0-9a-f]{32}$/.test(prefix) || !PURPOSES.includes(purpose)) return null;
+  if ((channel !== "sms" && channel !== "voice") || !Number.isSafeInteger(sentAt) || sentAt <= 0) return null;
+  return { country: country || null, prefix, purpose: purpose as OtpPurpose, channel, sentAt };
+}
+
+export interface DeliveryStatus {
+  provider: SmsProviderName;
+  messageId: string;
+  status: string;
+  state: DeliveryState;
+  errorCode: number | null;
+  tag: ReceiptTag | null;
+}
+
+export interface ReceiptDeps {
+  receiptStore: DeliveryReceiptStore;
+  budgets: BudgetPolicy;
+  events: AuthEventSink;
+  now: () => number;
+}
+
+/**
+ * Records a receipt. The first final one of a message is one `sms.status`
+ * log line (the delivery metric: delivered or failed, the provider's error
+ * code, country, purpose, latency), and a failure counts against the
+ * prefix's sends in the conversion guard: a message that never arrived
+ * could not be entered, so carrier trouble in a prefix does not read as
+ * SMS pumping (FRAUD-04).
+ */
+export async function recordDeliveryStatus(deps: ReceiptDeps, r: DeliveryStatus): Promise<void> {
+  const now = deps.now();
+  const first = await deps.receiptStore.record(r.messageId, { status: r.status, state: r.state, errorCode: r.errorCode, updatedAt: now }, now + RECEIPT_TTL_MS, now);
+  if (!first) return;
+  const { tag } = r;
+  deps.events.emit({
+    event: "sms.status",
+    outcome: r.state === "delivered" ? "success" : "failure",
+    reason: r.status,
+    provider: r.provider,
+    messageId: r.messageId,
+    ...(r.errorCode !== null ? { providerCode: r.errorCode } : {}),
+    ...(tag ? { channel: tag.channel, purpose: tag.purpose, ...(tag.country ? { country: tag.country } : {}), latencyMs: Math.max(0, now - tag.sentAt) } : {}),
+  });
+  if (r.state !== "failed" || !tag) return;
+  const counter = undeliveredKey(tag.prefix, tag.sentAt);
+  // Only while the send's hour is still counted; later the guard no longer reads it.
+  if (counter.resetAt > now) await deps.budgets.store.bump(counter.key, counter.resetAt, now);
+}

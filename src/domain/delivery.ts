@@ -1,0 +1,109 @@
+import { AuthError } from "../errors";
+import type { SecretKeys } from "../lib/keys";
+import { prefixId } from "./budgets";
+import { receiptTag } from "./delivery-receipts";
+import type { Phone } from "./phone";
+import { SmsSendError, SmsSendUnconfirmed, type AuthEvent, type AuthEventSink, type OtpPurpose, type SentMessage, type SmsProviderName, type SmsSender, type VoiceCaller } from "./ports";
+import { composeSms, type MessagePolicy } from "./sms-message";
+import { composeVoice, type VoicePolicy } from "./voice-message";
+
+/**
+ * Sending a code that passed every limit: by SMS through SMS_PROVIDER (and
+ * once through SMS_FALLBACK_PROVIDER when the first definitely refused it),
+ * or by a voice call. Every attempt is one log line naming its provider.
+ */
+
+export type Channel = "sms" | "voice";
+
+export interface DeliveryDeps {
+  sms: SmsSender;
+  /** SMS_FALLBACK_PROVIDER; null: none. */
+  smsFallback: SmsSender | null;
+  /** The voice provider; null: voice codes are off. */
+  voice: VoiceCaller | null;
+  voicePolicy: VoicePolicy;
+  /** Delivery receipts are asked for: each message carries its attribution (country, prefix, purpose, time). */
+  receipts: boolean;
+  keys: SecretKeys;
+  events: AuthEventSink;
+  now: () => number;
+}
+
+export interface CodeDelivery {
+  phone: Phone;
+  channel: Channel;
+  purpose: OtpPurpose;
+  code: string;
+  ttlSeconds: number;
+  message: MessagePolicy;
+  /** The person's languages, most wanted first. */
+  languages: readonly string[];
+}
+
+type Base = Omit<AuthEvent, "event" | "outcome">;
+
+/**
+ * Sends the code. Returns "sent" when a provider took it, "unconfirmed" when
+ * the answer timed out (the message may arrive: SEND-08); otherwise throws 502
+ * `sms_send_failed`. `giveBack` (withdraw the code, refund the budgets) runs
+ * only when every provider tried definitely refused it: a message that may
+ * have left is never refunded.
+ */
+export async function deliverCode(deps: DeliveryDeps, d: CodeDelivery, base: Base, giveBack: () => Promise<void>): Promise<"sent" | "unconfirmed"> {
+  const minutes = Math.ceil(d.ttlSeconds / 60);
+  const tag = deps.receipts ? receiptTag({ country: d.phone.country, prefix: await prefixId(deps.keys, d.phone), purpose: d.purpose, channel: d.channel, sentAt: deps.now() }) : undefined;
+  const attempts: { provider: SmsProviderName; send: () => Promise<SentMessage> }[] = [];
+  if (d.channel === "voice") {
+    const voice = deps.voice;
+    // send-code refuses voice without a caller before charging anything; this is the last guard.
+    if (!voice) throw new AuthError("channel_not_supported");
+    const call = { ...composeVoice(deps.voicePolicy, d.phone, d.languages, d.code, d.ttlSeconds), receiptTag: tag };
+    attempts.push({ provider: voice.provider, send: () => voice.call(call) });
+  } else {
+    const sms = { to: d.phone.e164, body: composeSms(d.message, d.languages, d.code, d.ttlSeconds), code: d.code, minutes, receiptTag: tag };
+    for (const sender of deps.smsFallback ? [deps.sms, deps.smsFallback] : [deps.sms]) attempts.push({ provider: sender.provider, send: () => sender.send(sms) });
+  }
+
+  for (const [index, { provider, send }] of attempts.entries()) {
+    const line: Base = { ...base, provider, channel: d.channel, ...(index > 0 ? { fallback: true as const } : {}) };
+    try {
+      const sent = await send();
+      deps.events.emit({ event: "otp.sent", outcome: "success", ...line, ...(sent.messageId ? { messageId: sent.messageId } : {}) });
+      return "sent";
+    } catch (err) {
+      if (err instanceof SmsSendUnconfirmed) {
+        // No answer (SEND-08): the message may have left and may still
+        // arrive. No fallback (the person could get two codes' worth of
+        // messages for one charge) and no refund (making the provider slow
+        // would buy free messages). A timeout is answered as a send; a failed
+        // connection is reported as a failure, so an outage shows.
+        deps.events.emit({ event: "otp.send_unconfirmed", outcome: "failure", reason: err.reason, ...line });
+        if (err.timedOut) return "unconfirmed";
+        throw new AuthError("sms_send_failed", { cause: err });
+      }
+      if (!(err instanceof SmsSendError)) {
+        // An unexpected failure says nothing about whether the message left: nothing is refunded.
+        deps.events.emit({ event: "otp.send_failed", outcome: "failure", reason: "unexpected", ...line });
+        throw new AuthError("sms_send_failed", { cause: err });
+      }
+      deps.events.emit({
+        event: "otp.send_failed",
+        outcome: "failure",
+        reason: err.reason,
+        ...line,
+        ...(err.providerStatus !== undefined ? { providerStatus: err.providerStatus } : {}),
+        ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
+        ...(err.providerError !== undefined ? { providerError: err.providerError } : {}),
+      });
+      // The provider refused it: the message never left. The same code goes
+      // out once through the fallback, if there is one.
+      if (index < attempts.length - 1) continue;
+      // Every provider refused: the code is withdrawn (an earlier code still
+      // live is pending again) and the phone gets its slot back (SEND-05),
+      // and the budgets their unit. Best effort; the send error wins.
+      await giveBack().catch(() => undefined);
+      throw new AuthError("sms_send_failed", { cause: err });
+    }
+  }
+  throw new Error("unreachable: the last attempt returns or throws");
+}

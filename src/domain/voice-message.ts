@@ -1,0 +1,79 @@
+import type { Phone } from "./phone";
+import type { VoiceMessage } from "./ports";
+
+/**
+ * Codes read aloud (channel "voice"). Pure; no storage.
+ *
+ * - Off until an operator lists countries (VOICE_COUNTRIES_ALLOW): a call
+ *   costs many times an SMS, and call pumping pays the fraudster per minute.
+ * - The text per language: VOICE_TEMPLATES over the built-in ones below,
+ *   chosen like SMS templates (the request's `locale`, the account's, then
+ *   Accept-Language; an exact tag, then its language; else English).
+ * - The digits are read one by one ("4, 8, 1, …": a speech engine reads
+ *   "481" as a number), and the whole sentence twice.
+ */
+export interface VoicePolicy {
+  /** ISO countries voice codes may go to; null: every country the SMS policy serves. */
+  allowCountries: readonly string[] | null;
+  /** VOICE_TEMPLATES over BUILT_IN_VOICE_TEMPLATES, keyed by lower-case BCP 47 tag. */
+  templates: Readonly<Record<string, string>>;
+  /** `{app}`: SMS_APP_NAME. */
+  appName: string;
+}
+
+/** Sentences a first release can stand behind; operators add or replace any with VOICE_TEMPLATES. */
+export const BUILT_IN_VOICE_TEMPLATES: Readonly<Record<string, string>> = {
+  en: "Your {app} code is: {code}.",
+  es: "Su código de {app} es: {code}.",
+  fr: "Votre code {app} est : {code}.",
+  de: "Ihr {app} Code lautet: {code}.",
+  it: "Il tuo codice {app} è: {code}.",
+  pt: "O seu código {app} é: {code}.",
+  hi: "आपका {app} कोड है: {code}.",
+};
+
+// The region a bare language is spoken with when the template's tag names none (Twilio's <Say> wants language-REGION).
+const DEFAULT_REGION: Readonly<Record<string, string>> = { en: "US", es: "ES", fr: "FR", de: "DE", it: "IT", pt: "BR", hi: "IN", nl: "NL", ja: "JP", ko: "KR", pl: "PL", ru: "RU", sv: "SE", da: "DK", fi: "FI", nb: "NO", zh: "CN" };
+
+/** Whether a voice code may go to this number's country. */
+export function voiceAllowed(policy: VoicePolicy, phone: Phone): boolean {
+  if (policy.allowCountries === null) return true;
+  return phone.country !== null && policy.allowCountries.includes(phone.country);
+}
+
+/** The tag (lower case) of the template chosen for `languages`, "en" when none matched. */
+function chosenTag(policy: VoicePolicy, languages: readonly string[]): string {
+  const own = (tag: string): boolean => Object.hasOwn(policy.templates, tag);
+  for (const wanted of languages) {
+    const tag = wanted.trim().toLowerCase();
+    if (own(tag)) return tag;
+    const language = tag.split("-")[0]!;
+    if (own(language)) return language;
+  }
+  return "en";
+}
+
+/** `xx-YY` as a speech engine names it: the tag's own region, else the language's usual one. */
+export function speechLanguage(tag: string): string {
+  const [language, ...rest] = tag.split("-");
+  const region = rest.find((part) => /^[a-z]{2}$/.test(part));
+  if (region) return `${language}-${region.toUpperCase()}`;
+  const usual = DEFAULT_REGION[language!];
+  return usual ? `${language}-${usual}` : language!;
+}
+
+/** "481 516" → "4, 8, 1, 5, 1, 6". */
+export function spokenDigits(code: string): string {
+  return [...code].join(", ");
+}
+
+/** The call for `code`: the sentence in the chosen language, said twice. */
+export function composeVoice(policy: VoicePolicy, phone: Phone, languages: readonly string[], code: string, ttlSeconds: number): VoiceMessage {
+  const tag = chosenTag(policy, languages);
+  const template = (Object.hasOwn(policy.templates, tag) ? policy.templates[tag] : undefined) ?? BUILT_IN_VOICE_TEMPLATES.en!;
+  const sentence = template
+    .replaceAll("{code}", spokenDigits(code))
+    .replaceAll("{minutes}", String(Math.ceil(ttlSeconds / 60)))
+    .replaceAll("{app}", policy.appName);
+  return { to: phone.e164, language: speechLanguage(tag), lines: [sentence, sentence] };
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { amzDate, SnsSmsSender } from "../../src/adapters/sns/sms-sender";
+import { xmlElementText } from "../../src/adapters/sns/xml";
+import { SmsSendError, SmsSendUnconfirmed } from "../../src/domain/ports";
+import { SNS_TEST_ACCESS_KEY_ID, SNS_TEST_REGION, SNS_TEST_SECRET_ACCESS_KEY } from "../support/constants";
+import { startFakeSns, type FakeSns } from "../support/fake-sns";
+
+// The fake's clock and the signer's are both fixed: the fake recomputes the
+// SigV4 signature of each request as of this date and refuses any other.
+const FIXED = Date.parse("2026-11-28T10:00:00Z");
+let sns: FakeSns;
+
+beforeAll(async () => {
+  sns = await startFakeSns({ accessKeyId: SNS_TEST_ACCESS_KEY_ID, secretAccessKey: SNS_TEST_SECRET_ACCESS_KEY, region: SNS_TEST_REGION, now: () => FIXED });
+});
+afterAll(async () => {
+  await sns.close();
+});
+
+function sender(overrides: Partial<ConstructorParameters<typeof SnsSmsSender>[0]> = {}): SnsSmsSender {
+  return new SnsSmsSender({
+    accessKeyId: SNS_TEST_ACCESS_KEY_ID,
+    secretAccessKey: SNS_TEST_SECRET_ACCESS_KEY,
+    region: SNS_TEST_REGION,
+    apiBase: sns.url,
+    timeoutMs: 500,
+    now: () => FIXED,
+    ...overrides,
+  });
+}
+
+interface Received {
+  PhoneNumber: string;
+  Message: string;
+  attributes: Record<string, string>;
+  signedHeaders: string[];
+}
+
+async function received(to: string): Promise<Received[]> {
+  const res = await fetch(`${sns.url}/__messages?to=${encodeURIComponent(to)}`);
+  return ((await res.json()) as { messages: Received[] }).messages;
+}
+
+const scenario = (to: string, s: Record<string, unknown>): Promise<Response> => fetch(`${sns.url}/__scenario`, { method: "POST", body: JSON.stringify({ to, ...s }) });
+const message = (to: string, body = "Your code is 123456") => ({ to, body, code: "123456", minutes: 5 });
+
+async function rejection<T>(p: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(type);
+  return err as T;
+}
+
+describe("AWS SNS adapter against the local SigV4-checking fake", () => {
+  it("publishes to the phone number, Transactional, signed with SigV4 for sns in the region, and returns SNS's MessageId", async () => {
+    const sent = await sender().send(message("+919876510001", "Code: 123456 & more ✓"));
+    const [got, ...more] = await received("+919876510001");
+    expect(more).toEqual([]);
+    expect(got).toMatchObject({ PhoneNumber: "+919876510001", Message: "Code: 123456 & more ✓", attributes: { "AWS.SNS.SMS.SMSType": "Transactional" } });
+    expect(got!.signedHeaders).toEqual(expect.arrayContaining(["host", "x-amz-date"]));
+    expect(sent.messageId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("sends the sender id, origination number and maximum price when set", async () => {
+    await sender({ senderId: "ACME", originationNumber: "+18885550100", maxPriceUsd: "0.05" }).send(message("+919876510002"));
+    expect((await received("+919876510002"))[0]!.attributes).toEqual({
+      "AWS.SNS.SMS.SMSType": "Transactional",
+      "AWS.SNS.SMS.SenderID": "ACME",
+      "AWS.MM.SMS.OriginationNumber": "+18885550100",
+      "AWS.SNS.SMS.MaxPrice": "0.05",
+    });
+  });
+
+  it("the fake checks the signature: a wrong secret, or a clock 10 minutes off, is refused (SmsSendError 403, AWS's code name kept)", async () => {
+    const wrong = await rejection(sender({ secretAccessKey: "not-the-secret" }).send(message("+919876510003")), SmsSendError);
+    expect([wrong.reason, wrong.providerStatus, wrong.providerError]).toEqual(["provider_403", 403, "SignatureDoesNotMatch"]);
+    const late = await rejection(sender({ now: () => FIXED + 10 * 60_000 }).send(message("+919876510003")), SmsSendError);
+    expect(late.providerError).toBe("SignatureDoesNotMatch");
+    const region = await rejection(sender({ region: "eu-west-1" }).send(message("+919876510003")), SmsSendError);
+    expect(region.providerStatus).toBe(403);
+    expect(await received("+919876510003")).toEqual([]);
+  });
+
+  it("SNS refusals are SmsSendError with the code name; a 504 or no answer is SmsSendUnconfirmed; it never retries", async () => {
+    await scenario("+919876510004", { status: 400, code: "InvalidParameter" });
+    const invalid = await rejection(sender().send(message("+919876510004")), SmsSendError);
+    expect([invalid.reason, invalid.providerError]).toEqual(["provider_400", "InvalidParameter"]);
+
+    await scenario("+919876510005", { status: 500, code: "InternalError" });
+    expect((await rejection(sender().send(message("+919876510005")), SmsSendError)).providerError).toBe("InternalError");
+
+    await scenario("+919876510006", { delayMs: 2000 });
+    const slow = await rejection(sender({ timeoutMs: 300 }).send(message("+919876510006")), SmsSendUnconfirmed);
+    expect([slow.reason, slow.timedOut]).toEqual(["timeout", true]);
+    // Sent once: aws4fetch's retry loop is not used.
+    expect(await received("+919876510006")).toHaveLength(1);
+
+    const down = await rejection(sender({ apiBase: "http://127.0.0.1:9" }).send(message("+919876510007")), SmsSendUnconfirmed);
+    expect([down.reason, down.timedOut]).toEqual(["network", false]);
+  });
+
+  it("amzDate and xmlElementText: the signed date form, and only token-like element text", () => {
+    expect(amzDate(Date.parse("2015-08-30T12:36:00.123Z"))).toBe("20150830T123600Z");
+    expect(xmlElementText("<a><MessageId> 1f-2 </MessageId></a>", "MessageId")).toBe("1f-2");
+    expect(xmlElementText("<Code>Bad &amp; worse</Code>", "Code")).toBeNull();
+    expect(xmlElementText("<Code>x", "Code")).toBeNull();
+    expect(xmlElementText("<Other>x</Other>", "Code")).toBeNull();
+  });
+});
