@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1UserStore } from "../../src/adapters/d1/user-store";
+import { D1DeliveryReceiptStore } from "../../src/adapters/d1/delivery-receipt-store";
 import { D1LineTypeCache } from "../../src/adapters/d1/line-type-cache";
 import { D1DeviceStore } from "../../src/adapters/d1/device-store";
 import { D1ErasureJournal } from "../../src/adapters/d1/erasure-journal";
@@ -22,6 +23,7 @@ import { createUpstashClient } from "../../src/adapters/upstash/client";
 import { UpstashBudgetStore } from "../../src/adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-store";
+import { UpstashDeliveryReceiptStore } from "../../src/adapters/upstash/delivery-receipt-store";
 import { UpstashLineTypeCache } from "../../src/adapters/upstash/line-type-cache";
 import { UpstashDeviceStore } from "../../src/adapters/upstash/device-store";
 import { UpstashErasureJournal } from "../../src/adapters/upstash/erasure-journal";
@@ -37,6 +39,7 @@ import { rateLimiterContract } from "../contracts/rate-limiter.contract";
 import { sessionStoreContract } from "../contracts/session-store.contract";
 import { userStoreContract } from "../contracts/user-store.contract";
 import { idempotencyStoreContract } from "../contracts/idempotency-store.contract";
+import { deliveryReceiptStoreContract } from "../contracts/delivery-receipt-store.contract";
 import { lineTypeCacheContract } from "../contracts/line-type-cache.contract";
 import { budgetStoreContract } from "../contracts/budget-store.contract";
 import { deviceStoreContract } from "../contracts/device-store.contract";
@@ -72,6 +75,7 @@ describe("embedded adapters (Durable Objects, D1)", () => {
   deviceStoreContract("D1", () => new D1DeviceStore(testEnv.DB, T));
   erasureJournalContract("D1", () => new D1ErasureJournal(testEnv.DB, T));
   auditStoreContract("D1", () => new D1AuditStore(testEnv.DB, T));
+  deliveryReceiptStoreContract("D1", () => new D1DeliveryReceiptStore(testEnv.DB, T));
 });
 
 describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)", () => {
@@ -89,6 +93,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   deviceStoreContract("Upstash Redis", () => new UpstashDeviceStore(redis(), T));
   erasureJournalContract("Upstash Redis", () => new UpstashErasureJournal(redis(), T));
   auditStoreContract("Upstash Redis", () => new UpstashAuditStore(redis(), T));
+  deliveryReceiptStoreContract("Upstash Redis", () => new UpstashDeliveryReceiptStore(redis(), T));
   challengeStoreContract("Upstash Redis", () => new UpstashChallengeStore(redis(), T));
   it("a moved audit list expires with its newest entry's retention, not a full retention from the move", async () => {
     const store = new UpstashAuditStore(redis(), T);
