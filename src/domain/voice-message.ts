@@ -41,16 +41,20 @@ export function voiceAllowed(policy: VoicePolicy, phone: Phone): boolean {
   return phone.country !== null && policy.allowCountries.includes(phone.country);
 }
 
-/** The tag (lower case) of the template chosen for `languages`, "en" when none matched. */
-function chosenTag(policy: VoicePolicy, languages: readonly string[]): string {
+/**
+ * The template chosen for `languages` (exact tag, then its language; else
+ * "en") and the tag to speak it with: the person's own tag, so a "fr"
+ * template asked for as fr-CA is read with a Canadian French voice.
+ */
+function chosen(policy: VoicePolicy, languages: readonly string[]): { template: string; speak: string } {
   const own = (tag: string): boolean => Object.hasOwn(policy.templates, tag);
   for (const wanted of languages) {
     const tag = wanted.trim().toLowerCase();
-    if (own(tag)) return tag;
     const language = tag.split("-")[0]!;
-    if (own(language)) return language;
+    if (own(tag)) return { template: policy.templates[tag]!, speak: tag };
+    if (own(language)) return { template: policy.templates[language]!, speak: tag };
   }
-  return "en";
+  return { template: (own("en") ? policy.templates.en : undefined) ?? BUILT_IN_VOICE_TEMPLATES.en!, speak: "en" };
 }
 
 /** `xx-YY` as a speech engine names it: the tag's own region, else the language's usual one. */
@@ -69,11 +73,10 @@ export function spokenDigits(code: string): string {
 
 /** The call for `code`: the sentence in the chosen language, said twice. */
 export function composeVoice(policy: VoicePolicy, phone: Phone, languages: readonly string[], code: string, ttlSeconds: number): VoiceMessage {
-  const tag = chosenTag(policy, languages);
-  const template = (Object.hasOwn(policy.templates, tag) ? policy.templates[tag] : undefined) ?? BUILT_IN_VOICE_TEMPLATES.en!;
+  const { template, speak } = chosen(policy, languages);
   const sentence = template
     .replaceAll("{code}", spokenDigits(code))
     .replaceAll("{minutes}", String(Math.ceil(ttlSeconds / 60)))
     .replaceAll("{app}", policy.appName);
-  return { to: phone.e164, language: speechLanguage(tag), lines: [sentence, sentence] };
+  return { to: phone.e164, language: speechLanguage(speak), lines: [sentence, sentence] };
 }

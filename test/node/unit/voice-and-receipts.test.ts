@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { twilioDeliveryStatus } from "../../../src/adapters/twilio/delivery-status";
+import { voiceTwiml } from "../../../src/adapters/twilio/voice-caller";
+import { parseReceiptTag, receiptTag } from "../../../src/domain/delivery-receipts";
+import { parseE164 } from "../../../src/domain/phone";
+import { BUILT_IN_VOICE_TEMPLATES, composeVoice, speechLanguage, spokenDigits, voiceAllowed, type VoicePolicy } from "../../../src/domain/voice-message";
+
+const policy = (extra: Partial<VoicePolicy> = {}): VoicePolicy => ({ allowCountries: ["IN"], templates: { ...BUILT_IN_VOICE_TEMPLATES }, appName: "Acme", ...extra });
+const india = parseE164("+919876543210")!;
+
+describe("voice codes (pure)", () => {
+  it("read the digits one by one, the sentence twice, in the chosen language", () => {
+    expect(spokenDigits("048213")).toBe("0, 4, 8, 2, 1, 3");
+    expect(composeVoice(policy(), india, ["fr-CA", "en"], "048213", 300)).toEqual({
+      to: "+919876543210",
+      language: "fr-CA",
+      lines: ["Votre code Acme est : 0, 4, 8, 2, 1, 3.", "Votre code Acme est : 0, 4, 8, 2, 1, 3."],
+    });
+  });
+
+  it("choose an exact tag, then its language, then English; a bare language gets its usual region", () => {
+    const templates = { ...BUILT_IN_VOICE_TEMPLATES, "pt-pt": "Código {code}", nl: "Uw {app} code: {code} ({minutes} min)" };
+    expect(composeVoice(policy({ templates }), india, ["pt-PT"], "1", 60)).toMatchObject({ language: "pt-PT", lines: ["Código 1", "Código 1"] });
+    expect(composeVoice(policy({ templates }), india, ["pt-BR"], "1", 60)).toMatchObject({ language: "pt-BR", lines: ["O seu código Acme é: 1.", "O seu código Acme é: 1."] });
+    expect(composeVoice(policy({ templates }), india, ["nl"], "12", 61)).toMatchObject({ language: "nl-NL", lines: ["Uw Acme code: 1, 2 (2 min)", "Uw Acme code: 1, 2 (2 min)"] });
+    expect(composeVoice(policy(), india, ["sw", "constructor"], "1", 60)).toMatchObject({ language: "en-US", lines: ["Your Acme code is: 1.", "Your Acme code is: 1."] });
+    expect(speechLanguage("hi")).toBe("hi-IN");
+    expect(speechLanguage("zh-hant-tw")).toBe("zh-TW");
+    expect(speechLanguage("sw")).toBe("sw");
+  });
+
+  it("go only to listed countries; null lists every country", () => {
+    expect(voiceAllowed(policy(), india)).toBe(true);
+    expect(voiceAllowed(policy(), parseE164("+447912345678")!)).toBe(false);
+    expect(voiceAllowed(policy({ allowCountries: [] }), india)).toBe(false);
+    expect(voiceAllowed(policy({ allowCountries: null }), parseE164("+447912345678")!)).toBe(true);
+  });
+
+  it("TwiML: each line a <Say> in the language, a pause between, text and attribute escaped", () => {
+    expect(voiceTwiml({ language: "en-US", lines: ['A & B <x> "q"', "2"] })).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US">A &amp; B &lt;x&gt; &quot;q&quot;</Say><Pause length="1"/><Say language="en-US">2</Say></Response>',
+    );
+    expect(voiceTwiml({ language: 'en"><Play>', lines: ["x"] })).toContain('language="en&quot;&gt;&lt;Play&gt;"');
+  });
+});
+
+describe("delivery receipts (pure)", () => {
+  it("Twilio's message and call statuses map to pending, delivered or failed; only ids, status words and numeric codes are read", () => {
+    const form = (o: Record<string, string>) => new URLSearchParams(o);
+    const sid = `SM${"a".repeat(32)}`;
+    expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "delivered", To: "+919876543210" }))).toEqual({ messageId: sid, status: "delivered", state: "delivered", errorCode: null });
+    expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "undelivered", ErrorCode: "30003" }))).toMatchObject({ state: "failed", errorCode: 30003 });
+    expect(twilioDeliveryStatus(form({ SmsSid: sid, SmsStatus: "sent" }))).toMatchObject({ state: "pending" });
+    for (const [status, state] of [["completed", "delivered"], ["busy", "failed"], ["no-answer", "failed"], ["failed", "failed"], ["canceled", "failed"], ["ringing", "pending"], ["in-progress", "pending"]]) {
+      expect(twilioDeliveryStatus(form({ CallSid: `CA${"0".repeat(32)}`, CallStatus: status! }))?.state, status).toBe(state);
+    }
+    expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "constructor" }))?.state).toBe("pending");
+    expect(twilioDeliveryStatus(form({ MessageSid: "SM1", MessageStatus: "delivered" }))).toBeNull();
+    expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "<script>" }))).toBeNull();
+    expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "failed", ErrorCode: "abc" }))?.errorCode).toBeNull();
+    expect(twilioDeliveryStatus(form({ Foo: "bar" }))).toBeNull();
+  });
+
+  it("the receipt tag round-trips and refuses anything malformed", () => {
+    const tag = { country: "IN", prefix: "0123456789abcdef0123456789abcdef", purpose: "step_up" as const, channel: "voice" as const, sentAt: 1_764_000_000_000 };
+    expect(parseReceiptTag(new URLSearchParams(receiptTag(tag)))).toEqual(tag);
+    expect(parseReceiptTag(new URLSearchParams(receiptTag({ ...tag, country: null })))).toEqual({ ...tag, country: null });
+    for (const [key, value] of [["c", "in"], ["p", "xyz"], ["u", "admin"], ["ch", "fax"], ["t", "-1"], ["t", "1e400"]]) {
+      const query = new URLSearchParams(receiptTag(tag));
+      query.set(key!, value!);
+      expect(parseReceiptTag(query), `${key}=${value}`).toBeNull();
+    }
+    expect(parseReceiptTag(new URLSearchParams())).toBeNull();
+  });
+});
