@@ -80,7 +80,7 @@ describe("AWS SNS adapter against the local SigV4-checking fake", () => {
     expect(await received("+919876510003")).toEqual([]);
   });
 
-  it("SNS refusals are SmsSendError with the code name; a 504 or no answer is SmsSendUnconfirmed; it never retries", async () => {
+  it("SEND-05, SEND-08: SNS refusals are SmsSendError with the code name; a 504 or no answer is SmsSendUnconfirmed; it never retries", async () => {
     await scenario("+919876510004", { status: 400, code: "InvalidParameter" });
     const invalid = await rejection(sender().send(message("+919876510004")), SmsSendError);
     expect([invalid.reason, invalid.providerError]).toEqual(["provider_400", "InvalidParameter"]);

@@ -138,7 +138,7 @@ describe.each(PROFILES)("SMS_FALLBACK_PROVIDER ($name profile)", (profile) => {
     expect((await verify(phone, codeIn(sent[0]!.Message), ip)).status).toBe(200);
   });
 
-  it("when the fallback refuses too: 502, both refusals logged, and the phone gets its slot back", async () => {
+  it("SEND-05: when the fallback refuses too: 502, both refusals logged, and the phone gets its slot back", async () => {
     const phone = uniquePhone();
     const ip = uniqueIp();
     await twilioScenario(phone, { status: 400, code: 21211 });

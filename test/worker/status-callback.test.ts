@@ -98,11 +98,12 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
       ["wrong auth token", callback(statusCallback, form, { token: "not-the-token" })],
       ["no signature", callback(statusCallback, form, { signature: null })],
       ["empty signature", callback(statusCallback, form, { signature: "" })],
-      // Signed for another host: the server checks against PUBLIC_URL, never the Host the caller chose.
-      ["another host", callback(statusCallback, form, { signedUrl: statusCallback.replace(PUBLIC_URL, "https://attacker.example") })],
+      // Signed for the URL the request really went to (its Host is the caller's choice): only PUBLIC_URL counts.
+      ["the request's own host", callback(statusCallback, form, { signedUrl: statusCallback.replace(PUBLIC_URL, "https://auth.test") })],
       ["tag changed after signing", callback(statusCallback.replace("u=sign_in", "u=step_up"), form, { signedUrl: statusCallback })],
       ["status changed after signing", callback(statusCallback, form, { signature: await sign(TWILIO_TEST_AUTH_TOKEN, statusCallback, statusForm(sid, phone, "delivered")) })],
-      ["a parameter repeated", callback(statusCallback, form, { rawBody: `${new URLSearchParams(form).toString()}&MessageStatus=delivered` })],
+      // A genuine "delivered" callback with a "failed" put in front: the signature covers the last value, the first would be read.
+      ["a parameter repeated", callback(statusCallback, statusForm(sid, phone, "delivered"), { rawBody: `MessageStatus=failed&${new URLSearchParams(statusForm(sid, phone, "delivered")).toString()}` })],
     ];
     const lines = captureLogs();
     for (const [why, pending] of forged) {
@@ -115,7 +116,7 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
     expect(statusLines(lines)).toEqual([]);
   });
 
-  it("an undelivered message is a failure with Twilio's error code, and no longer counts as a send of its prefix in the conversion guard", async () => {
+  it("FRAUD-04: an undelivered message is a failure with Twilio's error code, and no longer counts as a send of its prefix in the conversion guard", async () => {
     const { phone, sid, statusCallback } = await sendCode();
     const deps = await services({}, settings);
     const before = (await prefixHealth(deps, parseE164(phone)!, Date.now()))!.sends;
@@ -126,6 +127,22 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
     expect(statusLines(lines)).toEqual([expect.objectContaining({ outcome: "failure", reason: "undelivered", providerCode: 30003 })]);
     expect(await receipt(sid)).toMatchObject({ state: "failed", errorCode: 30003 });
     expect((await prefixHealth(deps, parseE164(phone)!, Date.now()))!.sends).toBe(before - 1);
+  });
+
+  it("FRAUD-04: the conversion guard does not block a prefix for messages that never arrived", async () => {
+    // The guard: 2 sends in the hour with under half entered blocks the prefix.
+    const guard = { ...settings, CONVERSION_MIN_SENDS: "2", CONVERSION_MIN_RATE: "0.5" };
+    const prefix = uniquePhone().slice(0, -3);
+    const send = async (last: string): Promise<Response> => call("/auth/request-otp", { body: { phone: prefix + last }, ip: uniqueIp(), settings: guard });
+    expect((await send("001")).status).toBe(200);
+    const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(`${prefix}001`)}`);
+    const [first] = ((await res.json()) as { messages: { Sid: string; StatusCallback: string }[] }).messages;
+    expect((await callback(first!.StatusCallback, statusForm(first!.Sid, `${prefix}001`, "undelivered", "30003"))).status).toBe(204);
+    // Two sends, one of them undelivered: one send counts, under the guard's minimum.
+    expect((await send("002")).status).toBe(200);
+    expect((await send("003")).status).toBe(200);
+    // The third made two counted sends with none entered: the guard tripped, the fourth is refused.
+    await expectError(await send("004"), 429, "rate_limited");
   });
 
   it("a voice call's final status (no-answer) is recorded the same way", async () => {
