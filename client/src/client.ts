@@ -99,7 +99,7 @@ export function createAuthClient(options: AuthClientOptions) {
     storage,
 
     /** Sends a sign-in code. Retried once with the same Idempotency-Key if no answer came, so a flaky network never sends two paid messages. */
-    async requestOtp(phone: string, extra: { captchaToken?: string; idempotencyKey?: string; locale?: string } = {}): Promise<CodeSent> {
+    async requestOtp(phone: string, extra: { captchaToken?: string; idempotencyKey?: string; locale?: string; channel?: "sms" | "voice" } = {}): Promise<CodeSent> {
       const deviceToken = (await storage.get("device")) ?? undefined;
       const body = {
         phone,
@@ -107,6 +107,8 @@ export function createAuthClient(options: AuthClientOptions) {
         ...(extra.captchaToken ? { captchaToken: extra.captchaToken } : {}),
         // The message's language (SMS_TEMPLATES), before the Accept-Language header.
         ...(extra.locale ? { locale: extra.locale } : {}),
+        // "voice": a call reads the code (VOICE_COUNTRIES_ALLOW; else 400 channel_not_supported).
+        ...(extra.channel ? { channel: extra.channel } : {}),
       };
       const headers = { "Idempotency-Key": extra.idempotencyKey ?? newKey() };
       const send = () => run(() => api.POST("/auth/request-otp", { body, headers }), false);

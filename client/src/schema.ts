@@ -302,10 +302,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send a sign-in code by SMS
-         * @description Sends a 6-digit code to the phone. The answer is the same whether or not the phone has an account. Limits (defaults; see the settings): one code per phone per OTP_RESEND_COOLDOWN_SECONDS (60 s), OTP_MAX_SENDS_PER_HOUR (3) per phone per rolling hour, IP_SEND_LIMIT (30) per address per IP_WINDOW_SECONDS (5 minutes; per /64 for IPv6), SMS_PREFIX_HOURLY_LIMIT (20) per number prefix per hour, and the optional country and daily SMS budgets; a phone locked out after too many wrong codes is sent nothing. Every limit fails closed (503 when its store does not answer). The code lives OTP_TTL_SECONDS (5 minutes). An `Idempotency-Key` retry within 10 minutes gets the first answer and sends nothing.
+         * Send a sign-in code by SMS (or voice call)
+         * @description Sends a 6-digit code to the phone. The answer is the same whether or not the phone has an account. Limits (defaults; see the settings): one code per phone per OTP_RESEND_COOLDOWN_SECONDS (60 s), OTP_MAX_SENDS_PER_HOUR (3) per phone per rolling hour, IP_SEND_LIMIT (30) per address per IP_WINDOW_SECONDS (5 minutes; per /64 for IPv6), SMS_PREFIX_HOURLY_LIMIT (20) per number prefix per hour, and the optional country and daily SMS budgets; a phone locked out after too many wrong codes is sent nothing. Every limit fails closed (503 when its store does not answer). The code lives OTP_TTL_SECONDS (5 minutes). An `Idempotency-Key` retry within 10 minutes gets the first answer and sends nothing. The answer comes once the provider has taken the message, never waiting for its delivery; when SMS_PROVIDER refuses it, SMS_FALLBACK_PROVIDER (if set) is tried once with the same code.
          *
-         *     Errors: 400 `invalid_request`, `invalid_phone`, `phone_not_supported`, `captcha_required`, `captcha_invalid`; 409 `idempotency_key_in_use`; 413 `payload_too_large`; 415 `unsupported_media_type`; 422 `idempotency_key_reused`; 429 `rate_limited`, `too_many_attempts`; 502 `sms_send_failed`; 503 `service_unavailable`, `service_misconfigured`.
+         *     Errors: 400 `invalid_request`, `invalid_phone`, `phone_not_supported`, `channel_not_supported`, `captcha_required`, `captcha_invalid`; 409 `idempotency_key_in_use`; 413 `payload_too_large`; 415 `unsupported_media_type`; 422 `idempotency_key_reused`; 429 `rate_limited`, `too_many_attempts`; 502 `sms_send_failed`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["requestOtp"];
         delete?: never;
@@ -720,6 +720,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/twilio/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Twilio delivery receipt (called by Twilio, not by apps)
+         * @description Twilio posts a message's or a call's status here; the server sets this URL as `StatusCallback` on every send when PUBLIC_URL is set and Twilio carries codes (SMS_PROVIDER, SMS_FALLBACK_PROVIDER or voice). The form (MessageSid, MessageStatus, ErrorCode, or CallSid, CallStatus) must carry a valid `X-Twilio-Signature` (HMAC-SHA1 with TWILIO_AUTH_TOKEN over PUBLIC_URL + this path + the query, and the sorted parameters); anything else is 403 and changes nothing. The status is kept per message id for 3 days, with no phone number; the first final one (delivered, failed) is logged once as `sms.status`. 404 when receipts are off.
+         *
+         *     Errors: 400 `invalid_request`; 403 `signature_invalid`; 404 `not_found`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
+         */
+        post: operations["twilioStatusCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -966,7 +988,7 @@ export interface components {
                  * @description Stable machine-readable code; switch on this, never on message
                  * @enum {string}
                  */
-                code: "invalid_request" | "invalid_phone" | "captcha_required" | "captcha_invalid" | "phone_not_supported" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "otp_invalid" | "otp_expired" | "too_many_attempts" | "sms_send_failed" | "phone_in_use" | "unauthorized" | "session_revoked" | "step_up_required" | "challenge_invalid" | "credential_invalid" | "credential_exists" | "credential_limit" | "credential_not_found" | "biometric_failed" | "pin_too_weak" | "pin_invalid" | "pin_locked" | "pin_not_set" | "idempotency_key_reused" | "idempotency_key_in_use" | "not_found" | "session_not_found" | "method_not_allowed" | "service_unavailable" | "service_misconfigured" | "internal_error";
+                code: "invalid_request" | "invalid_phone" | "captcha_required" | "captcha_invalid" | "phone_not_supported" | "channel_not_supported" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "otp_invalid" | "otp_expired" | "too_many_attempts" | "sms_send_failed" | "phone_in_use" | "unauthorized" | "session_revoked" | "step_up_required" | "challenge_invalid" | "credential_invalid" | "credential_exists" | "credential_limit" | "credential_not_found" | "biometric_failed" | "pin_too_weak" | "pin_invalid" | "pin_locked" | "pin_not_set" | "idempotency_key_reused" | "idempotency_key_in_use" | "not_found" | "signature_invalid" | "session_not_found" | "method_not_allowed" | "service_unavailable" | "service_misconfigured" | "internal_error";
                 /** @description Human-readable text; may change */
                 message: string;
                 /**
@@ -1093,10 +1115,16 @@ export interface components {
         RequestOtpBody: {
             /** @description The Cloudflare Turnstile token from the widget, when the deployment has a bot check (TURNSTILE_SECRET_KEY) */
             captchaToken?: string;
+            /**
+             * @description `sms` (default), or `voice`: a phone call reads the code twice. Voice is off unless the number's country is in VOICE_COUNTRIES_ALLOW (400 `channel_not_supported`); it counts toward the same limits and budgets as SMS.
+             * @example sms
+             * @enum {string}
+             */
+            channel?: "sms" | "voice";
             /** @description The `deviceToken` this device got at its last sign-in. With a valid one for this phone, the device has its own send quota and attempt counter, so strangers guessing or requesting codes for the number cannot lock it out. An unknown or expired one is ignored. */
             deviceToken?: string;
             /**
-             * @description The language of the message (SMS_TEMPLATES); before the Accept-Language header
+             * @description The language of the message (SMS_TEMPLATES, VOICE_TEMPLATES); before the Accept-Language header
              * @example hi-IN
              */
             locale?: string;
@@ -2793,7 +2821,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestOtpResponse"];
                 };
             };
-            /** @description `invalid_request`: the body or query fails its schema (wrong types, extra fields, malformed JSON); `invalid_phone`: not an E.164 number, or not a valid number for its country; `phone_not_supported`: the number is of a kind that is never a person's phone (BLOCKED_NUMBER_TYPES: premium rate, toll free, satellite, …), its country is not served (SMS_COUNTRIES_ALLOW, SMS_COUNTRIES_DENY), or the carrier lookup found a blocked line type (LOOKUP_BLOCKED_LINE_TYPES, e.g. non-fixed VoIP); nothing was sent; `captcha_required`: the deployment has a bot check (TURNSTILE_SECRET_KEY; with TURNSTILE_MODE=adaptive once the address has used half its send budget) and no `captchaToken` was sent; nothing was sent; `captcha_invalid`: siteverify refused the `captchaToken` (unknown, expired or already used) or it was issued on another hostname or for another action; nothing was sent */
+            /** @description `invalid_request`: the body or query fails its schema (wrong types, extra fields, malformed JSON); `invalid_phone`: not an E.164 number, or not a valid number for its country; `phone_not_supported`: the number is of a kind that is never a person's phone (BLOCKED_NUMBER_TYPES: premium rate, toll free, satellite, …), its country is not served (SMS_COUNTRIES_ALLOW, SMS_COUNTRIES_DENY), or the carrier lookup found a blocked line type (LOOKUP_BLOCKED_LINE_TYPES, e.g. non-fixed VoIP); nothing was sent; `channel_not_supported`: Codes cannot be read out by phone call to this number. Ask for an SMS instead.; `captcha_required`: the deployment has a bot check (TURNSTILE_SECRET_KEY; with TURNSTILE_MODE=adaptive once the address has used half its send budget) and no `captchaToken` was sent; nothing was sent; `captcha_invalid`: siteverify refused the `captchaToken` (unknown, expired or already used) or it was issued on another hostname or for another action; nothing was sent */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2806,7 +2834,7 @@ export interface operations {
                              * @description Stable machine-readable code; switch on this, never on message
                              * @enum {string}
                              */
-                            code: "invalid_request" | "invalid_phone" | "phone_not_supported" | "captcha_required" | "captcha_invalid";
+                            code: "invalid_request" | "invalid_phone" | "phone_not_supported" | "channel_not_supported" | "captcha_required" | "captcha_invalid";
                             /** @description Human-readable text; may change */
                             message: string;
                             /** @description Same as the X-Request-Id response header */
@@ -4328,7 +4356,8 @@ export interface operations {
                      *         {
                      *           "to": "+919876543210",
                      *           "body": "Your sign-in code is 123456. It expires in 5 minutes. Never share it.",
-                     *           "sentAt": "2026-01-01T12:00:00.000Z"
+                     *           "sentAt": "2026-01-01T12:00:00.000Z",
+                     *           "channel": "sms"
                      *         }
                      *       ]
                      *     }
@@ -4337,6 +4366,12 @@ export interface operations {
                         messages: {
                             /** @example Your sign-in code is 123456. It expires in 5 minutes. Never share it. */
                             body: string;
+                            /**
+                             * @description `voice`: the text the call would have read (VOICE_COUNTRIES_ALLOW)
+                             * @example sms
+                             * @enum {string}
+                             */
+                            channel: "sms" | "voice";
                             /**
                              * Format: date-time
                              * @example 2026-01-01T12:00:00.000Z
@@ -5527,6 +5562,138 @@ export interface operations {
                              * @enum {string}
                              */
                             code: "rate_limited" | "too_many_attempts";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable`: a store did not answer in time; nothing was sent or accepted; retry after `Retry-After` seconds; `service_misconfigured`: the service settings are invalid (the log says which) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "service_unavailable" | "service_misconfigured";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    twilioStatusCallback: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Twilio's signature of this request */
+                "x-twilio-signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded (a repeated or out-of-order status changes nothing) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: Signed, but not a message or call status */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "invalid_request";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `signature_invalid`: The request signature is not valid. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "signature_invalid";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "not_found";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 16 KiB */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "payload_too_large";
                             /** @description Human-readable text; may change */
                             message: string;
                             /** @description Same as the X-Request-Id response header */

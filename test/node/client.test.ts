@@ -67,6 +67,8 @@ describe("typed client against the dev server", () => {
     const err = await c.requestOtp("12345").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthApiError);
     expect(err).toMatchObject({ status: 400, code: "invalid_phone" });
+    // The channel option reaches the server: voice is off in development unless VOICE_COUNTRIES_ALLOW is set.
+    expect(await c.requestOtp(phone(), { channel: "voice" }).catch((e: unknown) => e)).toMatchObject({ status: 400, code: "channel_not_supported" });
     const number = phone();
     await c.requestOtp(number);
     const limited = await c.requestOtp(number).catch((e: unknown) => e);
