@@ -5610,6 +5610,7 @@ export interface operations {
             /** @description Recorded (a repeated or out-of-order status changes nothing) */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -4,7 +4,7 @@ import { STATUS_CALLBACK_PATH } from "../config-delivery";
 import { parseReceiptTag, recordDeliveryStatus } from "../domain/delivery-receipts";
 import { AuthError } from "../errors";
 import { twilioSignature, type TwilioFormEnv } from "../middleware/twilio-signature";
-import { errorResponses } from "./schemas";
+import { commonHeaders, errorResponses } from "./schemas";
 
 /** Provider callbacks (issue 13): Twilio's delivery receipts. Mounted at /webhooks. */
 export const webhookRoutes = new OpenAPIHono<TwilioFormEnv>();
@@ -32,7 +32,7 @@ webhookRoutes.openapi(
       headers: z.object({ "x-twilio-signature": z.string().optional().openapi({ description: "Twilio's signature of this request" }) }),
     },
     responses: {
-      204: { description: "Recorded (a repeated or out-of-order status changes nothing)" },
+      204: { description: "Recorded (a repeated or out-of-order status changes nothing)", headers: commonHeaders },
       ...errorResponses(
         { 400: ["invalid_request"], 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: ["service_unavailable", "service_misconfigured"] },
         { invalid_request: "Signed, but not a message or call status" },
