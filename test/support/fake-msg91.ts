@@ -23,8 +23,8 @@
  *   GET  /__messages?mobile=91…  → {"messages":[{api,templateId,mobile,variables}]}
  */
 import { randomBytes, randomInt } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import { readBody, sendJson, serveOnLoopback } from "./fake-server";
 
 export interface FakeMsg91Options {
   authKey: string;
@@ -69,20 +69,6 @@ const FLOW_OPTIONS = new Set([
   "template_id", "flow_id", "sender", "short_url", "short_url_expiry", "realTimeResponse",
   "recipients", "mobiles", "route", "unicode", "schtime", "authkey",
 ]);
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -198,18 +184,18 @@ export async function startFakeMsg91(opts: FakeMsg91Options): Promise<FakeMsg91>
     if (url.pathname === "/__scenario" && req.method === "POST") {
       const { mobile, ...scenario } = JSON.parse(raw) as Scenario & { mobile: string };
       scenarios.set(mobile, scenario);
-      return send(res, 204, {});
+      return sendJson(res, 204, {});
     }
     if (url.pathname === "/__messages" && req.method === "GET") {
       const mobile = url.searchParams.get("mobile");
-      return send(res, 200, { messages: received.filter((m) => mobile === null || m.mobile === mobile) });
+      return sendJson(res, 200, { messages: received.filter((m) => mobile === null || m.mobile === mobile) });
     }
 
     const api = url.pathname === "/api/v5/flow" || url.pathname === "/api/v5/flow/"
       ? "flow"
       : url.pathname === "/api/v5/otp" || url.pathname === "/api/v5/otp/" ? "otp" : null;
     if (api === null || req.method !== "POST") {
-      return send(res, 404, { type: "error", message: "Not Found" });
+      return sendJson(res, 404, { type: "error", message: "Not Found" });
     }
 
     let messages: Received[];
@@ -225,7 +211,7 @@ export async function startFakeMsg91(opts: FakeMsg91Options): Promise<FakeMsg91>
       messages = api === "flow" ? flow(body) : [otp(url.searchParams, body)];
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
-      return send(res, err.status, { type: "error", message: err.message, ...(err.code ? { code: err.code } : {}) });
+      return sendJson(res, err.status, { type: "error", message: err.message, ...(err.code ? { code: err.code } : {}) });
     }
 
     const scenario = messages.map((m) => scenarios.get(m.mobile)).find((s) => s !== undefined) ?? {};
@@ -236,25 +222,15 @@ export async function startFakeMsg91(opts: FakeMsg91Options): Promise<FakeMsg91>
     if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
     if (res.destroyed) return;
     if (refused) {
-      return send(res, scenario.status ?? 200, {
+      return sendJson(res, scenario.status ?? 200, {
         type: "error",
         message: scenario.message ?? "Unknown error (simulated)",
         ...(scenario.code ? { code: scenario.code } : {}),
       });
     }
     const id = requestId();
-    return send(res, scenario.status ?? 200, api === "flow" ? { type: "success", message: id } : { request_id: id, type: "success" });
+    return sendJson(res, scenario.status ?? 200, api === "flow" ? { type: "success", message: id } : { request_id: id, type: "success" });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server);
 }

@@ -26,7 +26,7 @@
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { readBody, serveOnLoopback } from "./fake-server";
 
 export interface FakeSnsOptions {
   accessKeyId: string;
@@ -89,15 +89,6 @@ export function sigV4Signature(input: { method: string; path: string; query: str
   const kDate = hmac(`AWS4${input.secretAccessKey}`, input.amzDate.slice(0, 8));
   const kSigning = hmac(hmac(hmac(kDate, input.region), input.service), "aws4_request");
   return hmac(kSigning, stringToSign).toString("hex");
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 const xmlEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -247,15 +238,5 @@ export async function startFakeSns(opts: FakeSnsOptions): Promise<FakeSns> {
     sendXml(res, 200, requestId, `<PublishResponse xmlns="${SNS_XMLNS}">\n  <PublishResult>\n    <MessageId>${randomUUID()}</MessageId>\n  </PublishResult>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n`);
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server);
 }

@@ -25,8 +25,8 @@
  *                     number that reached the resource (errors and slow answers
  *                     included: counted when received, before any delay).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import { readBody, sendJson, serveOnLoopback } from "./fake-server";
 import { parsePhoneNumberWithError, validatePhoneNumberLength, type CountryCode } from "libphonenumber-js/max";
 
 export interface FakeLookupOptions {
@@ -98,22 +98,8 @@ export interface FakeLookup {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
-
 function twilioError(res: ServerResponse, status: number, code: number, message?: string): void {
-  send(res, status, {
+  sendJson(res, status, {
     code,
     message: message ?? ERROR_MESSAGES[code] ?? "Unknown error (simulated)",
     more_info: `https://www.twilio.com/docs/errors/${code}`,
@@ -181,15 +167,6 @@ function lineTypeIntelligence(type: LineType, country: string | null, errorCode:
 }
 
 /** A free loopback port, never Redis's 6379 (the ephemeral range excludes it; this makes sure). */
-async function listenOnFreePort(server: Server): Promise<number> {
-  for (;;) {
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    if (port !== 6379) return port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
 export async function startFakeLookup(opts: FakeLookupOptions): Promise<FakeLookup> {
   const scenarios = new Map<string, Scenario>();
   const lookups = new Map<string, number>();
@@ -205,18 +182,18 @@ export async function startFakeLookup(opts: FakeLookupOptions): Promise<FakeLook
       try {
         body = JSON.parse(raw) as Scenario & { phone?: unknown };
       } catch {
-        return send(res, 400, { error: "scenario body must be JSON" });
+        return sendJson(res, 400, { error: "scenario body must be JSON" });
       }
       const { phone, ...scenario } = body;
-      if (typeof phone !== "string" || !phone.startsWith("+")) return send(res, 400, { error: "phone must be +E164" });
+      if (typeof phone !== "string" || !phone.startsWith("+")) return sendJson(res, 400, { error: "phone must be +E164" });
       if (scenario.type !== undefined && !LINE_TYPES.includes(scenario.type)) {
-        return send(res, 400, { error: `type must be one of ${LINE_TYPES.join(", ")}` });
+        return sendJson(res, 400, { error: `type must be one of ${LINE_TYPES.join(", ")}` });
       }
       scenarios.set(phone, scenario);
-      return send(res, 204, {});
+      return sendJson(res, 204, {});
     }
     if (url.pathname === "/__lookups" && req.method === "GET") {
-      return send(res, 200, { count: lookups.get(queryPhone(url)) ?? 0 });
+      return sendJson(res, 200, { count: lookups.get(queryPhone(url)) ?? 0 });
     }
 
     // Twilio routes on the path first: a resource it does not have is a 404
@@ -251,7 +228,7 @@ export async function startFakeLookup(opts: FakeLookupOptions): Promise<FakeLook
     if (number.valid && fields.includes("line_type_intelligence")) {
       packages.line_type_intelligence = lineTypeIntelligence(scenario.type ?? "mobile", number.country, scenario.errorCode);
     }
-    return send(res, 200, {
+    return sendJson(res, 200, {
       calling_country_code: number.callingCode,
       country_code: number.country,
       phone_number: number.e164,
@@ -263,14 +240,5 @@ export async function startFakeLookup(opts: FakeLookupOptions): Promise<FakeLook
     });
   });
 
-  const port = await listenOnFreePort(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server);
 }

@@ -12,8 +12,8 @@
  *   GET  /__messages?to=+E164   → {"messages":[{To,From,MessagingServiceSid,Body,StatusCallback,Sid}]}
  *   GET  /__calls?to=+E164      → {"calls":[{To,From,Twiml,StatusCallback,Sid}]}
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import { readBody, sendJson, serveOnLoopback } from "./fake-server";
 
 export interface FakeTwilioOptions {
   accountSid: string;
@@ -51,22 +51,8 @@ export interface FakeTwilio {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
-
 function twilioError(res: ServerResponse, status: number, code: number, message: string): void {
-  send(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+  sendJson(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 }
 
 export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwilio> {
@@ -91,7 +77,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
     if (res.destroyed) return;
     if (refused) return twilioError(res, scenario.status!, scenario.code ?? 13227, "Unknown error (simulated)");
-    return send(res, 201, {
+    return sendJson(res, 201, {
       sid: call.Sid,
       account_sid: opts.accountSid,
       to: call.To,
@@ -111,15 +97,15 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     if (url.pathname === "/__scenario" && req.method === "POST") {
       const { to, ...scenario } = JSON.parse(raw) as Scenario & { to: string };
       scenarios.set(to, scenario);
-      return send(res, 204, {});
+      return sendJson(res, 204, {});
     }
     if (url.pathname === "/__messages" && req.method === "GET") {
       const to = url.searchParams.get("to");
-      return send(res, 200, { messages: received.filter((m) => m.To === to) });
+      return sendJson(res, 200, { messages: received.filter((m) => m.To === to) });
     }
     if (url.pathname === "/__calls" && req.method === "GET") {
       const to = url.searchParams.get("to");
-      return send(res, 200, { calls: calls.filter((m) => m.To === to) });
+      return sendJson(res, 200, { calls: calls.filter((m) => m.To === to) });
     }
 
     if (req.method !== "POST" || !url.pathname.startsWith("/2010-04-01/Accounts/")) {
@@ -164,7 +150,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
       return twilioError(res, scenario.status!, scenario.code ?? 30008, "Unknown error (simulated)");
     }
     const sid = message.Sid;
-    return send(res, 201, {
+    return sendJson(res, 201, {
       sid,
       account_sid: opts.accountSid,
       to: message.To,
@@ -180,15 +166,5 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server);
 }

@@ -1,3 +1,4 @@
+import { providerRequest } from "../http/provider-request";
 import { SmsSendError, SmsSendUnconfirmed, type SentMessage, type SmsMessage, type SmsSender } from "../../domain/ports";
 
 export interface Msg91Options {
@@ -39,30 +40,12 @@ export function flowBody(opts: Pick<Msg91Options, "templateId" | "codeVariable" 
  */
 export class Msg91SmsSender implements SmsSender {
   readonly provider = "msg91";
-  private readonly fetcher: typeof fetch;
 
-  constructor(private readonly opts: Msg91Options) {
-    this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
-  }
+  constructor(private readonly opts: Msg91Options) {}
 
   async send(message: SmsMessage): Promise<SentMessage> {
-    let res: Response;
-    try {
-      res = await this.fetcher(`${this.opts.apiBase}/api/v5/flow`, {
-        method: "POST",
-        headers: { authkey: this.opts.authKey, "content-type": "application/json", accept: "application/json" },
-        body: flowBody(this.opts, message),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-      });
-    } catch (err) {
-      // No answer: the message may have left (SEND-08).
-      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new SmsSendUnconfirmed(timedOut ? "timeout" : "network", timedOut);
-    }
-    if (res.status === 504) {
-      await res.body?.cancel();
-      throw new SmsSendUnconfirmed("provider_504", true);
-    }
+    const headers = { authkey: this.opts.authKey, "content-type": "application/json", accept: "application/json" };
+    const res = await providerRequest(this.opts.fetch, `${this.opts.apiBase}/api/v5/flow`, { method: "POST", headers, body: flowBody(this.opts, message) }, this.opts.timeoutMs);
     let body: Msg91Body = {};
     try {
       body = (await res.json()) as Msg91Body;

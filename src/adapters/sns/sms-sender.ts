@@ -1,5 +1,6 @@
 import { AwsV4Signer } from "aws4fetch";
-import { SmsSendError, SmsSendUnconfirmed, type SentMessage, type SmsMessage, type SmsSender } from "../../domain/ports";
+import { SmsSendError, type SentMessage, type SmsMessage, type SmsSender } from "../../domain/ports";
+import { providerRequest } from "../http/provider-request";
 import { xmlElementText } from "./xml";
 
 export interface SnsOptions {
@@ -55,11 +56,8 @@ export function publishForm(opts: Pick<SnsOptions, "senderId" | "originationNumb
  */
 export class SnsSmsSender implements SmsSender {
   readonly provider = "sns";
-  private readonly fetcher: typeof fetch;
 
-  constructor(private readonly opts: SnsOptions) {
-    this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
-  }
+  constructor(private readonly opts: SnsOptions) {}
 
   async send(message: SmsMessage): Promise<SentMessage> {
     const { accessKeyId, secretAccessKey, region } = this.opts;
@@ -75,18 +73,7 @@ export class SnsSmsSender implements SmsSender {
       datetime: amzDate(this.opts.now?.() ?? Date.now()),
     }).sign();
 
-    let res: Response;
-    try {
-      res = await this.fetcher(signed.url.toString(), { method: signed.method, headers: signed.headers, body: signed.body as string, signal: AbortSignal.timeout(this.opts.timeoutMs) });
-    } catch (err) {
-      // No answer: the message may have been published (SEND-08).
-      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new SmsSendUnconfirmed(timedOut ? "timeout" : "network", timedOut);
-    }
-    if (res.status === 504) {
-      await res.body?.cancel();
-      throw new SmsSendUnconfirmed("provider_504", true);
-    }
+    const res = await providerRequest(this.opts.fetch, signed.url.toString(), { method: signed.method, headers: signed.headers, body: signed.body as string }, this.opts.timeoutMs);
     const text = await res.text().catch(() => "");
     if (res.ok) return { messageId: xmlElementText(text, "MessageId") };
     // AWS's error code name (InvalidParameter, Throttling, …) is kept; its message text may quote the number.

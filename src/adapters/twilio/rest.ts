@@ -1,4 +1,5 @@
-import { SmsSendError, SmsSendUnconfirmed, type SentMessage } from "../../domain/ports";
+import { SmsSendError, type SentMessage } from "../../domain/ports";
+import { providerRequest } from "../http/provider-request";
 
 /** What the Twilio REST adapters share: account, credentials, base URL, deadline. */
 export interface TwilioRestOptions {
@@ -15,23 +16,20 @@ interface TwilioBody {
   code?: unknown;
 }
 
-// A gateway that timed out waiting for Twilio cannot say whether the message
-// or call was queued: like our own timeout, that is not a refusal.
-const UNCONFIRMED_STATUSES = new Set([504]);
-
 /**
  * POSTs a form to /2010-04-01/Accounts/{Sid}/{resource}.json with Basic auth
  * (the `twilio` package does not run on Workers). An error answer becomes
  * SmsSendError with Twilio's numeric code kept for the log, never for the
- * client; no answer (timeout, lost connection, 504) becomes SmsSendUnconfirmed.
+ * client; no answer (timeout, lost connection, 504) is SmsSendUnconfirmed
+ * (providerRequest).
  */
 export async function postTwilioForm(opts: TwilioRestOptions, resource: "Messages" | "Calls", form: URLSearchParams): Promise<SentMessage> {
   const { accountSid, authToken, apiBase } = opts;
-  const fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
   const url = `${apiBase}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/${resource}.json`;
-  let res: Response;
-  try {
-    res = await fetcher(url, {
+  const res = await providerRequest(
+    opts.fetch,
+    url,
+    {
       method: "POST",
       headers: {
         authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}`,
@@ -39,18 +37,9 @@ export async function postTwilioForm(opts: TwilioRestOptions, resource: "Message
         accept: "application/json",
       },
       body: form.toString(),
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
-  } catch (err) {
-    // No answer: the request may have reached Twilio and the message may
-    // be on its way. Only an answer can say it was refused (SEND-08).
-    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-    throw new SmsSendUnconfirmed(timedOut ? "timeout" : "network", timedOut);
-  }
-  if (UNCONFIRMED_STATUSES.has(res.status)) {
-    await res.body?.cancel();
-    throw new SmsSendUnconfirmed(`provider_${res.status}`, true);
-  }
+    },
+    opts.timeoutMs,
+  );
   let body: TwilioBody = {};
   try {
     body = (await res.json()) as TwilioBody;
