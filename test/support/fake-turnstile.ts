@@ -27,7 +27,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveOnLoopback } from "./fake-server";
 
 /** Cloudflare rejects a token older than this (seconds). */
 export const TOKEN_LIFETIME_SECONDS = 300;
@@ -100,15 +100,6 @@ async function parseParams(contentType: string, raw: Buffer): Promise<Map<string
 }
 
 /** A free loopback port, never Redis's 6379 (the ephemeral range excludes it; this makes sure). */
-async function listenOnFreePort(server: Server): Promise<number> {
-  for (;;) {
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    if (port !== 6379) return port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
 export async function startFakeTurnstile(): Promise<FakeTurnstile> {
   const tokens = new Map<string, Token>();
   const secrets = new Set<string>();
@@ -199,14 +190,5 @@ export async function startFakeTurnstile(): Promise<FakeTurnstile> {
     return send(res, verdict.status, verdict.body);
   });
 
-  const port = await listenOnFreePort(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server);
 }
