@@ -90,12 +90,6 @@ export function budgetRules(policy: BudgetPolicy, prefix: string, country: strin
 const verifiedKey = (prefix: string, now: number): string => `sms:verified:${prefix}:${Math.floor(now / HOUR_MS)}`;
 const blockKey = (prefix: string): string => `sms:blocked:${prefix}`;
 
-/** The prefix's messages of the hour of `sentAt` that a delivery receipt says never arrived, and when that counter ends. */
-export function undeliveredKey(prefix: string, sentAt: number): { key: string; resetAt: number } {
-  const hour = Math.floor(sentAt / HOUR_MS);
-  return { key: `sms:undelivered:${prefix}:${hour}`, resetAt: (hour + 1) * HOUR_MS };
-}
-
 /** A send charged to the budgets: the rules (to refund if the message never leaves) and the prefix's sends this hour, this one included. */
 export interface Charged {
   rules: BudgetRule[];
@@ -144,11 +138,13 @@ export async function checkConversion(deps: BudgetDeps, rules: BudgetRule[], pho
   if (minSends === 0 || rules.length === 0) return;
   const prefix = await prefixId(deps.keys, phone);
   // No rules: charges nothing, reads the watched counters (and says whether the prefix is blocked already).
-  const read = await deps.budgets.store.charge([], blockKey(prefix), [rules[0]!.key, verifiedKey(prefix, now), undeliveredKey(prefix, now).key], now);
+  const read = await deps.budgets.store.charge([], blockKey(prefix), [rules[0]!.key, verifiedKey(prefix, now)], now);
   if (read.status !== "charged") return;
-  // Messages a receipt says never arrived could not be entered: they are no sign of pumping.
-  const [charged = 0, verified = 0, undelivered = 0] = read.watched;
-  const sends = charged - undelivered;
+  // Every paid send counts, delivered or not. Delivery receipts are the
+  // terminating carrier's word, and in SMS pumping that carrier is in on it:
+  // discounting "undelivered" messages would let a pumping run switch this
+  // guard off by reporting every message undelivered (still billed).
+  const [sends = 0, verified = 0] = read.watched;
   if (sends >= minSends && verified / sends < minRate) {
     deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "prefix_conversion", ...base });
     await deps.budgets.store.block(blockKey(prefix), now + blockMs, now);
@@ -166,9 +162,9 @@ export async function prefixHealth(deps: BudgetDeps, phone: Phone, now: number):
   if (!Number.isFinite(prefixHourly) && conversion.minSends === 0) return null;
   const prefix = await prefixId(deps.keys, phone);
   const sendsKey = budgetRules(deps.budgets, prefix, phone.country, now)[0]!.key;
-  const read = await deps.budgets.store.charge([], blockKey(prefix), [sendsKey, verifiedKey(prefix, now), undeliveredKey(prefix, now).key], now);
-  const [charged = 0, verified = 0, undelivered = 0] = read.status === "charged" ? read.watched : [];
-  return { sends: charged - undelivered, verified, blocked: read.status === "blocked", hourlyLimit: prefixHourly, minSends: conversion.minSends, minRate: conversion.minRate };
+  const read = await deps.budgets.store.charge([], blockKey(prefix), [sendsKey, verifiedKey(prefix, now)], now);
+  const [sends = 0, verified = 0] = read.status === "charged" ? read.watched : [];
+  return { sends, verified, blocked: read.status === "blocked", hourlyLimit: prefixHourly, minSends: conversion.minSends, minRate: conversion.minRate };
 }
 
 /** A sign-in code was entered right: the prefix converted once more. */

@@ -1,5 +1,3 @@
-import type { BudgetPolicy } from "./budgets";
-import { undeliveredKey } from "./budgets";
 import type { Channel } from "./delivery";
 import type { AuthEventSink, OtpPurpose, SmsProviderName } from "./ports";
 
@@ -75,24 +73,25 @@ export interface DeliveryStatus {
 
 export interface ReceiptDeps {
   receiptStore: DeliveryReceiptStore;
-  budgets: BudgetPolicy;
   events: AuthEventSink;
   now: () => number;
 }
 
 /**
  * Records a receipt. The first final one of a message is one `sms.status`
- * log line (the delivery metric: delivered or failed, the provider's error
- * code, country, purpose, latency), and a failure counts against the
- * prefix's sends in the conversion guard: a message that never arrived
- * could not be entered, so carrier trouble in a prefix does not read as
- * SMS pumping (FRAUD-04).
+ * log line: the delivery metric (delivered or failed, the provider's error
+ * code, country, purpose, time to delivery), beside `otp.sent` and
+ * `otp.verified` for conversion. Receipts never loosen a limit: they are
+ * the terminating carrier's word, which an SMS pumping run controls
+ * (budgets.ts, checkConversion). A receipt older than RECEIPT_TTL_MS (by its
+ * signed send time) is a replay: ignored, so it cannot be counted twice.
  */
-export async function recordDeliveryStatus(deps: ReceiptDeps, r: DeliveryStatus): Promise<void> {
+export async function recordDeliveryStatus(deps: ReceiptDeps, r: DeliveryStatus): Promise<"recorded" | "stale"> {
   const now = deps.now();
-  const first = await deps.receiptStore.record(r.messageId, { status: r.status, state: r.state, errorCode: r.errorCode, updatedAt: now }, now + RECEIPT_TTL_MS, now);
-  if (!first) return;
   const { tag } = r;
+  if (tag && now - tag.sentAt > RECEIPT_TTL_MS) return "stale";
+  const first = await deps.receiptStore.record(r.messageId, { status: r.status, state: r.state, errorCode: r.errorCode, updatedAt: now }, now + RECEIPT_TTL_MS, now);
+  if (!first) return "recorded";
   deps.events.emit({
     event: "sms.status",
     outcome: r.state === "delivered" ? "success" : "failure",
@@ -102,8 +101,5 @@ export async function recordDeliveryStatus(deps: ReceiptDeps, r: DeliveryStatus)
     ...(r.errorCode !== null ? { providerCode: r.errorCode } : {}),
     ...(tag ? { channel: tag.channel, purpose: tag.purpose, ...(tag.country ? { country: tag.country } : {}), latencyMs: Math.max(0, now - tag.sentAt) } : {}),
   });
-  if (r.state !== "failed" || !tag) return;
-  const counter = undeliveredKey(tag.prefix, tag.sentAt);
-  // Only while the send's hour is still counted; later the guard no longer reads it.
-  if (counter.resetAt > now) await deps.budgets.store.bump(counter.key, counter.resetAt, now);
+  return "recorded";
 }

@@ -95,9 +95,12 @@ export async function deliverCode(deps: DeliveryDeps, d: CodeDelivery, base: Bas
         ...(err.providerCode !== undefined ? { providerCode: err.providerCode } : {}),
         ...(err.providerError !== undefined ? { providerError: err.providerError } : {}),
       });
-      // The provider refused it: the message never left. The same code goes
-      // out once through the fallback, if there is one.
-      if (index < attempts.length - 1) continue;
+      // The provider refused it: the message never left. When the provider
+      // itself is failing (not judging this message), the same code goes out
+      // once through the fallback, if there is one. A verdict on the message
+      // (an invalid or opted-out number, a country the account does not
+      // permit) is final: the fallback must not route around it.
+      if (err.providerFault && index < attempts.length - 1) continue;
       // Every provider refused: the code is withdrawn (an earlier code still
       // live is pending again) and the phone gets its slot back (SEND-05),
       // and the budgets their unit. Best effort; the send error wins.

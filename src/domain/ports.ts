@@ -299,6 +299,14 @@ export class SmsSendError extends Error {
     readonly providerCode?: number,
     /** The provider's error name where it has names, not numbers (AWS's InvalidParameter, ...). */
     readonly providerError?: string,
+    /**
+     * The provider could not take any message (an outage, throttling, our
+     * credentials or account), as opposed to a verdict on this one (an
+     * invalid or opted-out number, a country not permitted): only then may
+     * SMS_FALLBACK_PROVIDER carry the code, or the provider's own refusals
+     * could be routed around.
+     */
+    readonly providerFault: boolean = false,
   ) {
     super(`sms send failed: ${reason}`);
     this.name = "SmsSendError";

@@ -53,12 +53,15 @@ describe("MSG91 adapter (flow API) against the local wire-format fake", () => {
 
   it("a wrong authkey, an unknown template, and MSG91's HTTP 200 with type error are all refusals (SmsSendError)", async () => {
     const auth = await rejection(sender({ authKey: "wrong" }).send(message("+919876520003")), SmsSendError);
-    expect(auth.providerStatus).toBe(401);
+    expect([auth.providerStatus, auth.providerFault]).toEqual([401, true]);
     const template = await rejection(sender({ templateId: "unknown" }).send(message("+919876520003")), SmsSendError);
     expect(template.reason).toBe("provider_200");
     await scenario("919876520004", { status: 200, type: "error", message: "Insufficient balance", code: "301" });
     const balance = await rejection(sender().send(message("+919876520004")), SmsSendError);
-    expect([balance.reason, balance.providerCode]).toEqual(["provider_200", 301]);
+    // No balance: the provider path fails for every message (the fallback may carry it); an invalid number is a verdict on this one.
+    expect([balance.reason, balance.providerCode, balance.providerFault]).toEqual(["provider_200", 301, true]);
+    await scenario("919876520007", { status: 200, type: "error", message: "Invalid mobile", code: "202" });
+    expect((await rejection(sender().send(message("+919876520007")), SmsSendError)).providerFault).toBe(false);
     expect(await received("919876520003")).toEqual([]);
   });
 
@@ -66,6 +69,9 @@ describe("MSG91 adapter (flow API) against the local wire-format fake", () => {
     await scenario("919876520005", { delayMs: 2000 });
     const slow = await rejection(sender({ timeoutMs: 300 }).send(message("+919876520005")), SmsSendUnconfirmed);
     expect([slow.reason, slow.timedOut]).toEqual(["timeout", true]);
+    // A 2xx that is neither success nor error says nothing either way.
+    const unreadable = new Msg91SmsSender({ authKey: "k", templateId: "t", codeVariable: "otp", apiBase: "http://unused", timeoutMs: 500, fetch: async () => new Response("<html>ok</html>", { status: 200 }) });
+    expect((await rejection(unreadable.send(message("+919876520008")), SmsSendUnconfirmed)).reason).toBe("provider_unreadable");
     await scenario("919876520006", { status: 504, type: "error" });
     expect((await rejection(sender().send(message("+919876520006")), SmsSendUnconfirmed)).reason).toBe("provider_504");
   });

@@ -72,7 +72,7 @@ describe("AWS SNS adapter against the local SigV4-checking fake", () => {
 
   it("the fake checks the signature: a wrong secret, or a clock 10 minutes off, is refused (SmsSendError 403, AWS's code name kept)", async () => {
     const wrong = await rejection(sender({ secretAccessKey: "not-the-secret" }).send(message("+919876510003")), SmsSendError);
-    expect([wrong.reason, wrong.providerStatus, wrong.providerError]).toEqual(["provider_403", 403, "SignatureDoesNotMatch"]);
+    expect([wrong.reason, wrong.providerStatus, wrong.providerError, wrong.providerFault]).toEqual(["provider_403", 403, "SignatureDoesNotMatch", true]);
     const late = await rejection(sender({ now: () => FIXED + 10 * 60_000 }).send(message("+919876510003")), SmsSendError);
     expect(late.providerError).toBe("SignatureDoesNotMatch");
     const region = await rejection(sender({ region: "eu-west-1" }).send(message("+919876510003")), SmsSendError);
@@ -83,10 +83,15 @@ describe("AWS SNS adapter against the local SigV4-checking fake", () => {
   it("SEND-05, SEND-08: SNS refusals are SmsSendError with the code name; a 504 or no answer is SmsSendUnconfirmed; it never retries", async () => {
     await scenario("+919876510004", { status: 400, code: "InvalidParameter" });
     const invalid = await rejection(sender().send(message("+919876510004")), SmsSendError);
-    expect([invalid.reason, invalid.providerError]).toEqual(["provider_400", "InvalidParameter"]);
+    expect([invalid.reason, invalid.providerError, invalid.providerFault]).toEqual(["provider_400", "InvalidParameter", false]);
 
+    await scenario("+919876510008", { status: 429, code: "Throttled" });
+    const throttled = await rejection(sender().send(message("+919876510008")), SmsSendError);
+    expect([throttled.providerError, throttled.providerFault]).toEqual(["Throttled", true]);
+
+    // SNS's internal error cannot say whether the message was published.
     await scenario("+919876510005", { status: 500, code: "InternalError" });
-    expect((await rejection(sender().send(message("+919876510005")), SmsSendError)).providerError).toBe("InternalError");
+    expect((await rejection(sender().send(message("+919876510005")), SmsSendUnconfirmed)).reason).toBe("provider_500");
 
     await scenario("+919876510006", { delayMs: 2000 });
     const slow = await rejection(sender({ timeoutMs: 300 }).send(message("+919876510006")), SmsSendUnconfirmed);

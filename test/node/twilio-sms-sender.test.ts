@@ -64,14 +64,18 @@ describe("Twilio SMS adapter against the local wire-format fake", () => {
 
   it("maps wrong credentials, Twilio error bodies and 5xx answers to SmsSendError (a definite refusal)", async () => {
     const auth = await failure(sender({ authToken: "wrong" }).send({ to: "+919876500003", body: "x", code: "123456", minutes: 5 }));
-    expect([auth.reason, auth.providerStatus, auth.providerCode]).toEqual(["provider_401", 401, 20003]);
+    // Our credentials: a fault of the provider path (the fallback may carry it), not a verdict on the message.
+    expect([auth.reason, auth.providerStatus, auth.providerCode, auth.providerFault]).toEqual(["provider_401", 401, 20003, true]);
 
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500004", status: 400, code: 21211 }) });
     const invalid = await failure(sender().send({ to: "+919876500004", body: "x", code: "123456", minutes: 5 }));
-    expect([invalid.reason, invalid.providerCode]).toEqual(["provider_400", 21211]);
+    expect([invalid.reason, invalid.providerCode, invalid.providerFault]).toEqual(["provider_400", 21211, false]);
+    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500011", status: 400, code: 21212 }) });
+    expect((await failure(sender().send({ to: "+919876500011", body: "x", code: "1", minutes: 5 }))).providerFault).toBe(true);
 
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500005", status: 503, code: 30001 }) });
-    expect((await failure(sender().send({ to: "+919876500005", body: "x", code: "123456", minutes: 5 }))).reason).toBe("provider_503");
+    const down = await failure(sender().send({ to: "+919876500005", body: "x", code: "123456", minutes: 5 }));
+    expect([down.reason, down.providerFault]).toEqual(["provider_503", true]);
 
   });
 
@@ -87,9 +91,13 @@ describe("Twilio SMS adapter against the local wire-format fake", () => {
     const refused = await unconfirmed(sender({ apiBase: "http://127.0.0.1:9" }).send({ to: "+919876500007", body: "x", code: "123456", minutes: 5 }));
     expect([refused.reason, refused.timedOut]).toEqual(["network", false]);
 
-    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500009", status: 504, code: 0 }) });
-    const gateway = await unconfirmed(sender().send({ to: "+919876500009", body: "x", code: "123456", minutes: 5 }));
-    expect([gateway.reason, gateway.timedOut]).toEqual(["provider_504", true]);
+    // A gateway's timeout, or an internal error, cannot say whether the message was queued.
+    for (const [i, status] of [504, 500, 502, 524].entries()) {
+      const to = `+91987650009${i}`;
+      await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to, status, code: 0 }) });
+      const gateway = await unconfirmed(sender().send({ to, body: "x", code: "123456", minutes: 5 }));
+      expect([gateway.reason, gateway.timedOut], String(status)).toEqual([`provider_${status}`, true]);
+    }
   });
 
   it("the fake refuses what Twilio refuses: missing From/MessagingServiceSid", async () => {

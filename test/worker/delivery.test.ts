@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, captureLogs, expectError, msg91Settings, PROFILES, snsSettings, testEnv, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
+import { requestOtp } from "../../src/domain/sign-in";
+import { call, captureLogs, expectError, msg91Settings, PROFILES, services, snsSettings, testEnv, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
 /**
  * Issue 13, channels and providers through the Worker: voice codes (Twilio
@@ -122,37 +123,80 @@ describe.each(PROFILES)("SMS_FALLBACK_PROVIDER ($name profile)", (profile) => {
   beforeEach(() => useProfile(profile));
   const settings = { ...twilioSettings(), ...snsSettings(), SMS_FALLBACK_PROVIDER: "sns" };
 
-  it("after the primary's definite refusal the same code goes out once through the fallback; both attempts are logged", async () => {
+  it("after the primary's definite refusal for a fault of its own the same code goes out once through the fallback; both attempts are logged", async () => {
     const phone = uniquePhone();
     const ip = uniqueIp();
-    await twilioScenario(phone, { status: 400, code: 21408 });
+    await twilioScenario(phone, { status: 503, code: 20503 });
     const lines = captureLogs();
     expect((await call("/auth/request-otp", { body: { phone }, ip, settings })).status).toBe(200);
     vi.restoreAllMocks();
     const sent = await snsReceived(phone);
     expect(sent).toHaveLength(1);
     expect(sendEvents(lines)).toEqual([
-      expect.objectContaining({ event: "otp.send_failed", provider: "twilio", providerCode: 21408, reason: "provider_400" }),
+      expect.objectContaining({ event: "otp.send_failed", provider: "twilio", providerStatus: 503, providerCode: 20503, reason: "provider_503" }),
       expect.objectContaining({ event: "otp.sent", provider: "sns", fallback: true }),
     ]);
     expect((await verify(phone, codeIn(sent[0]!.Message), ip)).status).toBe(200);
   });
 
+  it("SEND-05: a verdict on the message itself (Twilio 21408 country not permitted, 21610 opted out) is final: no fallback, 502, the slot given back", async () => {
+    for (const code of [21408, 21610]) {
+      const phone = uniquePhone();
+      const ip = uniqueIp();
+      await twilioScenario(phone, { status: 400, code });
+      const lines = captureLogs();
+      await expectError(await call("/auth/request-otp", { body: { phone }, ip, settings }), 502, "sms_send_failed");
+      vi.restoreAllMocks();
+      expect(await snsReceived(phone)).toEqual([]);
+      expect(sendEvents(lines)).toEqual([expect.objectContaining({ event: "otp.send_failed", provider: "twilio", providerCode: code })]);
+      await twilioScenario(phone, { status: 201 });
+      expect((await call("/auth/request-otp", { body: { phone }, ip, settings })).status).toBe(200);
+    }
+  });
+
   it("SEND-05: when the fallback refuses too: 502, both refusals logged, and the phone gets its slot back", async () => {
     const phone = uniquePhone();
     const ip = uniqueIp();
-    await twilioScenario(phone, { status: 400, code: 21211 });
+    await twilioScenario(phone, { status: 401, code: 20003 });
     await fetch(`${testEnv.FAKE_SNS_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to: phone, status: 400, code: "InvalidParameter" }) });
     const lines = captureLogs();
     await expectError(await call("/auth/request-otp", { body: { phone }, ip, settings }), 502, "sms_send_failed");
     vi.restoreAllMocks();
     expect(sendEvents(lines)).toEqual([
-      expect.objectContaining({ event: "otp.send_failed", provider: "twilio", providerCode: 21211 }),
+      expect.objectContaining({ event: "otp.send_failed", provider: "twilio", providerCode: 20003 }),
       expect.objectContaining({ event: "otp.send_failed", provider: "sns", fallback: true, providerError: "InvalidParameter" }),
     ]);
     // SEND-05: nothing left, so no cooldown: the next request goes out at once (through Twilio, which now accepts).
     await twilioScenario(phone, { status: 201 });
     expect((await call("/auth/request-otp", { body: { phone }, ip, settings })).status).toBe(200);
+  });
+
+  it("SEND-08: a fallback that does not answer in time keeps everything charged: the message may arrive", async () => {
+    const phone = uniquePhone();
+    const ip = uniqueIp();
+    await twilioScenario(phone, { status: 503, code: 20503 });
+    await fetch(`${testEnv.FAKE_SNS_URL}/__scenario`, { method: "POST", body: JSON.stringify({ to: phone, delayMs: 1500 }) });
+    const lines = captureLogs();
+    expect((await call("/auth/request-otp", { body: { phone }, ip, settings })).status).toBe(200);
+    vi.restoreAllMocks();
+    expect(sendEvents(lines).map((e) => [e.event, e.provider])).toEqual([["otp.send_failed", "twilio"], ["otp.send_unconfirmed", "sns"]]);
+    await expectError(await call("/auth/request-otp", { body: { phone }, ip, settings }), 429, "rate_limited");
+  });
+
+  it("SEND-08: a primary out of reach (no answer at all) or failing unexpectedly is not followed by the fallback", async () => {
+    const phone = uniquePhone();
+    const lines = captureLogs();
+    await expectError(await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings: { ...settings, TWILIO_API_BASE: "http://127.0.0.1:9" } }), 502, "sms_send_failed");
+    vi.restoreAllMocks();
+    expect(await snsReceived(phone)).toEqual([]);
+    expect(sendEvents(lines)).toEqual([expect.objectContaining({ event: "otp.send_unconfirmed", provider: "twilio", reason: "network" })]);
+
+    const other = uniquePhone();
+    const deps = await services({}, settings);
+    const broken = { provider: "twilio" as const, send: async (): Promise<never> => Promise.reject(new TypeError("bug")) };
+    const err = await requestOtp({ ...deps, sms: broken }, { phone: other }, { ip: uniqueIp(), userAgent: null, country: null }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "sms_send_failed" });
+    expect(await snsReceived(other)).toEqual([]);
   });
 
   it("SEND-08: a primary that did not answer in time is not followed by the fallback (the message may still arrive)", async () => {

@@ -22,11 +22,11 @@ async function sign(token: string, url: string, form: Record<string, string>): P
 }
 
 /** Posts a callback form to the path and query of `url`, signed over `signedUrl` with `token`. */
-async function callback(url: string, form: Record<string, string>, opts: { token?: string; signedUrl?: string; signature?: string | null; rawBody?: string } = {}): Promise<Response> {
+async function callback(url: string, form: Record<string, string>, opts: { token?: string; signedUrl?: string; signature?: string | null; rawBody?: string; settings?: Record<string, string> } = {}): Promise<Response> {
   const signature = opts.signature === undefined ? await sign(opts.token ?? TWILIO_TEST_AUTH_TOKEN, opts.signedUrl ?? url, form) : opts.signature;
   const { pathname, search } = new URL(url);
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", ...(signature !== null ? { "x-twilio-signature": signature } : {}) };
-  return call(pathname + search, { rawBody: opts.rawBody ?? new URLSearchParams(form).toString(), headers, settings });
+  return call(pathname + search, { rawBody: opts.rawBody ?? new URLSearchParams(form).toString(), headers, settings: opts.settings ?? settings });
 }
 
 /** A sign-in code sent through the fake Twilio; its message SID and the StatusCallback URL Twilio was given. */
@@ -116,7 +116,7 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
     expect(statusLines(lines)).toEqual([]);
   });
 
-  it("FRAUD-04: an undelivered message is a failure with Twilio's error code, and no longer counts as a send of its prefix in the conversion guard", async () => {
+  it("an undelivered message is a failure with Twilio's error code, logged once; FRAUD-04: the prefix's sends still count it", async () => {
     const { phone, sid, statusCallback } = await sendCode();
     const deps = await services({}, settings);
     const before = (await prefixHealth(deps, parseE164(phone)!, Date.now()))!.sends;
@@ -126,23 +126,38 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
     vi.restoreAllMocks();
     expect(statusLines(lines)).toEqual([expect.objectContaining({ outcome: "failure", reason: "undelivered", providerCode: 30003 })]);
     expect(await receipt(sid)).toMatchObject({ state: "failed", errorCode: 30003 });
-    expect((await prefixHealth(deps, parseE164(phone)!, Date.now()))!.sends).toBe(before - 1);
+    expect((await prefixHealth(deps, parseE164(phone)!, Date.now()))!.sends).toBe(before);
   });
 
-  it("FRAUD-04: the conversion guard does not block a prefix for messages that never arrived", async () => {
+  it("FRAUD-04: a pumping run whose carrier reports every message undelivered still trips the conversion guard", async () => {
     // The guard: 2 sends in the hour with under half entered blocks the prefix.
     const guard = { ...settings, CONVERSION_MIN_SENDS: "2", CONVERSION_MIN_RATE: "0.5" };
     const prefix = uniquePhone().slice(0, -3);
-    const send = async (last: string): Promise<Response> => call("/auth/request-otp", { body: { phone: prefix + last }, ip: uniqueIp(), settings: guard });
-    expect((await send("001")).status).toBe(200);
-    const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(`${prefix}001`)}`);
-    const [first] = ((await res.json()) as { messages: { Sid: string; StatusCallback: string }[] }).messages;
-    expect((await callback(first!.StatusCallback, statusForm(first!.Sid, `${prefix}001`, "undelivered", "30003"))).status).toBe(204);
-    // Two sends, one of them undelivered: one send counts, under the guard's minimum.
-    expect((await send("002")).status).toBe(200);
-    expect((await send("003")).status).toBe(200);
-    // The third made two counted sends with none entered: the guard tripped, the fourth is refused.
-    await expectError(await send("004"), 429, "rate_limited");
+    for (const last of ["001", "002"]) {
+      const phone = prefix + last;
+      expect((await call("/auth/request-otp", { body: { phone }, ip: uniqueIp(), settings: guard })).status).toBe(200);
+      const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__messages?to=${encodeURIComponent(phone)}`);
+      const [message] = ((await res.json()) as { messages: { Sid: string; StatusCallback: string }[] }).messages;
+      // Receipts are the terminating carrier's word: in pumping, that carrier is in on it.
+      expect((await callback(message!.StatusCallback, statusForm(message!.Sid, phone, "undelivered", "30003"), { settings: guard })).status).toBe(204);
+    }
+    await expectError(await call("/auth/request-otp", { body: { phone: `${prefix}003` }, ip: uniqueIp(), settings: guard }), 429, "rate_limited");
+  });
+
+  it("a receipt whose signed send time is older than the 3 days receipts are kept is a replay: 204, nothing stored or logged", async () => {
+    const { phone, sid, statusCallback } = await sendCode();
+    const url = new URL(statusCallback);
+    url.searchParams.set("t", String(Date.now() - 3 * 86_400_000 - 60_000));
+    const lines = captureLogs();
+    expect((await callback(url.toString(), statusForm(sid, phone, "delivered"))).status).toBe(204);
+    vi.restoreAllMocks();
+    expect(await receipt(sid)).toBeNull();
+    expect(statusLines(lines)).toEqual([]);
+    // A fresh one is kept for 3 days.
+    expect((await callback(statusCallback, statusForm(sid, phone, "delivered"))).status).toBe(204);
+    const ttl = currentProfile().name === "upstash" ? Number(await redisCommand(["PTTL", `receipt:${sid}`])) : Number((await testEnv.DB.prepare("SELECT expires_at FROM delivery_receipts WHERE message_id = ?1").bind(sid).first<{ expires_at: number }>())!.expires_at) - Date.now();
+    expect(ttl).toBeGreaterThan(3 * 86_400_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(3 * 86_400_000);
   });
 
   it("a voice call's final status (no-answer) is recorded the same way", async () => {

@@ -1,8 +1,19 @@
 import { SmsSendUnconfirmed } from "../../domain/ports";
 
-// A gateway that timed out waiting for the provider cannot say whether the
-// message was queued: like our own timeout, that is not a refusal.
-const UNCONFIRMED_STATUSES = new Set([504]);
+// Answers that cannot say whether the message was queued: the provider's
+// own internal error, and gateways that reached it but lost or timed out on
+// its answer (502, 504; Cloudflare's 520 and 524). Like our own timeout,
+// that is not a refusal.
+const UNCONFIRMED_STATUSES = new Set([500, 502, 504, 520, 524]);
+
+/**
+ * Statuses that say the provider took no message at all, whatever the
+ * message: our credentials or account (401, 403), throttling (429), an
+ * outage (503, and Cloudflare's 521-523, 525, 526: the origin never got it).
+ */
+export function isProviderFaultStatus(status: number): boolean {
+  return status === 401 || status === 403 || status === 429 || status >= 503;
+}
 
 /**
  * One request to a message provider (Twilio, SNS, MSG91), with a deadline
@@ -15,7 +26,8 @@ const UNCONFIRMED_STATUSES = new Set([504]);
 export async function providerRequest(fetcher: typeof fetch | undefined, url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
   let res: Response;
   try {
-    const withDeadline = { ...init, signal: AbortSignal.timeout(timeoutMs) };
+    // Never follow a redirect: the credentials in the headers would go along to wherever it points.
+    const withDeadline: RequestInit = { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) };
     res = await (fetcher ? fetcher(url, withDeadline) : fetch(url, withDeadline));
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");

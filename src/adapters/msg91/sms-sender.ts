@@ -1,4 +1,7 @@
-import { providerRequest } from "../http/provider-request";
+import { isProviderFaultStatus, providerRequest } from "../http/provider-request";
+
+/** MSG91's codes for a missing or invalid mobile number. */
+const RECIPIENT_CODES = new Set([101, 202]);
 import { SmsSendError, SmsSendUnconfirmed, type SentMessage, type SmsMessage, type SmsSender } from "../../domain/ports";
 
 export interface Msg91Options {
@@ -60,6 +63,9 @@ export class Msg91SmsSender implements SmsSender {
     if (res.ok && body.type !== "error") throw new SmsSendUnconfirmed("provider_unreadable", false);
     // Only MSG91's numeric code is kept, never its message text.
     const code = typeof body.code === "number" && Number.isInteger(body.code) ? body.code : typeof body.code === "string" && /^\d{1,9}$/.test(body.code) ? Number(body.code) : undefined;
-    throw new SmsSendError(`provider_${res.status}`, res.status, code);
+    // MSG91's refusals with HTTP 200 are mostly about our account or template (balance, DLT, IP allow-list): a fault of
+    // the provider path, which the fallback may route around; a missing or invalid number (101, 202) is about this message.
+    const fault = res.ok ? code === undefined || !RECIPIENT_CODES.has(code) : isProviderFaultStatus(res.status);
+    throw new SmsSendError(`provider_${res.status}`, res.status, code, undefined, fault);
   }
 }

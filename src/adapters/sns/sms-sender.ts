@@ -1,6 +1,6 @@
 import { AwsV4Signer } from "aws4fetch";
 import { SmsSendError, type SentMessage, type SmsMessage, type SmsSender } from "../../domain/ports";
-import { providerRequest } from "../http/provider-request";
+import { isProviderFaultStatus, providerRequest } from "../http/provider-request";
 import { xmlElementText } from "./xml";
 
 export interface SnsOptions {
@@ -77,6 +77,7 @@ export class SnsSmsSender implements SmsSender {
     const text = await res.text().catch(() => "");
     if (res.ok) return { messageId: xmlElementText(text, "MessageId") };
     // AWS's error code name (InvalidParameter, Throttling, …) is kept; its message text may quote the number.
-    throw new SmsSendError(`provider_${res.status}`, res.status, undefined, xmlElementText(text, "Code") ?? undefined);
+    // Faults of ours or of SNS (AuthorizationError, InvalidClientTokenId, Throttled, …) by status; a 400 is about this message (InvalidParameter, OptedOut).
+    throw new SmsSendError(`provider_${res.status}`, res.status, undefined, xmlElementText(text, "Code") ?? undefined, isProviderFaultStatus(res.status));
   }
 }

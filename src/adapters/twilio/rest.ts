@@ -1,5 +1,11 @@
 import { SmsSendError, type SentMessage } from "../../domain/ports";
-import { providerRequest } from "../http/provider-request";
+import { isProviderFaultStatus, providerRequest } from "../http/provider-request";
+
+// Twilio's 400-level codes that are about our account or sender, not this
+// message: authentication, a suspended account, a From that is not ours or
+// cannot send. Every other 4xx is a verdict on the message (21211 invalid
+// number, 21408 country not permitted, 21610 opted out, 21614 not mobile…).
+const ACCOUNT_CODES = new Set([20003, 20005, 21212, 21606]);
 
 /** What the Twilio REST adapters share: account, credentials, base URL, deadline. */
 export interface TwilioRestOptions {
@@ -50,7 +56,7 @@ export async function postTwilioForm(opts: TwilioRestOptions, resource: "Message
   // Only Twilio's numeric code is kept (21211 invalid number, 21408 region
   // not enabled, ...): its message text may quote the recipient.
   const code = typeof body.code === "number" && Number.isInteger(body.code) ? body.code : undefined;
-  throw new SmsSendError(`provider_${res.status}`, res.status, code);
+  throw new SmsSendError(`provider_${res.status}`, res.status, code, undefined, isProviderFaultStatus(res.status) || (code !== undefined && ACCOUNT_CODES.has(code)));
 }
 
 /** The callback URL with the message's receipt tag as its query (signed back to us by Twilio). */
