@@ -1,3 +1,4 @@
+import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import { localeTemplates } from "./config-sms-message";
 import type { SmsProviderName } from "./domain/ports";
@@ -24,6 +25,9 @@ export const DELIVERY_SETTINGS = {
   SNS_SENDER_ID: optional.pipe(z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, "must be 1-11 letters and digits, at least one letter").optional()),
   SNS_ORIGINATION_NUMBER: optional.pipe(z.string().regex(E164, "must be an E.164 number such as +12065550100").optional()),
   SNS_MAX_PRICE_USD: optional.pipe(z.string().regex(/^\d{1,3}(\.\d{1,5})?$/, "must be a price in USD such as 0.05").optional()),
+  // India's DLT registration (TRAI): the principal entity id and the registered template's id.
+  SNS_ENTITY_ID: optional.pipe(z.string().regex(/^\d{1,30}$/, "must be the DLT principal entity id (digits)").optional()),
+  SNS_TEMPLATE_ID: optional.pipe(z.string().regex(/^\d{1,30}$/, "must be the DLT template id (digits)").optional()),
   SNS_API_BASE: optional.pipe(z.url().optional()),
   SNS_TIMEOUT_MS: int(5000, 500, 30000),
 
@@ -39,8 +43,18 @@ export const DELIVERY_SETTINGS = {
     .string()
     .optional()
     .transform((v) => (v ?? "").trim())
-    .pipe(z.union([z.literal(""), z.literal("*"), z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, "must be empty (voice off), * or comma-separated ISO 3166-1 alpha-2 codes (IN,GB)")])),
-  VOICE_TEMPLATES: localeTemplates,
+    .pipe(
+      z.union([
+        z.literal(""),
+        z.literal("*"),
+        z
+          .string()
+          .regex(/^[A-Z]{2}(,[A-Z]{2})*$/, "must be empty (voice off), * or comma-separated ISO 3166-1 alpha-2 codes (IN,GB)")
+          .refine((v) => v.split(",").every((c) => isSupportedCountry(c)), "lists a code that is no country with phone numbers"),
+      ]),
+    ),
+  // Read twice in one call; Twilio takes at most 4,000 characters of TwiML.
+  VOICE_TEMPLATES: localeTemplates.refine((t) => Object.values(t).every((text) => text.length <= 300), "each template must be at most 300 characters"),
   TWILIO_VOICE_FROM: optional.pipe(z.string().regex(E164, "must be a Twilio phone number in E.164 (+14155550100)").optional()),
 };
 
@@ -54,6 +68,8 @@ interface Raw {
   SNS_SENDER_ID?: string | undefined;
   SNS_ORIGINATION_NUMBER?: string | undefined;
   SNS_MAX_PRICE_USD?: string | undefined;
+  SNS_ENTITY_ID?: string | undefined;
+  SNS_TEMPLATE_ID?: string | undefined;
   SNS_API_BASE?: string | undefined;
   SNS_TIMEOUT_MS: number;
   MSG91_AUTH_KEY?: string | undefined;
@@ -105,6 +121,8 @@ export function checkDelivery(v: Raw, ctx: z.RefinementCtx): void {
     needs(["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"], "VOICE_COUNTRIES_ALLOW is set");
     if (!voiceFrom(v)) issue("TWILIO_VOICE_FROM", "is required when VOICE_COUNTRIES_ALLOW is set (a Twilio number to call from), unless TWILIO_FROM is a phone number");
   }
+  // Twilio posts receipts (with the recipient's number in the form) to PUBLIC_URL: never in clear text.
+  if (production && v.PUBLIC_URL && !v.PUBLIC_URL.startsWith("https://")) issue("PUBLIC_URL", "must be https:// when ENVIRONMENT=production");
   // Credentials travel with every provider call: never in clear text.
   if (production && used.has("sns") && v.SNS_API_BASE && !v.SNS_API_BASE.startsWith("https://")) issue("SNS_API_BASE", "must be https:// when ENVIRONMENT=production");
   if (production && used.has("msg91") && !v.MSG91_API_BASE.startsWith("https://")) issue("MSG91_API_BASE", "must be https:// when ENVIRONMENT=production");
@@ -120,6 +138,8 @@ export interface DeliveryConfig {
     readonly senderId: string | undefined;
     readonly originationNumber: string | undefined;
     readonly maxPriceUsd: string | undefined;
+    readonly entityId: string | undefined;
+    readonly templateId: string | undefined;
     readonly apiBase: string;
     readonly timeoutMs: number;
   } | null;
@@ -155,6 +175,8 @@ export function deliveryConfig(v: Raw): DeliveryConfig {
           senderId: v.SNS_SENDER_ID,
           originationNumber: v.SNS_ORIGINATION_NUMBER,
           maxPriceUsd: v.SNS_MAX_PRICE_USD,
+          entityId: v.SNS_ENTITY_ID,
+          templateId: v.SNS_TEMPLATE_ID,
           apiBase: (v.SNS_API_BASE ?? `https://sns.${region}.amazonaws.com`).replace(/\/+$/, ""),
           timeoutMs: v.SNS_TIMEOUT_MS,
         }

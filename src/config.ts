@@ -173,7 +173,13 @@ const schema = z
     CLIENT_IP_SOURCE: z.enum(["cf-connecting-ip", "x-forwarded-for"]).default("cf-connecting-ip"),
     REQUEST_LOG: z.enum(["all", "errors", "server-errors"]).default("errors"),
     TRUSTED_PROXY_HOPS: int(1, 1, 10),
-    PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    // An origin, optionally with a path; a query, fragment or user info would break every URL built on it (the receipts' callback URL).
+    PUBLIC_URL: optionalString.pipe(
+      z
+        .url({ protocol: /^https?$/ })
+        .refine((u) => !/[?#@]/.test(u), "must be an http(s) origin, optionally with a path: no query, fragment or user info")
+        .optional(),
+    ),
     // The API docs UI at /docs (Swagger UI over /openapi.json); false: /docs and its files are 404.
     DOCS_ENABLED: z.enum(["true", "false"]).default("true"),
 

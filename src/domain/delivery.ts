@@ -26,7 +26,6 @@ export interface DeliveryDeps {
   receipts: boolean;
   keys: SecretKeys;
   events: AuthEventSink;
-  now: () => number;
 }
 
 export interface CodeDelivery {
@@ -38,6 +37,8 @@ export interface CodeDelivery {
   message: MessagePolicy;
   /** The person's languages, most wanted first. */
   languages: readonly string[];
+  /** When the send was charged: the receipt's send time (one clock for the budgets' hour and the receipt). */
+  sentAt: number;
 }
 
 type Base = Omit<AuthEvent, "event" | "outcome">;
@@ -51,7 +52,7 @@ type Base = Omit<AuthEvent, "event" | "outcome">;
  */
 export async function deliverCode(deps: DeliveryDeps, d: CodeDelivery, base: Base, giveBack: () => Promise<void>): Promise<"sent" | "unconfirmed"> {
   const minutes = Math.ceil(d.ttlSeconds / 60);
-  const tag = deps.receipts ? receiptTag({ country: d.phone.country, prefix: await prefixId(deps.keys, d.phone), purpose: d.purpose, channel: d.channel, sentAt: deps.now() }) : undefined;
+  const tag = deps.receipts ? receiptTag({ country: d.phone.country, prefix: await prefixId(deps.keys, d.phone), purpose: d.purpose, channel: d.channel, sentAt: d.sentAt }) : undefined;
   const attempts: { provider: SmsProviderName; send: () => Promise<SentMessage> }[] = [];
   if (d.channel === "voice") {
     const voice = deps.voice;

@@ -128,7 +128,7 @@ export async function sendCode(
   const giveBack = async (): Promise<void> => {
     await Promise.all([withdraw().catch(() => undefined), refund()]);
   };
-  const delivery = { phone, channel: options.channel ?? "sms", purpose, code, ttlSeconds: policy.ttlSeconds, message: policy.message, languages: client.languages ?? [] } as const;
+  const delivery = { phone, channel: options.channel ?? "sms", purpose, code, ttlSeconds: policy.ttlSeconds, message: policy.message, languages: client.languages ?? [], sentAt: now } as const;
   if ((await deliverCode(deps, delivery, base, giveBack)) === "unconfirmed") return sent;
   deps.background("budgets.conversion", () => checkConversion(deps, charged, phone, now, base));
   return sent;

@@ -57,13 +57,28 @@ function chosen(policy: VoicePolicy, languages: readonly string[]): { template: 
   return { template: (own("en") ? policy.templates.en : undefined) ?? BUILT_IN_VOICE_TEMPLATES.en!, speak: "en" };
 }
 
-/** `xx-YY` as a speech engine names it: the tag's own region, else the language's usual one. */
+/**
+ * Language-region pairs Twilio's `<Say>` reads (its long-standing voices);
+ * others of a known language fall back to its usual region, so a code is
+ * never read by a voice that does not exist ("pt-AO" → "pt-BR").
+ */
+const SPOKEN: ReadonlySet<string> = new Set([
+  "ca-ES", "da-DK", "de-DE", "en-AU", "en-CA", "en-GB", "en-IN", "en-US", "es-ES", "es-MX", "es-US", "fi-FI", "fr-CA", "fr-FR", "hi-IN",
+  "it-IT", "ja-JP", "ko-KR", "nb-NO", "nl-NL", "pl-PL", "pt-BR", "pt-PT", "ru-RU", "sv-SE", "zh-CN", "zh-HK", "zh-TW",
+]);
+
+/**
+ * `xx-YY` as a speech engine names it: the tag's own region when Twilio
+ * speaks it, else the language's usual one. A language this server knows no
+ * voice for is passed as the operator wrote it (their VOICE_TEMPLATES key).
+ */
 export function speechLanguage(tag: string): string {
   const [language, ...rest] = tag.split("-");
   const region = rest.find((part) => /^[a-z]{2}$/.test(part));
-  if (region) return `${language}-${region.toUpperCase()}`;
+  const own = region ? `${language}-${region.toUpperCase()}` : null;
+  if (own && SPOKEN.has(own)) return own;
   const usual = DEFAULT_REGION[language!];
-  return usual ? `${language}-${usual}` : language!;
+  return usual ? `${language}-${usual}` : (own ?? language!);
 }
 
 /** "481 516" → "4, 8, 1, 5, 1, 6". */

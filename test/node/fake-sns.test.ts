@@ -96,7 +96,7 @@ describe("fake SNS Publish", () => {
     expect(tag(xml, "MessageId")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(tag(xml, "RequestId")).toBe(res.headers.get("x-amzn-requestid"));
     expect(await messages(to)).toEqual([
-      { PhoneNumber: to, Message: "Your code is 123456", attributes: { "AWS.SNS.SMS.SMSType": "Transactional", "AWS.SNS.SMS.SenderID": "EdgeAuth" }, signedHeaders: ["host", "x-amz-date"] },
+      { PhoneNumber: to, Message: "Your code is 123456", attributes: { "AWS.SNS.SMS.SMSType": "Transactional", "AWS.SNS.SMS.SenderID": "EdgeAuth" }, signedHeaders: ["host", "x-amz-date"], MessageId: tag(xml, "MessageId") },
     ]);
   });
 

@@ -30,6 +30,7 @@ function sender(overrides: Partial<ConstructorParameters<typeof SnsSmsSender>[0]
 }
 
 interface Received {
+  MessageId: string;
   PhoneNumber: string;
   Message: string;
   attributes: Record<string, string>;
@@ -57,16 +58,19 @@ describe("AWS SNS adapter against the local SigV4-checking fake", () => {
     expect(more).toEqual([]);
     expect(got).toMatchObject({ PhoneNumber: "+919876510001", Message: "Code: 123456 & more ✓", attributes: { "AWS.SNS.SMS.SMSType": "Transactional" } });
     expect(got!.signedHeaders).toEqual(expect.arrayContaining(["host", "x-amz-date"]));
-    expect(sent.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    // The id SNS answered with, not the request's.
+    expect(sent.messageId).toBe(got!.MessageId);
   });
 
-  it("sends the sender id, origination number and maximum price when set", async () => {
-    await sender({ senderId: "ACME", originationNumber: "+18885550100", maxPriceUsd: "0.05" }).send(message("+919876510002"));
+  it("sends the sender id, origination number, maximum price (a Number) and India's DLT entity and template ids when set", async () => {
+    await sender({ senderId: "ACME", originationNumber: "+18885550100", maxPriceUsd: "0.05", entityId: "1201159100000000001", templateId: "1207161000000000002" }).send(message("+919876510002"));
     expect((await received("+919876510002"))[0]!.attributes).toEqual({
       "AWS.SNS.SMS.SMSType": "Transactional",
       "AWS.SNS.SMS.SenderID": "ACME",
       "AWS.MM.SMS.OriginationNumber": "+18885550100",
       "AWS.SNS.SMS.MaxPrice": "0.05",
+      "AWS.MM.SMS.EntityId": "1201159100000000001",
+      "AWS.MM.SMS.TemplateId": "1207161000000000002",
     });
   });
 

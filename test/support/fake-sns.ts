@@ -54,6 +54,8 @@ interface Received {
   Message: string;
   attributes: Record<string, string>;
   signedHeaders: string[];
+  /** The MessageId the fake answered with. */
+  MessageId?: string;
 }
 
 /** The namespace of SNS's answers: botocore's model `xmlNamespace`, and what the live service sends (AWS's doc examples show https://…). */
@@ -182,6 +184,8 @@ function parsePublish(form: URLSearchParams): Parsed {
     if (value === null || value === "") return invalid(`${reason} must contain a non-empty message attribute value for message attribute type '${type}'.`);
     if (type === "Number" && !/^-?\d+(\.\d+)?$/.test(value)) return invalid(`${reason} with type 'Number' must be a valid number.`);
     if (name !== "AWS.SNS.SMS.MaxPrice" && name.startsWith("AWS.") && type !== "String") return invalid(`${reason} must be of type 'String'.`);
+    // AWS documents MaxPrice as a Number attribute.
+    if (name === "AWS.SNS.SMS.MaxPrice" && type !== "Number") return invalid(`${reason} must be of type 'Number'.`);
     attributes[name] = value;
   }
   const smsType = attributes["AWS.SNS.SMS.SMSType"];
@@ -222,7 +226,7 @@ export async function startFakeSns(opts: FakeSnsOptions): Promise<FakeSns> {
     const parsed = parsePublish(new URLSearchParams(isForm ? raw : ""));
     if (!parsed.ok) return awsError(res, parsed.status, parsed.code, parsed.message);
 
-    const message: Received = { ...parsed.message, signedHeaders: auth.signedHeaders };
+    const message: Received = { ...parsed.message, signedHeaders: auth.signedHeaders, MessageId: randomUUID() };
     const scenario = scenarios.get(message.PhoneNumber) ?? {};
     const refused = scenario.status !== undefined && scenario.status >= 400;
     // As in fake-twilio: a slow provider has usually queued the message when
@@ -235,7 +239,7 @@ export async function startFakeSns(opts: FakeSnsOptions): Promise<FakeSns> {
       return awsError(res, status, scenario.code ?? DEFAULT_CODES[status] ?? "InternalError", scenario.message ?? "Simulated failure");
     }
     const requestId = randomUUID();
-    sendXml(res, 200, requestId, `<PublishResponse xmlns="${SNS_XMLNS}">\n  <PublishResult>\n    <MessageId>${randomUUID()}</MessageId>\n  </PublishResult>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n`);
+    sendXml(res, 200, requestId, `<PublishResponse xmlns="${SNS_XMLNS}">\n  <PublishResult>\n    <MessageId>${message.MessageId}</MessageId>\n  </PublishResult>\n  <ResponseMetadata>\n    <RequestId>${requestId}</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n`);
   });
 
   return serveOnLoopback(server);

@@ -32,6 +32,9 @@ describe("configuration: providers, fallback, voice, receipts (issue 13)", () =>
     expect(problems({ ...twilioSettings(), TWILIO_FROM: "ACME", TWILIO_VOICE_FROM: "+14155550100", VOICE_COUNTRIES_ALLOW: "IN" })).toBe("");
     expect(problems({ SMS_PROVIDER: "sns", ...snsSettings(), VOICE_COUNTRIES_ALLOW: "IN" })).toMatch(/TWILIO_ACCOUNT_SID: is required when VOICE_COUNTRIES_ALLOW is set/);
     expect(problems({ VOICE_COUNTRIES_ALLOW: "in" })).toMatch(/VOICE_COUNTRIES_ALLOW/);
+    expect(problems({ VOICE_COUNTRIES_ALLOW: "IN,ZZ" })).toMatch(/VOICE_COUNTRIES_ALLOW: lists a code that is no country/);
+    const { TWILIO_AUTH_TOKEN: _token, ...noToken } = twilioSettings();
+    expect(problems({ ...noToken, SMS_PROVIDER: "sns", ...snsSettings(), VOICE_COUNTRIES_ALLOW: "IN" })).toMatch(/TWILIO_AUTH_TOKEN: is required when VOICE_COUNTRIES_ALLOW is set/);
     const all = parseConfig({ ...base, VOICE_COUNTRIES_ALLOW: "*" });
     expect(all.ok && all.config.delivery.voice).toMatchObject({ provider: "console", policy: { allowCountries: null } });
   });
@@ -40,6 +43,7 @@ describe("configuration: providers, fallback, voice, receipts (issue 13)", () =>
     const ok = parseConfig({ ...base, VOICE_COUNTRIES_ALLOW: "*", VOICE_TEMPLATES: JSON.stringify({ "nl-NL": "Uw code is {code}.", en: "Code: {code}." }) });
     expect(ok.ok && ok.config.delivery.voice?.policy.templates).toMatchObject({ "nl-nl": "Uw code is {code}.", en: "Code: {code}.", fr: expect.any(String) });
     expect(problems({ VOICE_TEMPLATES: JSON.stringify({ en: "no code" }) })).toMatch(/VOICE_TEMPLATES: the "en" template must be a string containing \{code\}/);
+    expect(problems({ VOICE_TEMPLATES: JSON.stringify({ en: `{code}${"x".repeat(300)}` }) })).toMatch(/VOICE_TEMPLATES: each template must be at most 300 characters/);
   });
 
   it("delivery receipts are asked for only when PUBLIC_URL is set and Twilio carries codes", () => {
@@ -51,6 +55,12 @@ describe("configuration: providers, fallback, voice, receipts (issue 13)", () =>
     expect(receipts({ ...twilioSettings() })).toBeNull();
     expect(receipts({ SMS_PROVIDER: "sns", ...snsSettings(), PUBLIC_URL: "https://auth.example.com" })).toBeNull();
     expect(receipts({ ...twilioSettings(), ...snsSettings(), SMS_PROVIDER: "sns", SMS_FALLBACK_PROVIDER: "twilio", PUBLIC_URL: "https://auth.example.com" })).toBe("https://auth.example.com/webhooks/twilio/status");
+  });
+
+  it("PUBLIC_URL: no query, fragment or user info (the callback URL is built on it); https:// in production", () => {
+    for (const url of ["https://auth.example.com/?x=1", "https://auth.example.com/#f", "https://u:p@auth.example.com"]) expect(problems({ PUBLIC_URL: url }), url).toMatch(/PUBLIC_URL: must be an http\(s\) origin/);
+    expect(problems({ ...twilioSettings(), ENVIRONMENT: "production", PUBLIC_URL: "http://auth.example.com" })).toMatch(/PUBLIC_URL: must be https:\/\/ when ENVIRONMENT=production/);
+    expect(problems({ PUBLIC_URL: "https://example.com/auth" })).toBe("");
   });
 
   it("provider URLs must be https:// in production; SNS defaults to its regional endpoint; formats are checked", () => {
@@ -65,6 +75,7 @@ describe("configuration: providers, fallback, voice, receipts (issue 13)", () =>
       ["SNS_ORIGINATION_NUMBER", "12065550100"],
       ["SNS_MAX_PRICE_USD", "-1"],
       ["MSG91_CODE_VARIABLE", "##otp##"],
+      ["SNS_ENTITY_ID", "abc"],
       ["SMS_PROVIDER", "plivo"],
     ] as const) {
       expect(problems({ [key]: value }), `${key}=${value}`).toContain(key);

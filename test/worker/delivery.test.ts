@@ -88,6 +88,16 @@ describe("voice codes", () => {
     expect(await twilioCalls(phone)).toHaveLength(1);
   });
 
+  it("with SMS through SNS, calls still go through Twilio From TWILIO_VOICE_FROM, and ask for receipts when PUBLIC_URL is set", async () => {
+    const phone = uniquePhone();
+    const settings = { ...twilioSettings(), ...snsSettings(), SMS_PROVIDER: "sns", TWILIO_VOICE_FROM: "+15005550007", VOICE_COUNTRIES_ALLOW: "IN", PUBLIC_URL: "https://auth.example.com" };
+    expect((await call("/auth/request-otp", { body: { phone, channel: "voice" }, ip: uniqueIp(), settings })).status).toBe(200);
+    const [placed] = await twilioCalls(phone);
+    expect(placed!.From).toBe("+15005550007");
+    expect(placed!.StatusCallback).toMatch(/^https:\/\/auth\.example\.com\/webhooks\/twilio\/status\?.*ch=voice/);
+    expect(await snsReceived(phone)).toEqual([]);
+  });
+
   it("with the console provider the call's words land in the dev outbox, marked voice, in English by default", async () => {
     const phone = uniquePhone();
     expect((await call("/auth/request-otp", { body: { phone, channel: "voice" }, ip: uniqueIp(), settings: { VOICE_COUNTRIES_ALLOW: "*" } })).status).toBe(200);

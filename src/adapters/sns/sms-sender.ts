@@ -15,6 +15,9 @@ export interface SnsOptions {
   originationNumber?: string | undefined;
   /** The most one message may cost, in USD: SNS refuses to send a dearer one. */
   maxPriceUsd?: string | undefined;
+  /** India (DLT): the registered principal entity id and template id. */
+  entityId?: string | undefined;
+  templateId?: string | undefined;
   timeoutMs: number;
   fetch?: typeof fetch;
   /** The signing clock (tests fix it). */
@@ -27,13 +30,15 @@ export function amzDate(ms: number): string {
 }
 
 /** The Publish form: the message and its SMS attributes (Transactional: routed for reliability, not price). */
-export function publishForm(opts: Pick<SnsOptions, "senderId" | "originationNumber" | "maxPriceUsd">, message: SmsMessage): URLSearchParams {
+export function publishForm(opts: Pick<SnsOptions, "senderId" | "originationNumber" | "maxPriceUsd" | "entityId" | "templateId">, message: SmsMessage): URLSearchParams {
   const form = new URLSearchParams({ Action: "Publish", Version: "2010-03-31", PhoneNumber: message.to, Message: message.body });
   const attributes: [string, "String" | "Number", string | undefined][] = [
     ["AWS.SNS.SMS.SMSType", "String", "Transactional"],
     ["AWS.SNS.SMS.SenderID", "String", opts.senderId],
     ["AWS.MM.SMS.OriginationNumber", "String", opts.originationNumber],
     ["AWS.SNS.SMS.MaxPrice", "Number", opts.maxPriceUsd],
+    ["AWS.MM.SMS.EntityId", "String", opts.entityId],
+    ["AWS.MM.SMS.TemplateId", "String", opts.templateId],
   ];
   let n = 0;
   for (const [name, type, value] of attributes) {

@@ -7,6 +7,8 @@ const STATES: Readonly<Record<string, DeliveryState>> = {
   undelivered: "failed",
   failed: "failed",
   canceled: "failed",
+  // Some parts of a long message did not arrive: the code may be in one of them.
+  partially_delivered: "failed",
   // Calls: "completed" is a call that was answered and read to the end.
   completed: "delivered",
   busy: "failed",
@@ -31,7 +33,7 @@ export function twilioDeliveryStatus(form: URLSearchParams): TwilioStatus | null
   const [messageId, rawStatus] = messageSid ? [messageSid, form.get("MessageStatus") ?? form.get("SmsStatus")] : [form.get("CallSid"), form.get("CallStatus")];
   if (!messageId || !/^(SM|MM|CA)[0-9a-fA-F]{32}$/.test(messageId)) return null;
   const status = (rawStatus ?? "").toLowerCase();
-  if (!/^[a-z-]{1,32}$/.test(status)) return null;
+  if (!/^[a-z_-]{1,32}$/.test(status)) return null;
   const code = form.get("ErrorCode");
   const errorCode = code && /^\d{1,9}$/.test(code) ? Number(code) : null;
   return { messageId, status, state: Object.hasOwn(STATES, status) ? STATES[status]! : "pending", errorCode };

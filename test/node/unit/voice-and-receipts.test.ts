@@ -27,6 +27,8 @@ describe("voice codes (pure)", () => {
     expect(speechLanguage("hi")).toBe("hi-IN");
     expect(speechLanguage("zh-hant-tw")).toBe("zh-TW");
     expect(speechLanguage("sw")).toBe("sw");
+    // Only voices Twilio has: an unknown region of a known language takes the usual one; an operator's own language stays.
+    expect(["pt-ao", "en-ng", "fr-be", "nl-be", "es-us", "sw-ke"].map(speechLanguage)).toEqual(["pt-BR", "en-US", "fr-FR", "nl-NL", "es-US", "sw-KE"]);
   });
 
   it("go only to listed countries; null lists every country", () => {
@@ -34,6 +36,8 @@ describe("voice codes (pure)", () => {
     expect(voiceAllowed(policy(), parseE164("+447912345678")!)).toBe(false);
     expect(voiceAllowed(policy({ allowCountries: [] }), india)).toBe(false);
     expect(voiceAllowed(policy({ allowCountries: null }), parseE164("+447912345678")!)).toBe(true);
+    // A number of no country (+881 satellite) is never on a list.
+    expect(voiceAllowed(policy(), { ...india, country: null })).toBe(false);
   });
 
   it("TwiML: each line a <Say> in the language, a pause between, text and attribute escaped", () => {
@@ -51,6 +55,9 @@ describe("delivery receipts (pure)", () => {
     expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "delivered", To: "+919876543210" }))).toEqual({ messageId: sid, status: "delivered", state: "delivered", errorCode: null });
     expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "undelivered", ErrorCode: "30003" }))).toMatchObject({ state: "failed", errorCode: 30003 });
     expect(twilioDeliveryStatus(form({ SmsSid: sid, SmsStatus: "sent" }))).toMatchObject({ state: "pending" });
+    expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "read" }))).toMatchObject({ state: "delivered" });
+    expect(twilioDeliveryStatus(form({ MessageSid: sid, MessageStatus: "partially_delivered" }))).toMatchObject({ state: "failed" });
+    expect(twilioDeliveryStatus(form({ MessageSid: `${sid}0`, MessageStatus: "delivered" }))).toBeNull();
     for (const [status, state] of [["completed", "delivered"], ["busy", "failed"], ["no-answer", "failed"], ["failed", "failed"], ["canceled", "failed"], ["ringing", "pending"], ["in-progress", "pending"]]) {
       expect(twilioDeliveryStatus(form({ CallSid: `CA${"0".repeat(32)}`, CallStatus: status! }))?.state, status).toBe(state);
     }
