@@ -88,6 +88,13 @@ describe("voice codes", () => {
     expect(await twilioCalls(phone)).toHaveLength(1);
   });
 
+  it("count toward the same prefix budget as SMS: with SMS_PREFIX_HOURLY_LIMIT=1 a call spends the prefix's hour", async () => {
+    const prefix = uniquePhone().slice(0, -3);
+    const budget = { ...voice, SMS_PREFIX_HOURLY_LIMIT: "1" };
+    expect((await call("/auth/request-otp", { body: { phone: `${prefix}001`, channel: "voice" }, ip: uniqueIp(), settings: budget })).status).toBe(200);
+    await expectError(await call("/auth/request-otp", { body: { phone: `${prefix}002` }, ip: uniqueIp(), settings: budget }), 429, "rate_limited");
+  });
+
   it("with SMS through SNS, calls still go through Twilio From TWILIO_VOICE_FROM, and ask for receipts when PUBLIC_URL is set", async () => {
     const phone = uniquePhone();
     const settings = { ...twilioSettings(), ...snsSettings(), SMS_PROVIDER: "sns", TWILIO_VOICE_FROM: "+15005550007", VOICE_COUNTRIES_ALLOW: "IN", PUBLIC_URL: "https://auth.example.com" };

@@ -30,7 +30,7 @@ describe.each(PROFILES)("logs ($name profile)", (profile) => {
     await call("/auth/request-otp", { body: { phone: locked }, ip, settings });
     // An error path: the provider fails, which logs the failure with its internal reason.
     const failing = uniquePhone();
-    await twilioScenario(failing, { status: 500, code: 30008 });
+    await twilioScenario(failing, { status: 503, code: 30008 });
     await call("/auth/request-otp", { body: { phone: failing }, ip, settings });
 
     const events = lines.filter((l) => l.includes('"auth_event"')).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -165,7 +165,7 @@ describe.each(PROFILES)("sending and abuse ($name profile)", (profile) => {
     // With one send per hour, a follow-up succeeds only if both the cooldown
     // and the hourly slot were given back.
     const settings = { ...twilioSettings(), OTP_MAX_SENDS_PER_HOUR: "1" };
-    for (const scenario of [{ status: 400, code: 21211 }, { status: 400, code: 21408 }, { status: 500, code: 30008 }]) {
+    for (const scenario of [{ status: 400, code: 21211 }, { status: 400, code: 21408 }, { status: 503, code: 30008 }]) {
       const phone = uniquePhone();
       await twilioScenario(phone, scenario);
       const lines = captureLogs();
