@@ -56,6 +56,8 @@ export const DELIVERY_SETTINGS = {
   // Read twice in one call; Twilio takes at most 4,000 characters of TwiML.
   VOICE_TEMPLATES: localeTemplates.refine((t) => Object.values(t).every((text) => text.length <= 300), "each template must be at most 300 characters"),
   TWILIO_VOICE_FROM: optional.pipe(z.string().regex(E164, "must be a Twilio phone number in E.164 (+14155550100)").optional()),
+  // true: a call asks for a key press before it says the code, so a voicemail box never records it (needs PUBLIC_URL).
+  VOICE_KEYPRESS: z.enum(["true", "false"]).default("false"),
 };
 
 interface Raw {
@@ -81,6 +83,7 @@ interface Raw {
   VOICE_COUNTRIES_ALLOW: string;
   VOICE_TEMPLATES: Record<string, string>;
   TWILIO_VOICE_FROM?: string | undefined;
+  VOICE_KEYPRESS: "true" | "false";
   TWILIO_ACCOUNT_SID?: string | undefined;
   TWILIO_AUTH_TOKEN?: string | undefined;
   TWILIO_FROM?: string | undefined;
@@ -119,6 +122,8 @@ export function checkDelivery(v: Raw, ctx: z.RefinementCtx): void {
   }
   if (voiceProvider(v) === "twilio") {
     needs(["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"], "VOICE_COUNTRIES_ALLOW is set");
+    // Twilio fetches the code's words from PUBLIC_URL once a key is pressed.
+    if (v.VOICE_KEYPRESS === "true" && !v.PUBLIC_URL) issue("PUBLIC_URL", "is required when VOICE_KEYPRESS=true (Twilio fetches the code's words from it after the key press)");
     if (!voiceFrom(v)) issue("TWILIO_VOICE_FROM", "is required when VOICE_COUNTRIES_ALLOW is set (a Twilio number to call from), unless TWILIO_FROM is a phone number");
   }
   // Twilio posts receipts (with the recipient's number in the form) to PUBLIC_URL: never in clear text.
@@ -151,12 +156,19 @@ export interface DeliveryConfig {
     readonly apiBase: string;
     readonly timeoutMs: number;
   } | null;
-  readonly voice: { readonly provider: "console" | "twilio"; readonly from: string; readonly policy: VoicePolicy } | null;
+  readonly voice: {
+    readonly provider: "console" | "twilio";
+    readonly from: string;
+    readonly policy: VoicePolicy;
+    /** VOICE_KEYPRESS with Twilio: where the key press fetches the code's words (PUBLIC_URL + /webhooks/twilio/voice); null: the call says the code at once. */
+    readonly keypressUrl: string | null;
+  } | null;
   /** Where Twilio posts delivery receipts (PUBLIC_URL + /webhooks/twilio/status); null: no receipts asked for. */
   readonly statusCallbackUrl: string | null;
 }
 
 export const STATUS_CALLBACK_PATH = "/webhooks/twilio/status";
+export const VOICE_KEYPRESS_PATH = "/webhooks/twilio/voice";
 
 export function deliveryConfig(v: Raw): DeliveryConfig {
   const used = new Set<string>([v.SMS_PROVIDER, v.SMS_FALLBACK_PROVIDER]);
@@ -196,6 +208,7 @@ export function deliveryConfig(v: Raw): DeliveryConfig {
           provider: voice,
           from: voiceFrom(v) ?? "",
           policy: { allowCountries: v.VOICE_COUNTRIES_ALLOW === "*" ? null : v.VOICE_COUNTRIES_ALLOW.split(","), templates, appName: v.SMS_APP_NAME ?? v.WEBAUTHN_RP_NAME },
+          keypressUrl: voice === "twilio" && v.VOICE_KEYPRESS === "true" && v.PUBLIC_URL ? `${v.PUBLIC_URL.replace(/\/+$/, "")}${VOICE_KEYPRESS_PATH}` : null,
         }
       : null,
     statusCallbackUrl: used.has("twilio") && v.PUBLIC_URL ? `${v.PUBLIC_URL.replace(/\/+$/, "")}${STATUS_CALLBACK_PATH}` : null,

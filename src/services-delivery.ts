@@ -35,8 +35,9 @@ export function deliveryPorts(env: Env, config: Config): Omit<DeliveryDeps, "key
         ? null
         : voice.provider === "console"
           ? new ConsoleSmsSender(env.DEV_OUTBOX)
-          : new TwilioVoiceCaller({ ...config.sms.twilio, from: voice.from, statusCallback: delivery.statusCallbackUrl }),
+          : new TwilioVoiceCaller({ ...config.sms.twilio, from: voice.from, statusCallback: delivery.statusCallbackUrl, keypressUrl: voice.keypressUrl }),
     voicePolicy: voice?.policy ?? { allowCountries: [], templates: {}, appName: config.sms.message.appName },
     receipts: delivery.statusCallbackUrl !== null,
+    voiceKeypress: voice?.keypressUrl != null,
   };
 }

@@ -5,6 +5,7 @@ import { receiptTag } from "./delivery-receipts";
 import type { Phone } from "./phone";
 import { SmsSendError, SmsSendUnconfirmed, type AuthEvent, type AuthEventSink, type OtpPurpose, type SentMessage, type SmsProviderName, type SmsSender, type VoiceCaller } from "./ports";
 import { composeSms, type MessagePolicy } from "./sms-message";
+import { sealSpokenCode } from "./voice-gate";
 import { composeVoice, type VoicePolicy } from "./voice-message";
 
 /**
@@ -21,6 +22,8 @@ export interface DeliveryDeps {
   smsFallback: SmsSender | null;
   /** The voice provider; null: voice codes are off. */
   voice: VoiceCaller | null;
+  /** VOICE_KEYPRESS: a call asks for a key press before it says the code (src/domain/voice-gate.ts). */
+  voiceKeypress: boolean;
   voicePolicy: VoicePolicy;
   /** Delivery receipts are asked for: each message carries its attribution (country, prefix, purpose, time). */
   receipts: boolean;
@@ -58,7 +61,9 @@ export async function deliverCode(deps: DeliveryDeps, d: CodeDelivery, base: Bas
     const voice = deps.voice;
     // send-code refuses voice without a caller before charging anything; this is the last guard.
     if (!voice) throw new AuthError("channel_not_supported");
-    const call = { ...composeVoice(deps.voicePolicy, d.phone, d.languages, d.code, d.ttlSeconds), receiptTag: tag };
+    const spoken = composeVoice(deps.voicePolicy, d.phone, d.languages, d.code, d.ttlSeconds);
+    const gateToken = deps.voiceKeypress ? await sealSpokenCode(deps.keys, d.phone.e164, spoken, d.sentAt) : undefined;
+    const call = { ...spoken, receiptTag: tag, gateToken };
     attempts.push({ provider: voice.provider, send: () => voice.call(call) });
   } else {
     const sms = { to: d.phone.e164, body: composeSms(d.message, d.languages, d.code, d.ttlSeconds), code: d.code, minutes, receiptTag: tag };

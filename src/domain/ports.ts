@@ -280,6 +280,10 @@ export interface VoiceMessage {
   to: string;
   language: string;
   lines: readonly string[];
+  /** What the call says first when a key press gates the code (VOICE_KEYPRESS). */
+  prompt: { language: string; text: string };
+  /** The sealed words (src/domain/voice-gate.ts): with it, the call asks for a key press before it says them. */
+  gateToken?: string | undefined;
   /** As SmsMessage's. */
   receiptTag?: string | undefined;
 }

@@ -32,6 +32,17 @@ export const BUILT_IN_VOICE_TEMPLATES: Readonly<Record<string, string>> = {
   hi: "आपका {app} कोड है: {code}.",
 };
 
+/** What a gated call says first (VOICE_KEYPRESS); a language without one here is asked in English. */
+export const KEYPRESS_PROMPTS: Readonly<Record<string, string>> = {
+  en: "Press any key to hear your {app} code.",
+  es: "Pulse cualquier tecla para escuchar su código de {app}.",
+  fr: "Appuyez sur une touche pour entendre votre code {app}.",
+  de: "Drücken Sie eine beliebige Taste, um Ihren {app} Code zu hören.",
+  it: "Premi un tasto qualsiasi per ascoltare il tuo codice {app}.",
+  pt: "Pressione qualquer tecla para ouvir o seu código {app}.",
+  hi: "अपना {app} कोड सुनने के लिए कोई भी बटन दबाएँ।",
+};
+
 // The region a bare language is spoken with when the template's tag names none (Twilio's <Say> wants language-REGION).
 const DEFAULT_REGION: Readonly<Record<string, string>> = { en: "US", es: "ES", fr: "FR", de: "DE", it: "IT", pt: "BR", hi: "IN", nl: "NL", ja: "JP", ko: "KR", pl: "PL", ru: "RU", sv: "SE", da: "DK", fi: "FI", nb: "NO", zh: "CN" };
 
@@ -93,5 +104,8 @@ export function composeVoice(policy: VoicePolicy, phone: Phone, languages: reado
     .replaceAll("{code}", spokenDigits(code))
     .replaceAll("{minutes}", String(Math.ceil(ttlSeconds / 60)))
     .replaceAll("{app}", policy.appName);
-  return { to: phone.e164, language: speechLanguage(speak), lines: [sentence, sentence] };
+  const language = speechLanguage(speak);
+  const promptOwn = KEYPRESS_PROMPTS[language.split("-")[0]!];
+  const prompt = promptOwn ? { language, text: promptOwn } : { language: "en-US", text: KEYPRESS_PROMPTS.en! };
+  return { to: phone.e164, language, lines: [sentence, sentence], prompt: { language: prompt.language, text: prompt.text.replaceAll("{app}", policy.appName) } };
 }

@@ -15,6 +15,8 @@ export interface SecretKeys {
   phoneKeys: PhoneKeyring;
   /** HMAC key peppering PINs before their KDF (from PIN_PEPPER), non-extractable. */
   pinPepper: CryptoKey;
+  /** AES-GCM key sealing a voice code's words until the person presses a key (from OTP_PEPPER; VOICE_KEYPRESS). */
+  voiceGate: CryptoKey;
 }
 
 export interface PhoneKeyring {
@@ -58,8 +60,9 @@ const ENCRYPTION_INFO = "edge-phone-auth phone encryption v1";
 
 async function derive(s: KeySecrets): Promise<SecretKeys> {
   const dataKey = fromBase64url(s.phoneDataKey);
-  const [otpRaw, indexRaw, legacyRaw, pinRaw, ...ringRaw] = await Promise.all([
+  const [otpRaw, gateRaw, indexRaw, legacyRaw, pinRaw, ...ringRaw] = await Promise.all([
     hkdf(fromBase64url(s.otpPepper), "edge-phone-auth otp digest v1"),
+    hkdf(fromBase64url(s.otpPepper), "edge-phone-auth voice gate v1"),
     hkdf(s.phoneIndexKey ? fromBase64url(s.phoneIndexKey) : dataKey, "edge-phone-auth phone blind index v1"),
     hkdf(dataKey, ENCRYPTION_INFO),
     hkdf(fromBase64url(s.pinPepper), "edge-phone-auth pin pepper v1"),
@@ -73,6 +76,7 @@ async function derive(s: KeySecrets): Promise<SecretKeys> {
     phoneIndex: await importHmacKey(indexRaw!),
     phoneKeys: { current: { id: currentId, key: byId.get(currentId)! }, byId },
     pinPepper: await importHmacKey(pinRaw!),
+    voiceGate: await importAesKey(gateRaw!),
   };
 }
 

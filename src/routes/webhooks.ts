@@ -1,17 +1,24 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { twilioDeliveryStatus } from "../adapters/twilio/delivery-status";
-import { STATUS_CALLBACK_PATH } from "../config-delivery";
+import { voiceTwiml } from "../adapters/twilio/voice-caller";
+import { STATUS_CALLBACK_PATH, VOICE_KEYPRESS_PATH } from "../config-delivery";
+import { parseE164 } from "../domain/phone";
+import { openSpokenCode } from "../domain/voice-gate";
 import { parseReceiptTag, recordDeliveryStatus } from "../domain/delivery-receipts";
 import { AuthError } from "../errors";
 import { twilioSignature, type TwilioFormEnv } from "../middleware/twilio-signature";
 import { commonHeaders, errorResponses } from "./schemas";
 
-/** Provider callbacks (issue 13): Twilio's delivery receipts. Mounted at /webhooks. */
+/** Provider callbacks (issue 13): Twilio's delivery receipts and the key press of gated voice codes. Mounted at /webhooks. */
 export const webhookRoutes = new OpenAPIHono<TwilioFormEnv>();
 
 const TWILIO_STATUS = STATUS_CALLBACK_PATH.replace(/^\/webhooks/, "");
+const TWILIO_VOICE = VOICE_KEYPRESS_PATH.replace(/^\/webhooks/, "");
 
 webhookRoutes.use(TWILIO_STATUS, twilioSignature((c) => c.var.config.delivery.statusCallbackUrl));
+webhookRoutes.use(TWILIO_VOICE, twilioSignature((c) => c.var.config.delivery.voice?.keypressUrl ?? null));
+
+const HANG_UP = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
 
 webhookRoutes.openapi(
   createRoute({
@@ -45,5 +52,36 @@ webhookRoutes.openapi(
     const tag = parseReceiptTag(new URL(c.req.url).searchParams);
     await recordDeliveryStatus(c.var.services, { provider: "twilio", ...status, tag });
     return c.body(null, 204);
+  },
+);
+
+webhookRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: TWILIO_VOICE,
+    operationId: "twilioVoiceKeypress",
+    tags: ["webhooks"],
+    security: [],
+    summary: "Key press of a gated voice code (called by Twilio, not by apps)",
+    description:
+      "With VOICE_KEYPRESS=true a voice code's call first asks for a key press; Twilio's `<Gather>` posts it here with the sealed " +
+      "words in the query (`v`). The request must carry a valid `X-Twilio-Signature` over PUBLIC_URL + this path + the query " +
+      "(403 otherwise). The answer is TwiML: the code, said twice, when the seal opens for the called number (`To`) within 5 " +
+      "minutes of the send; otherwise a hang-up. 404 unless VOICE_KEYPRESS=true with Twilio voice.",
+    request: {
+      headers: z.object({ "x-twilio-signature": z.string().optional().openapi({ description: "Twilio's signature of this request" }) }),
+      query: z.object({ v: z.string().optional().openapi({ description: "The sealed words (opaque)" }) }),
+    },
+    responses: {
+      200: { description: "TwiML: the code said twice, or a hang-up", headers: commonHeaders, content: { "text/xml": { schema: z.string() } } },
+      ...errorResponses({ 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: ["service_unavailable", "service_misconfigured"] }),
+    },
+  }),
+  async (c) => {
+    const form = c.var.twilioForm;
+    const phone = parseE164(form.get("To") ?? "");
+    // A key was pressed (Gather calls its action only then) on the call this seal was made for.
+    const spoken = phone && form.get("Digits") ? await openSpokenCode(c.var.services.keys, phone.e164, new URL(c.req.url).searchParams.get("v") ?? "", Date.now()) : null;
+    return c.body(spoken ? voiceTwiml(spoken) : HANG_UP, 200, { "content-type": "text/xml; charset=utf-8" });
   },
 );

@@ -239,6 +239,7 @@ export async function memoryDeps(): Promise<SignInDeps & { ledger: MemoryOtpLedg
     },
     smsFallback: null,
     voice: null,
+    voiceKeypress: false,
     voicePolicy: { allowCountries: [], templates: {}, appName: "test" },
     receipts: false,
     users: new MemoryUserStore(),

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { twilioDeliveryStatus } from "../../../src/adapters/twilio/delivery-status";
-import { voiceTwiml } from "../../../src/adapters/twilio/voice-caller";
+import { keypressTwiml, voiceTwiml } from "../../../src/adapters/twilio/voice-caller";
+import { GATE_TTL_MS, openSpokenCode, sealSpokenCode } from "../../../src/domain/voice-gate";
+import { toBase64url } from "../../../src/lib/crypto";
+import { secretKeys } from "../../../src/lib/keys";
 import { parseReceiptTag, receiptTag } from "../../../src/domain/delivery-receipts";
 import { parseE164 } from "../../../src/domain/phone";
 import { BUILT_IN_VOICE_TEMPLATES, composeVoice, speechLanguage, spokenDigits, voiceAllowed, type VoicePolicy } from "../../../src/domain/voice-message";
@@ -15,7 +18,11 @@ describe("voice codes (pure)", () => {
       to: "+919876543210",
       language: "fr-CA",
       lines: ["Votre code Acme est : 0, 4, 8, 2, 1, 3.", "Votre code Acme est : 0, 4, 8, 2, 1, 3."],
+      prompt: { language: "fr-CA", text: "Appuyez sur une touche pour entendre votre code Acme." },
     });
+    // A language with no built-in prompt is asked in English, with an English voice.
+    const sw = composeVoice(policy({ templates: { ...BUILT_IN_VOICE_TEMPLATES, sw: "Nambari yako ya {app} ni {code}." } }), india, ["sw"], "1", 60);
+    expect([sw.language, sw.prompt]).toEqual(["sw", { language: "en-US", text: "Press any key to hear your Acme code." }]);
   });
 
   it("choose an exact tag, then its language, then English; a bare language gets its usual region", () => {
@@ -78,5 +85,28 @@ describe("delivery receipts (pure)", () => {
       expect(parseReceiptTag(query), `${key}=${value}`).toBeNull();
     }
     expect(parseReceiptTag(new URLSearchParams())).toBeNull();
+  });
+});
+
+describe("the voice keypress gate (pure)", () => {
+  it("seals the words for one number and a few minutes; anything else opens to nothing", async () => {
+    const keys = await secretKeys({ otpPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKey: toBase64url(crypto.getRandomValues(new Uint8Array(32))), pinPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKeys: [], phoneIndexKey: null });
+    const spoken = { language: "en-US", lines: ["Your code is: 1, 2.", "Your code is: 1, 2."] };
+    const now = Date.now();
+    const token = await sealSpokenCode(keys, "+919876543210", spoken, now);
+    expect(token).not.toContain("1, 2");
+    expect(await openSpokenCode(keys, "+919876543210", token, now + GATE_TTL_MS - 1)).toEqual(spoken);
+    expect(await openSpokenCode(keys, "+919876543210", token, now + GATE_TTL_MS)).toBeNull();
+    expect(await openSpokenCode(keys, "+919876543211", token, now)).toBeNull();
+    expect(await openSpokenCode(keys, "+919876543210", "x".repeat(60), now)).toBeNull();
+    // Keyed by OTP_PEPPER: another deployment's seal does not open.
+    const other = await secretKeys({ otpPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKey: toBase64url(crypto.getRandomValues(new Uint8Array(32))), pinPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKeys: [], phoneIndexKey: null });
+    expect(await openSpokenCode(other, "+919876543210", token, now)).toBeNull();
+  });
+
+  it("the gated TwiML says the prompt twice in one-key Gather whose action is escaped", () => {
+    expect(keypressTwiml({ prompt: { language: "en-US", text: "Press a key" } }, "https://a.example/webhooks/twilio/voice?v=abc&x=1")).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="8" method="POST" action="https://a.example/webhooks/twilio/voice?v=abc&amp;x=1"><Say language="en-US">Press a key</Say><Pause length="1"/><Say language="en-US">Press a key</Say></Gather></Response>',
+    );
   });
 });
