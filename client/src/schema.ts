@@ -742,6 +742,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/twilio/voice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Key press of a gated voice code (called by Twilio, not by apps)
+         * @description With VOICE_KEYPRESS=true a voice code's call first asks for a key press; Twilio's `<Gather>` posts it here with the sealed words in the query (`v`). The request must carry a valid `X-Twilio-Signature` over PUBLIC_URL + this path + the query (403 otherwise). The answer is TwiML: the code, said twice, when the seal opens for the called number (`To`) within 5 minutes of the send; otherwise a hang-up. 404 unless VOICE_KEYPRESS=true with Twilio voice.
+         *
+         *     Errors: 403 `signature_invalid`; 404 `not_found`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
+         */
+        post: operations["twilioVoiceKeypress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5635,6 +5657,122 @@ export interface operations {
                             requestId: string;
                         };
                     };
+                };
+            };
+            /** @description `signature_invalid`: The request signature is not valid. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "signature_invalid";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "not_found";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 16 KiB */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "payload_too_large";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable`: a store did not answer in time; nothing was sent or accepted; retry after `Retry-After` seconds; `service_misconfigured`: the service settings are invalid (the log says which) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "service_unavailable" | "service_misconfigured";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    twilioVoiceKeypress: {
+        parameters: {
+            query?: {
+                /** @description The sealed words (opaque) */
+                v?: string;
+            };
+            header?: {
+                /** @description Twilio's signature of this request */
+                "x-twilio-signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description TwiML: the code said twice, or a hang-up */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
                 };
             };
             /** @description `signature_invalid`: The request signature is not valid. */
