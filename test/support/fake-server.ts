@@ -35,3 +35,18 @@ export async function serveOnLoopback(server: Server): Promise<{ url: string; se
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
+
+/**
+ * Plays a test scenario on a request the fake accepted: records it unless
+ * the scenario refuses it (a slow provider has usually queued a message by
+ * the time its answer is late, so a caller that gives up waiting still sees
+ * it "arrive"), then waits the scenario's delay. "gone" when the caller
+ * stopped waiting meanwhile.
+ */
+export async function playScenario(scenario: { status?: number; delayMs?: number }, res: ServerResponse, record: () => void): Promise<"refused" | "gone" | "answer"> {
+  const refused = scenario.status !== undefined && scenario.status >= 400;
+  if (!refused) record();
+  if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
+  if (res.destroyed) return "gone";
+  return refused ? "refused" : "answer";
+}

@@ -26,7 +26,7 @@
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { readBody, serveOnLoopback } from "./fake-server";
+import { playScenario, readBody, serveOnLoopback } from "./fake-server";
 
 export interface FakeSnsOptions {
   accessKeyId: string;
@@ -228,13 +228,9 @@ export async function startFakeSns(opts: FakeSnsOptions): Promise<FakeSns> {
 
     const message: Received = { ...parsed.message, signedHeaders: auth.signedHeaders, MessageId: randomUUID() };
     const scenario = scenarios.get(message.PhoneNumber) ?? {};
-    const refused = scenario.status !== undefined && scenario.status >= 400;
-    // As in fake-twilio: a slow provider has usually queued the message when
-    // its answer is late, so it is recorded before the delay.
-    if (!refused) received.push(message);
-    if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
-    if (res.destroyed) return;
-    if (refused) {
+    const outcome = await playScenario(scenario, res, () => received.push(message));
+    if (outcome === "gone") return;
+    if (outcome === "refused") {
       const status = scenario.status!;
       return awsError(res, status, scenario.code ?? DEFAULT_CODES[status] ?? "InternalError", scenario.message ?? "Simulated failure");
     }

@@ -13,7 +13,7 @@
  *   GET  /__calls?to=+E164      → {"calls":[{To,From,Twiml,StatusCallback,Sid}]}
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
-import { readBody, sendJson, serveOnLoopback } from "./fake-server";
+import { playScenario, readBody, sendJson, serveOnLoopback } from "./fake-server";
 
 export interface FakeTwilioOptions {
   accountSid: string;
@@ -72,11 +72,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     if (!call.Twiml && !form.get("Url")) return twilioError(res, 400, 21205, "Url parameter is required.");
     if (call.Twiml && !/^(<\?xml[^>]*\?>)?<Response>[\s\S]*<\/Response>$/.test(call.Twiml)) return twilioError(res, 400, 13201, "Invalid TwiML");
     const scenario = scenarios.get(call.To) ?? {};
-    const refused = scenario.status !== undefined && scenario.status >= 400;
-    if (!refused) calls.push(call);
-    if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
-    if (res.destroyed) return;
-    if (refused) return twilioError(res, scenario.status!, scenario.code ?? 13227, "Unknown error (simulated)");
+    const outcome = await playScenario(scenario, res, () => calls.push(call));
+    if (outcome === "gone") return;
+    if (outcome === "refused") return twilioError(res, scenario.status!, scenario.code ?? 13227, "Unknown error (simulated)");
     return sendJson(res, 201, {
       sid: call.Sid,
       account_sid: opts.accountSid,
@@ -139,14 +137,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     if (!message.Body) return twilioError(res, 400, 21602, "Message body is required.");
 
     const scenario = scenarios.get(message.To) ?? {};
-    const refused = scenario.status !== undefined && scenario.status >= 400;
-    // A slow provider has usually already queued the message when its answer
-    // is late: it is recorded before the delay, so a caller that gives up
-    // waiting still sees the message "arrive".
-    if (!refused) received.push(message);
-    if (scenario.delayMs) await new Promise((r) => setTimeout(r, scenario.delayMs));
-    if (res.destroyed) return;
-    if (refused) {
+    const outcome = await playScenario(scenario, res, () => received.push(message));
+    if (outcome === "gone") return;
+    if (outcome === "refused") {
       return twilioError(res, scenario.status!, scenario.code ?? 30008, "Unknown error (simulated)");
     }
     const sid = message.Sid;
