@@ -5,7 +5,7 @@ import { receiptTag } from "./delivery-receipts";
 import type { Phone } from "./phone";
 import { SmsSendError, SmsSendUnconfirmed, type AuthEvent, type AuthEventSink, type OtpPurpose, type SentMessage, type SmsProviderName, type SmsSender, type VoiceCaller } from "./ports";
 import { composeSms, type MessagePolicy } from "./sms-message";
-import { sealSpokenCode } from "./voice-gate";
+import { sealCode } from "./voice-gate";
 import { composeVoice, type VoicePolicy } from "./voice-message";
 
 /**
@@ -62,7 +62,8 @@ export async function deliverCode(deps: DeliveryDeps, d: CodeDelivery, base: Bas
     // send-code refuses voice without a caller before charging anything; this is the last guard.
     if (!voice) throw new AuthError("channel_not_supported");
     const spoken = composeVoice(deps.voicePolicy, d.phone, d.languages, d.code, d.ttlSeconds);
-    const gateToken = deps.voiceKeypress ? await sealSpokenCode(deps.keys, d.phone.e164, spoken, d.sentAt) : undefined;
+    // The seal lives as long as the code: a call delayed in Twilio's queue can still be heard.
+    const gateToken = deps.voiceKeypress ? await sealCode(deps.keys, d.phone.e164, { code: d.code, language: spoken.language }, d.sentAt + d.ttlSeconds * 1000) : undefined;
     const call = { ...spoken, receiptTag: tag, gateToken };
     attempts.push({ provider: voice.provider, send: () => voice.call(call) });
   } else {

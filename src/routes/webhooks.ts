@@ -2,8 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { twilioDeliveryStatus } from "../adapters/twilio/delivery-status";
 import { voiceTwiml } from "../adapters/twilio/voice-caller";
 import { STATUS_CALLBACK_PATH, VOICE_KEYPRESS_PATH } from "../config-delivery";
-import { parseE164 } from "../domain/phone";
-import { openSpokenCode } from "../domain/voice-gate";
+import { answerKeypress } from "../domain/voice-gate";
+import { logJson } from "../lib/log";
 import { parseReceiptTag, recordDeliveryStatus } from "../domain/delivery-receipts";
 import { AuthError } from "../errors";
 import { twilioSignature, type TwilioFormEnv } from "../middleware/twilio-signature";
@@ -66,22 +66,26 @@ webhookRoutes.openapi(
     description:
       "With VOICE_KEYPRESS=true a voice code's call first asks for a key press; Twilio's `<Gather>` posts it here with the sealed " +
       "words in the query (`v`). The request must carry a valid `X-Twilio-Signature` over PUBLIC_URL + this path + the query " +
-      "(403 otherwise). The answer is TwiML: the code, said twice, when the seal opens for the called number (`To`) within 5 " +
-      "minutes of the send; otherwise a hang-up. 404 unless VOICE_KEYPRESS=true with Twilio voice.",
+      "(403 otherwise). The answer is TwiML: the code, said twice, when a key was pressed and the seal opens for the called number " +
+      "(`To`) while the code lives; otherwise a hang-up (logged as `voice_keypress` with the reason). 404 unless VOICE_KEYPRESS=true " +
+      "with Twilio voice.",
     request: {
       headers: z.object({ "x-twilio-signature": z.string().optional().openapi({ description: "Twilio's signature of this request" }) }),
       query: z.object({ v: z.string().optional().openapi({ description: "The sealed words (opaque)" }) }),
     },
     responses: {
       200: { description: "TwiML: the code said twice, or a hang-up", headers: commonHeaders, content: { "text/xml": { schema: z.string() } } },
-      ...errorResponses({ 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: ["service_unavailable", "service_misconfigured"] }),
+      ...errorResponses(
+        { 400: ["invalid_request"], 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: ["service_unavailable", "service_misconfigured"] },
+        { invalid_request: "The query repeats `v`" },
+      ),
     },
   }),
   async (c) => {
     const form = c.var.twilioForm;
-    const phone = parseE164(form.get("To") ?? "");
-    // A key was pressed (Gather calls its action only then) on the call this seal was made for.
-    const spoken = phone && form.get("Digits") ? await openSpokenCode(c.var.services.keys, phone.e164, new URL(c.req.url).searchParams.get("v") ?? "", Date.now()) : null;
-    return c.body(spoken ? voiceTwiml(spoken) : HANG_UP, 200, { "content-type": "text/xml; charset=utf-8" });
+    const answer = await answerKeypress(c.var.services, form.get("To") ?? "", form.get("Digits") ?? "", new URL(c.req.url).searchParams.get("v") ?? "", Date.now());
+    // The key press is the voice code's delivery: one line either way (never the code, never the number).
+    logJson("say" in answer ? "info" : "warn", { type: "voice_keypress", requestId: c.var.requestId, outcome: "say" in answer ? "said" : "hung_up", ...("hangUp" in answer ? { reason: answer.hangUp } : {}) });
+    return c.body("say" in answer ? voiceTwiml(answer.say) : HANG_UP, 200, { "content-type": "text/xml; charset=utf-8" });
   },
 );

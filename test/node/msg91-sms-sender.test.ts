@@ -60,8 +60,12 @@ describe("MSG91 adapter (flow API) against the local wire-format fake", () => {
     const balance = await rejection(sender().send(message("+919876520004")), SmsSendError);
     // No balance: the provider path fails for every message (the fallback may carry it); an invalid number is a verdict on this one.
     expect([balance.reason, balance.providerCode, balance.providerFault]).toEqual(["provider_200", 301, true]);
-    await scenario("919876520007", { status: 200, type: "error", message: "Invalid mobile", code: "202" });
-    expect((await rejection(sender().send(message("+919876520007")), SmsSendError)).providerFault).toBe(false);
+    // Anything not known to be about our account is taken as a verdict on the message: the fallback must not route around it.
+    for (const [i, code] of ["202", "101", undefined].entries()) {
+      const mobile = `91987652001${i}`;
+      await scenario(mobile, { status: 200, type: "error", message: "Invalid mobile number", ...(code ? { code } : {}) });
+      expect((await rejection(sender().send(message(`+${mobile}`)), SmsSendError)).providerFault, String(code)).toBe(false);
+    }
     expect(await received("919876520003")).toEqual([]);
   });
 

@@ -92,6 +92,9 @@ describe("AWS SNS adapter against the local SigV4-checking fake", () => {
     await scenario("+919876510008", { status: 429, code: "Throttled" });
     const throttled = await rejection(sender().send(message("+919876510008")), SmsSendError);
     expect([throttled.providerError, throttled.providerFault]).toEqual(["Throttled", true]);
+    // AWS answers throttling and clock skew with a 400 too: by name, still a fault of the provider path.
+    await scenario("+919876510009", { status: 400, code: "ThrottlingException" });
+    expect((await rejection(sender().send(message("+919876510009")), SmsSendError)).providerFault).toBe(true);
 
     // SNS's internal error cannot say whether the message was published.
     await scenario("+919876510005", { status: 500, code: "InternalError" });

@@ -70,8 +70,12 @@ describe("Twilio SMS adapter against the local wire-format fake", () => {
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500004", status: 400, code: 21211 }) });
     const invalid = await failure(sender().send({ to: "+919876500004", body: "x", code: "123456", minutes: 5 }));
     expect([invalid.reason, invalid.providerCode, invalid.providerFault]).toEqual(["provider_400", 21211, false]);
-    await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500011", status: 400, code: 21212 }) });
-    expect((await failure(sender().send({ to: "+919876500011", body: "x", code: "1", minutes: 5 }))).providerFault).toBe(true);
+    // About our account or sender, whatever the status: a fault of the provider path.
+    for (const [i, [status, code]] of [[400, 21212], [400, 20005], [404, 20404], [400, 21611], [400, 21606], [521, 0]].entries()) {
+      const to = `+91987650011${i}`;
+      await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to, status, code }) });
+      expect((await failure(sender().send({ to, body: "x", code: "1", minutes: 5 }))).providerFault, `${status} ${code}`).toBe(true);
+    }
 
     await fetch(`${twilio.url}/__scenario`, { method: "POST", body: JSON.stringify({ to: "+919876500005", status: 503, code: 30001 }) });
     const down = await failure(sender().send({ to: "+919876500005", body: "x", code: "123456", minutes: 5 }));

@@ -35,8 +35,9 @@ describe("configuration: providers, fallback, voice, receipts (issue 13)", () =>
     expect(problems({ VOICE_COUNTRIES_ALLOW: "IN,ZZ" })).toMatch(/VOICE_COUNTRIES_ALLOW: lists a code that is no country/);
     const { TWILIO_AUTH_TOKEN: _token, ...noToken } = twilioSettings();
     expect(problems({ ...noToken, SMS_PROVIDER: "sns", ...snsSettings(), VOICE_COUNTRIES_ALLOW: "IN" })).toMatch(/TWILIO_AUTH_TOKEN: is required when VOICE_COUNTRIES_ALLOW is set/);
-    const all = parseConfig({ ...base, VOICE_COUNTRIES_ALLOW: "*" });
-    expect(all.ok && all.config.delivery.voice).toMatchObject({ provider: "console", policy: { allowCountries: null } });
+    const all = parseConfig({ ...base, VOICE_COUNTRIES_ALLOW: "*", VOICE_KEYPRESS: "true", PUBLIC_URL: "https://auth.example.com" });
+    // The console plays the words in development: no key press, no route.
+    expect(all.ok && all.config.delivery.voice).toMatchObject({ provider: "console", policy: { allowCountries: null }, keypressUrl: null });
   });
 
   it("VOICE_TEMPLATES add to and replace the built-in sentences; each must hold {code}", () => {

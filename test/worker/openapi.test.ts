@@ -112,7 +112,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /auth/renew": { 401: SESSION, 413: ["payload_too_large"], 503: STORE },
   "GET /auth/sessions": { 401: SESSION, 503: STORE },
   "GET /user": { 401: SESSION, 503: STORE },
-  "POST /webhooks/twilio/voice": { 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
+  "POST /webhooks/twilio/voice": { 400: ["invalid_request"], 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /webhooks/twilio/status": { 400: ["invalid_request"], 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /admin/reencrypt-phones": { 401: ["unauthorized"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /user/phone/request-otp": {

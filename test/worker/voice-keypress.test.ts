@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TWILIO_TEST_AUTH_TOKEN } from "../support/constants";
-import { advanceClock, call, expectError, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
+import { advanceClock, call, captureLogs, expectError, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
 
 /**
  * VOICE_KEYPRESS: a voice code's call asks for a key press first, so a
@@ -50,7 +50,7 @@ describe("voice codes behind a key press (VOICE_KEYPRESS)", () => {
   it("the call says only the prompt, in the person's language; no digit of the code is in its TwiML", async () => {
     const phone = uniquePhone();
     const { twiml, action } = await gatedCall(phone, uniqueIp());
-    expect(twiml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather input="dtmf" numDigits="1" timeout="8" method="POST" action="[^"]+"><Say language="hi-IN">अपना edge-phone-auth कोड सुनने के लिए कोई भी बटन दबाएँ।<\/Say><Pause length="1"\/><Say language="hi-IN">[^<]+<\/Say><\/Gather><\/Response>$/);
+    expect(twiml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather input="dtmf" numDigits="1" finishOnKey="" timeout="8" method="POST" action="[^"]+"><Say language="hi-IN">अपना edge-phone-auth कोड सुनने के लिए कोई भी बटन दबाएँ।<\/Say><Pause length="1"\/><Say language="hi-IN">[^<]+<\/Say><\/Gather><\/Response>$/);
     expect(twiml).not.toMatch(/\d, \d/);
     expect(action).toMatch(/^https:\/\/auth\.example\.com\/webhooks\/twilio\/voice\?v=[A-Za-z0-9_-]+$/);
   });
@@ -73,7 +73,13 @@ describe("voice codes behind a key press (VOICE_KEYPRESS)", () => {
     const phone = uniquePhone();
     const { action } = await gatedCall(phone, uniqueIp());
     const hangUp = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>';
+    const lines = captureLogs();
     expect(await (await press(action, form(phone, null))).text()).toBe(hangUp);
+    expect(await (await press(action, form(phone, ""))).text()).toBe(hangUp);
+    vi.restoreAllMocks();
+    // Each hang-up is one line with its reason, for the voice delivery metric.
+    const keypress = lines.filter((l) => l.includes('"voice_keypress"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(keypress.map((l) => [l.outcome, l.reason])).toEqual([["hung_up", "no_key"], ["hung_up", "no_key"]]);
     expect(await (await press(action, form(uniquePhone(), "1"))).text()).toBe(hangUp);
     const token = new URL(action).searchParams.get("v")!;
     const flipped = `${action.slice(0, -token.length)}${token.slice(0, -2)}${token.endsWith("AA") ? "BA" : "AA"}`;

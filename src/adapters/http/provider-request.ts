@@ -8,11 +8,13 @@ const UNCONFIRMED_STATUSES = new Set([500, 502, 504, 520, 524]);
 
 /**
  * Statuses that say the provider took no message at all, whatever the
- * message: our credentials or account (401, 403), throttling (429), an
- * outage (503, and Cloudflare's 521-523, 525, 526: the origin never got it).
+ * message: our credentials or account (401, 403), a request it did not wait
+ * for (408), throttling (429), an outage (501, 503, and Cloudflare's
+ * 521-523, 525, 526: the origin never got it). The unconfirmed ones above
+ * never get here.
  */
 export function isProviderFaultStatus(status: number): boolean {
-  return status === 401 || status === 403 || status === 429 || status >= 503;
+  return status === 401 || status === 403 || status === 408 || status === 429 || status >= 501;
 }
 
 /**

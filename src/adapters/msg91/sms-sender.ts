@@ -1,7 +1,7 @@
 import { isProviderFaultStatus, providerRequest } from "../http/provider-request";
 
-/** MSG91's codes for a missing or invalid mobile number. */
-const RECIPIENT_CODES = new Set([101, 202]);
+/** MSG91's codes about our account: invalid authkey (207, 401), IP blacklisted (208), no balance (301), IP not on the key's allow-list (418). */
+const ACCOUNT_CODES = new Set([207, 208, 301, 401, 418]);
 import { SmsSendError, SmsSendUnconfirmed, type SentMessage, type SmsMessage, type SmsSender } from "../../domain/ports";
 
 export interface Msg91Options {
@@ -63,9 +63,10 @@ export class Msg91SmsSender implements SmsSender {
     if (res.ok && body.type !== "error") throw new SmsSendUnconfirmed("provider_unreadable", false);
     // Only MSG91's numeric code is kept, never its message text.
     const code = typeof body.code === "number" && Number.isInteger(body.code) ? body.code : typeof body.code === "string" && /^\d{1,9}$/.test(body.code) ? Number(body.code) : undefined;
-    // MSG91's refusals with HTTP 200 are mostly about our account or template (balance, DLT, IP allow-list): a fault of
-    // the provider path, which the fallback may route around; a missing or invalid number (101, 202) is about this message.
-    const fault = res.ok ? code === undefined || !RECIPIENT_CODES.has(code) : isProviderFaultStatus(res.status);
+    // A refusal with HTTP 200 is a fault of the provider path (the fallback may carry the code) only when MSG91's code
+    // says it is about our account (balance, key, IP allow-list); anything else, or no code, is taken as a verdict on
+    // this message (an invalid number…), which the fallback must not route around.
+    const fault = res.ok ? code !== undefined && ACCOUNT_CODES.has(code) : isProviderFaultStatus(res.status);
     throw new SmsSendError(`provider_${res.status}`, res.status, code, undefined, fault);
   }
 }

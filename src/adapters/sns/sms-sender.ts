@@ -24,6 +24,13 @@ export interface SnsOptions {
   now?: () => number;
 }
 
+/** AWS error names of our account or of the service, not of the message, whatever their HTTP status. */
+const AWS_FAULT_CODES = new Set([
+  "Throttled", "Throttling", "ThrottlingException", "RequestExpired", "AccessDenied", "AccessDeniedException", "AuthorizationError",
+  "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken", "NotAuthorized", "OptInRequired",
+  "InternalError", "InternalFailure", "ServiceUnavailable", "KMSThrottling", "KMSDisabled", "KMSAccessDenied", "KMSNotFound", "KMSInvalidState",
+]);
+
 /** `20150830T123600Z`, the form SigV4 signs. */
 export function amzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, "");
@@ -82,7 +89,10 @@ export class SnsSmsSender implements SmsSender {
     const text = await res.text().catch(() => "");
     if (res.ok) return { messageId: xmlElementText(text, "MessageId") };
     // AWS's error code name (InvalidParameter, Throttling, …) is kept; its message text may quote the number.
-    // Faults of ours or of SNS (AuthorizationError, InvalidClientTokenId, Throttled, …) by status; a 400 is about this message (InvalidParameter, OptedOut).
-    throw new SmsSendError(`provider_${res.status}`, res.status, undefined, xmlElementText(text, "Code") ?? undefined, isProviderFaultStatus(res.status));
+    const code = xmlElementText(text, "Code") ?? undefined;
+    // Faults of ours or of SNS by status, and by name where AWS answers them with a 400 (throttling, clock skew, access);
+    // any other 400 is about this message (InvalidParameter, OptedOut, …).
+    const fault = isProviderFaultStatus(res.status) || (code !== undefined && AWS_FAULT_CODES.has(code));
+    throw new SmsSendError(`provider_${res.status}`, res.status, undefined, code, fault);
   }
 }

@@ -9,7 +9,7 @@ const STATES: Readonly<Record<string, DeliveryState>> = {
   canceled: "failed",
   // Some parts of a long message did not arrive: the code may be in one of them.
   partially_delivered: "failed",
-  // Calls: "completed" is a call that was answered and read to the end.
+  // Calls: "completed" is an answered call (with VOICE_KEYPRESS, `voice_keypress` lines say whether a key fetched the code).
   completed: "delivered",
   busy: "failed",
   "no-answer": "failed",

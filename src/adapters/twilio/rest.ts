@@ -1,11 +1,12 @@
 import { SmsSendError, type SentMessage } from "../../domain/ports";
 import { isProviderFaultStatus, providerRequest } from "../http/provider-request";
 
-// Twilio's 400-level codes that are about our account or sender, not this
-// message: authentication, a suspended account, a From that is not ours or
-// cannot send. Every other 4xx is a verdict on the message (21211 invalid
-// number, 21408 country not permitted, 21610 opted out, 21614 not mobile…).
-const ACCOUNT_CODES = new Set([20003, 20005, 21212, 21606]);
+// Twilio's 4xx codes that are about our account or sender, not this
+// message: authentication, a wrong account SID, a suspended account, a From
+// that is not ours or cannot send, the From's queue full. Every other 4xx is
+// a verdict on the message (21211 invalid number, 21408 country not
+// permitted, 21610 opted out, 21614 not mobile…).
+const ACCOUNT_CODES = new Set([20003, 20005, 20404, 21212, 21606, 21611]);
 
 /** What the Twilio REST adapters share: account, credentials, base URL, deadline. */
 export interface TwilioRestOptions {

@@ -35,7 +35,7 @@ export function voiceTwiml(message: Pick<VoiceMessage, "language" | "lines">): s
 export function keypressTwiml(message: Pick<VoiceMessage, "prompt">, action: string): string {
   const language = escapeXml(message.prompt.language);
   const say = `<Say language="${language}">${escapeXml(message.prompt.text)}</Say>`;
-  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="8" method="POST" action="${escapeXml(action)}">${say}<Pause length="1"/>${say}</Gather></Response>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" finishOnKey="" timeout="8" method="POST" action="${escapeXml(action)}">${say}<Pause length="1"/>${say}</Gather></Response>`;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { twilioDeliveryStatus } from "../../../src/adapters/twilio/delivery-status";
 import { keypressTwiml, voiceTwiml } from "../../../src/adapters/twilio/voice-caller";
-import { GATE_TTL_MS, openSpokenCode, sealSpokenCode } from "../../../src/domain/voice-gate";
-import { toBase64url } from "../../../src/lib/crypto";
+import { answerKeypress, openCode, sealCode } from "../../../src/domain/voice-gate";
+import { aesGcmDecrypt, fromBase64url, hkdf, importAesKey, toBase64url } from "../../../src/lib/crypto";
 import { secretKeys } from "../../../src/lib/keys";
 import { parseReceiptTag, receiptTag } from "../../../src/domain/delivery-receipts";
 import { parseE164 } from "../../../src/domain/phone";
@@ -89,24 +89,47 @@ describe("delivery receipts (pure)", () => {
 });
 
 describe("the voice keypress gate (pure)", () => {
-  it("seals the words for one number and a few minutes; anything else opens to nothing", async () => {
-    const keys = await secretKeys({ otpPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKey: toBase64url(crypto.getRandomValues(new Uint8Array(32))), pinPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKeys: [], phoneIndexKey: null });
-    const spoken = { language: "en-US", lines: ["Your code is: 1, 2.", "Your code is: 1, 2."] };
+  const secret = (): string => toBase64url(crypto.getRandomValues(new Uint8Array(32)));
+  const freshKeys = () => secretKeys({ otpPepper: secret(), phoneDataKey: secret(), pinPepper: secret(), phoneDataKeys: [], phoneIndexKey: null });
+
+  it("seals the code for one number until the code expires; anything else does not open, and says why", async () => {
+    const keys = await freshKeys();
     const now = Date.now();
-    const token = await sealSpokenCode(keys, "+919876543210", spoken, now);
-    expect(token).not.toContain("1, 2");
-    expect(await openSpokenCode(keys, "+919876543210", token, now + GATE_TTL_MS - 1)).toEqual(spoken);
-    expect(await openSpokenCode(keys, "+919876543210", token, now + GATE_TTL_MS)).toBeNull();
-    expect(await openSpokenCode(keys, "+919876543211", token, now)).toBeNull();
-    expect(await openSpokenCode(keys, "+919876543210", "x".repeat(60), now)).toBeNull();
+    const token = await sealCode(keys, "+919876543210", { code: "048213", language: "hi-IN" }, now + 300_000);
+    expect(token).not.toContain("048213");
+    expect(token.length).toBeLessThan(200);
+    expect(await openCode(keys, "+919876543210", token, now + 299_999)).toEqual({ code: "048213", language: "hi-IN" });
+    expect(await openCode(keys, "+919876543210", token, now + 300_000)).toBe("expired");
+    expect(await openCode(keys, "+919876543211", token, now)).toBe("not_ours");
+    expect(await openCode(keys, "+919876543210", "x".repeat(60), now)).toBe("not_ours");
+    expect(await openCode(keys, "+919876543210", "short", now)).toBe("malformed");
     // Keyed by OTP_PEPPER: another deployment's seal does not open.
-    const other = await secretKeys({ otpPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKey: toBase64url(crypto.getRandomValues(new Uint8Array(32))), pinPepper: toBase64url(crypto.getRandomValues(new Uint8Array(32))), phoneDataKeys: [], phoneIndexKey: null });
-    expect(await openSpokenCode(other, "+919876543210", token, now)).toBeNull();
+    expect(await openCode(await freshKeys(), "+919876543210", token, now)).toBe("not_ours");
+  });
+
+  it("the seal key is its own: not the code digest key derived from the same pepper", async () => {
+    const pepper = secret();
+    const keys = await secretKeys({ otpPepper: pepper, phoneDataKey: secret(), pinPepper: secret(), phoneDataKeys: [], phoneIndexKey: null });
+    const token = await sealCode(keys, "+919876543210", { code: "123456", language: "en-US" }, Date.now() + 60_000);
+    const digestKeyAsAes = await importAesKey(await hkdf(fromBase64url(pepper), "edge-phone-auth otp digest v1"));
+    await expect(aesGcmDecrypt(digestKeyAsAes, fromBase64url(token), new TextEncoder().encode("voice-gate.v1|+919876543210"))).rejects.toThrow();
+  });
+
+  it("a key press gets the words composed again in the sealed language (a long non-Latin template included); no key or no number hangs up", async () => {
+    const keys = await freshKeys();
+    const long = `${"आ".repeat(290)} {code}`;
+    const deps = { keys, voicePolicy: policy({ templates: { ...BUILT_IN_VOICE_TEMPLATES, hi: long } }), policy: { ttlSeconds: 300 } };
+    const now = Date.now();
+    const token = await sealCode(keys, "+919876543210", { code: "1290", language: "hi-IN" }, now + 300_000);
+    expect(await answerKeypress(deps, "+919876543210", "5", token, now)).toEqual({ say: { language: "hi-IN", lines: [`${"आ".repeat(290)} 1, 2, 9, 0`, `${"आ".repeat(290)} 1, 2, 9, 0`] } });
+    expect(await answerKeypress(deps, "+919876543210", "", token, now)).toEqual({ hangUp: "no_key" });
+    expect(await answerKeypress(deps, "client:alice", "5", token, now)).toEqual({ hangUp: "no_number" });
+    expect(await answerKeypress(deps, "+919876543210", "5", token, now + 300_000)).toEqual({ hangUp: "expired" });
   });
 
   it("the gated TwiML says the prompt twice in one-key Gather whose action is escaped", () => {
     expect(keypressTwiml({ prompt: { language: "en-US", text: "Press a key" } }, "https://a.example/webhooks/twilio/voice?v=abc&x=1")).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" timeout="8" method="POST" action="https://a.example/webhooks/twilio/voice?v=abc&amp;x=1"><Say language="en-US">Press a key</Say><Pause length="1"/><Say language="en-US">Press a key</Say></Gather></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1" finishOnKey="" timeout="8" method="POST" action="https://a.example/webhooks/twilio/voice?v=abc&amp;x=1"><Say language="en-US">Press a key</Say><Pause length="1"/><Say language="en-US">Press a key</Say></Gather></Response>',
     );
   });
 });
