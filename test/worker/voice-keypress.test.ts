@@ -88,6 +88,20 @@ describe("voice codes behind a key press (VOICE_KEYPRESS)", () => {
     expect(await (await press(action, form(phone, "1"))).text()).toBe(hangUp);
   });
 
+  it("the seal lives as long as the code: with OTP_TTL_SECONDS=600 a key pressed after 9 minutes still gets it", async () => {
+    const phone = uniquePhone();
+    const long = { ...settings, OTP_TTL_SECONDS: "600" };
+    expect((await call("/auth/request-otp", { body: { phone, channel: "voice" }, ip: uniqueIp(), settings: long })).status).toBe(200);
+    const res = await fetch(`${testEnv.FAKE_TWILIO_URL}/__calls?to=${encodeURIComponent(phone)}`);
+    const [placed] = ((await res.json()) as { calls: { Twiml: string }[] }).calls;
+    const action = /action="([^"]+)"/.exec(placed!.Twiml)![1]!.replaceAll("&amp;", "&");
+    advanceClock(9 * 60_000);
+    const { pathname, search } = new URL(action);
+    const body = form(phone, "1");
+    const answer = await call(pathname + search, { rawBody: new URLSearchParams(body).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": await sign(action, body) }, settings: long });
+    expect(await answer.text()).toMatch(/<Say language="en-US">Your edge-phone-auth code is: \d(, \d){5}\.<\/Say>/);
+  });
+
   it("HOOK-01: a key press not signed by Twilio is 403 and gets no code", async () => {
     const phone = uniquePhone();
     const { action } = await gatedCall(phone, uniqueIp());
