@@ -753,9 +753,9 @@ export interface paths {
         put?: never;
         /**
          * Key press of a gated voice code (called by Twilio, not by apps)
-         * @description With VOICE_KEYPRESS=true a voice code's call first asks for a key press; Twilio's `<Gather>` posts it here with the sealed words in the query (`v`). The request must carry a valid `X-Twilio-Signature` over PUBLIC_URL + this path + the query (403 otherwise). The answer is TwiML: the code, said twice, when the seal opens for the called number (`To`) within 5 minutes of the send; otherwise a hang-up. 404 unless VOICE_KEYPRESS=true with Twilio voice.
+         * @description With VOICE_KEYPRESS=true a voice code's call first asks for a key press; Twilio's `<Gather>` posts it here with the sealed words in the query (`v`). The request must carry a valid `X-Twilio-Signature` over PUBLIC_URL + this path + the query (403 otherwise). The answer is TwiML: the code, said twice, when a key was pressed and the seal opens for the called number (`To`) while the code lives; otherwise a hang-up (logged as `voice_keypress` with the reason). 404 unless VOICE_KEYPRESS=true with Twilio voice.
          *
-         *     Errors: 403 `signature_invalid`; 404 `not_found`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
+         *     Errors: 400 `invalid_request`; 403 `signature_invalid`; 404 `not_found`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
          */
         post: operations["twilioVoiceKeypress"];
         delete?: never;
@@ -5773,6 +5773,28 @@ export interface operations {
                 };
                 content: {
                     "text/xml": string;
+                };
+            };
+            /** @description `invalid_request`: The query repeats `v` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "invalid_request";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
                 };
             };
             /** @description `signature_invalid`: The request signature is not valid. */
