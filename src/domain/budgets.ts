@@ -90,10 +90,11 @@ export function budgetRules(policy: BudgetPolicy, prefix: string, country: strin
 const verifiedKey = (prefix: string, now: number): string => `sms:verified:${prefix}:${Math.floor(now / HOUR_MS)}`;
 const blockKey = (prefix: string): string => `sms:blocked:${prefix}`;
 
-/** A send charged to the budgets: the rules (to refund if the message never leaves) and the prefix's sends this hour, this one included. */
+/** A send charged to the budgets: the rules (to refund if the message never leaves), the prefix's sends this hour (this one included) and its keyed prefix id. */
 export interface Charged {
   rules: BudgetRule[];
   prefixSends: number;
+  prefix: string;
 }
 
 /**
@@ -122,7 +123,7 @@ export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number,
     deps.events.emit({ event: "otp.requested", outcome: "denied", reason: result.index === 0 ? "prefix_hourly" : "country_daily", ...base });
     throw new AuthError("rate_limited", { retryAfterSeconds });
   }
-  return { rules, prefixSends: result.counts[0] ?? 0 };
+  return { rules, prefixSends: result.counts[0] ?? 0, prefix };
 }
 
 /**

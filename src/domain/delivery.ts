@@ -1,10 +1,10 @@
 import { AuthError } from "../errors";
 import type { SecretKeys } from "../lib/keys";
-import { prefixId } from "./budgets";
 import { receiptTag } from "./delivery-receipts";
 import type { Phone } from "./phone";
 import { SmsSendError, SmsSendUnconfirmed, type AuthEvent, type AuthEventSink, type OtpPurpose, type SentMessage, type SmsProviderName, type SmsSender, type VoiceCaller } from "./ports";
 import { composeSms, type MessagePolicy } from "./sms-message";
+import { minutesOf } from "./templates";
 import { sealCode } from "./voice-gate";
 import { composeVoice, type VoicePolicy } from "./voice-message";
 
@@ -33,6 +33,8 @@ export interface DeliveryDeps {
 
 export interface CodeDelivery {
   phone: Phone;
+  /** The number's keyed prefix id (budgets.ts, from the charge), for the receipt tag. */
+  prefix: string;
   channel: Channel;
   purpose: OtpPurpose;
   code: string;
@@ -54,8 +56,8 @@ type Base = Omit<AuthEvent, "event" | "outcome">;
  * have left is never refunded.
  */
 export async function deliverCode(deps: DeliveryDeps, d: CodeDelivery, base: Base, giveBack: () => Promise<void>): Promise<"sent" | "unconfirmed"> {
-  const minutes = Math.ceil(d.ttlSeconds / 60);
-  const tag = deps.receipts ? receiptTag({ country: d.phone.country, prefix: await prefixId(deps.keys, d.phone), purpose: d.purpose, channel: d.channel, sentAt: d.sentAt }) : undefined;
+  const minutes = minutesOf(d.ttlSeconds);
+  const tag = deps.receipts ? receiptTag({ country: d.phone.country, prefix: d.prefix, purpose: d.purpose, channel: d.channel, sentAt: d.sentAt }) : undefined;
   const attempts: { provider: SmsProviderName; send: () => Promise<SentMessage> }[] = [];
   if (d.channel === "voice") {
     const voice = deps.voice;

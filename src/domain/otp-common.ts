@@ -1,4 +1,3 @@
-import type { MessagePolicy } from "./sms-message";
 import { AuthError } from "../errors";
 import type { SecretKeys } from "../lib/keys";
 import type { BotCheckDeps } from "./bot-check";
@@ -10,6 +9,7 @@ import type { NumberPolicy } from "./number-policy";
 import { parseE164, type Phone } from "./phone";
 import type { AuthEvent, AuthEventSink, OtpLedger, OtpPurpose, RateDecision, RateLimiter, UserStore } from "./ports";
 import type { SessionDeps } from "./sessions";
+import type { MessagePolicy } from "./sms-message";
 
 /** What sending and checking codes share: their dependencies, the client, and small helpers. */
 

@@ -27,5 +27,3 @@ export function generateOtp(random: (buf: Uint32Array<ArrayBuffer>) => void = (b
 export async function otpDigest(key: CryptoKey, purpose: OtpPurpose, phoneE164: string, code: string): Promise<string> {
   return toBase64url(await hmacSha256(key, `otp.v1|${purpose}|${phoneE164}|${code}`));
 }
-
-

@@ -77,7 +77,7 @@ export async function sendCode(
   const [ip, issued, budget] = await Promise.allSettled([
     deps.ipLimiter.hit(`ip:send:${client.ip}`, { limit: policy.ipSendLimit, windowMs: policy.ipWindowSeconds * 1000 }, now),
     ledger.issue(key, purpose, digest, { ttlMs: policy.ttlSeconds * 1000, cooldownMs: policy.resendCooldownSeconds * 1000, maxSendsPerHour: policy.maxSendsPerHour }, now),
-    testCode === undefined ? chargeBudgets(deps, phone, now, base) : Promise.resolve({ rules: [], prefixSends: 0 }),
+    testCode === undefined ? chargeBudgets(deps, phone, now, base) : Promise.resolve({ rules: [], prefixSends: 0, prefix: "" }),
   ]);
   const ticket = issued.status === "fulfilled" && issued.value.issued ? issued.value.ticket : null;
   const charged = budget.status === "fulfilled" ? budget.value.rules : [];
@@ -128,7 +128,8 @@ export async function sendCode(
   const giveBack = async (): Promise<void> => {
     await Promise.all([withdraw().catch(() => undefined), refund()]);
   };
-  const delivery = { phone, channel: options.channel ?? "sms", purpose, code, ttlSeconds: policy.ttlSeconds, message: policy.message, languages: client.languages ?? [], sentAt: now } as const;
+  // The prefix id the charge computed: the receipt tag needs it, and the HMAC is not done twice.
+  const delivery = { phone, prefix: budget.value.prefix, channel: options.channel ?? "sms", purpose, code, ttlSeconds: policy.ttlSeconds, message: policy.message, languages: client.languages ?? [], sentAt: now } as const;
   if ((await deliverCode(deps, delivery, base, giveBack)) === "unconfirmed") return sent;
   deps.background("budgets.conversion", () => checkConversion(deps, charged, phone, now, base));
   return sent;

@@ -1,3 +1,5 @@
+import { fillTemplate, matchTemplate, minutesOf } from "./templates";
+
 /**
  * The text of a code message: a template per language, and the lines that
  * let phones fill the code in by themselves. Pure; no storage.
@@ -28,23 +30,12 @@ export interface MessagePolicy {
 
 /** The template for the first of `languages` that has one (exact tag, then its language), else the fallback. */
 export function chooseTemplate(policy: MessagePolicy, languages: readonly string[]): string {
-  // Own keys only: a tag such as "constructor" must not reach Object.prototype.
-  const get = (tag: string): string | undefined => (Object.hasOwn(policy.templates, tag) ? policy.templates[tag] : undefined);
-  for (const wanted of languages) {
-    const tag = wanted.trim().toLowerCase();
-    const found = get(tag) ?? get(tag.split("-")[0]!);
-    if (found !== undefined) return found;
-  }
-  return policy.template;
+  return matchTemplate(policy.templates, languages)?.text ?? policy.template;
 }
 
 /** The whole message for `code`. Only the SMS body ever holds the plaintext code. */
 export function composeSms(policy: MessagePolicy, languages: readonly string[], code: string, ttlSeconds: number): string {
-  const body = chooseTemplate(policy, languages)
-    .replaceAll("{code}", code)
-    .replaceAll("{minutes}", String(Math.ceil(ttlSeconds / 60)))
-    .replaceAll("{app}", policy.appName);
-  const lines = [body];
+  const lines = [fillTemplate(chooseTemplate(policy, languages), { code, minutes: minutesOf(ttlSeconds), app: policy.appName })];
   if (policy.androidHash) lines.push(policy.androidHash);
   if (policy.originBoundDomain) lines.push(`@${policy.originBoundDomain} #${code}`);
   return lines.join("\n");

@@ -1,6 +1,6 @@
-import { withAccountLocale } from "./otp-common";
 import { AuthError } from "../errors";
 import { decryptPhone, phoneHash } from "../lib/keys";
+import { withAccountLocale } from "./otp-common";
 import { parseE164, type Phone } from "./phone";
 import { checkCode, sendCode, type ClientContext, type OtpSent, type SignInDeps } from "./sign-in";
 import { rotateToken, type Authenticated, type IssuedSession } from "./sessions";

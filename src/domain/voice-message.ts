@@ -1,5 +1,6 @@
 import type { Phone } from "./phone";
 import type { VoiceMessage } from "./ports";
+import { fillTemplate, matchTemplate, minutesOf } from "./templates";
 
 /**
  * Codes read aloud (channel "voice"). Pure; no storage.
@@ -54,18 +55,13 @@ export function voiceAllowed(policy: VoicePolicy, phone: Phone): boolean {
 
 /**
  * The template chosen for `languages` (exact tag, then its language; else
- * "en") and the tag to speak it with: the person's own tag, so a "fr"
+ * English) and the tag to speak it with: the person's own tag, so a "fr"
  * template asked for as fr-CA is read with a Canadian French voice.
  */
 function chosen(policy: VoicePolicy, languages: readonly string[]): { template: string; speak: string } {
-  const own = (tag: string): boolean => Object.hasOwn(policy.templates, tag);
-  for (const wanted of languages) {
-    const tag = wanted.trim().toLowerCase();
-    const language = tag.split("-")[0]!;
-    if (own(tag)) return { template: policy.templates[tag]!, speak: tag };
-    if (own(language)) return { template: policy.templates[language]!, speak: tag };
-  }
-  return { template: (own("en") ? policy.templates.en : undefined) ?? BUILT_IN_VOICE_TEMPLATES.en!, speak: "en" };
+  const match = matchTemplate(policy.templates, languages);
+  if (match) return { template: match.text, speak: match.wanted };
+  return { template: (Object.hasOwn(policy.templates, "en") ? policy.templates.en : undefined) ?? BUILT_IN_VOICE_TEMPLATES.en!, speak: "en" };
 }
 
 /**
@@ -100,12 +96,10 @@ export function spokenDigits(code: string): string {
 /** The call for `code`: the sentence in the chosen language, said twice. */
 export function composeVoice(policy: VoicePolicy, phone: Phone, languages: readonly string[], code: string, ttlSeconds: number): VoiceMessage {
   const { template, speak } = chosen(policy, languages);
-  const sentence = template
-    .replaceAll("{code}", spokenDigits(code))
-    .replaceAll("{minutes}", String(Math.ceil(ttlSeconds / 60)))
-    .replaceAll("{app}", policy.appName);
+  const fields = { code: spokenDigits(code), minutes: minutesOf(ttlSeconds), app: policy.appName };
+  const sentence = fillTemplate(template, fields);
   const language = speechLanguage(speak);
   const promptOwn = KEYPRESS_PROMPTS[language.split("-")[0]!];
   const prompt = promptOwn ? { language, text: promptOwn } : { language: "en-US", text: KEYPRESS_PROMPTS.en! };
-  return { to: phone.e164, language, lines: [sentence, sentence], prompt: { language: prompt.language, text: prompt.text.replaceAll("{app}", policy.appName) } };
+  return { to: phone.e164, language, lines: [sentence, sentence], prompt: { language: prompt.language, text: fillTemplate(prompt.text, fields) } };
 }

@@ -2,10 +2,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { twilioDeliveryStatus } from "../adapters/twilio/delivery-status";
 import { voiceTwiml } from "../adapters/twilio/voice-caller";
 import { STATUS_CALLBACK_PATH, VOICE_KEYPRESS_PATH } from "../config-delivery";
-import { answerKeypress } from "../domain/voice-gate";
-import { logJson } from "../lib/log";
 import { parseReceiptTag, recordDeliveryStatus } from "../domain/delivery-receipts";
+import { answerKeypress } from "../domain/voice-gate";
 import { AuthError } from "../errors";
+import { logJson } from "../lib/log";
 import { twilioSignature, type TwilioFormEnv } from "../middleware/twilio-signature";
 import { commonHeaders, errorResponses } from "./schemas";
 

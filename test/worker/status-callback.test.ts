@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { prefixHealth } from "../../src/domain/budgets";
+import { prefixHealth, prefixId } from "../../src/domain/budgets";
 import { parseE164 } from "../../src/domain/phone";
 import { TWILIO_TEST_AUTH_TOKEN } from "../support/constants";
 import { call, captureLogs, currentProfile, expectError, PROFILES, redisCommand, services, testEnv, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
@@ -70,7 +70,10 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
     const url = new URL(statusCallback);
     expect(`${url.origin}${url.pathname}`).toBe(`${PUBLIC_URL}/webhooks/twilio/status`);
     expect([...url.searchParams.keys()]).toEqual(["c", "p", "u", "ch", "t"]);
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ c: "IN", p: expect.stringMatching(/^[0-9a-f]{32}$/), u: "sign_in", ch: "sms" });
+    // The prefix is the keyed id the budgets count under, never digits of the number.
+    const prefix = await prefixId((await services({}, settings)).keys, parseE164(phone)!);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ c: "IN", p: prefix, u: "sign_in", ch: "sms" });
+    expect(prefix).toMatch(/^[0-9a-f]{32}$/);
     expect(statusCallback).not.toContain(phone.slice(3));
   });
 

@@ -64,7 +64,8 @@ export function publishForm(opts: Pick<SnsOptions, "senderId" | "originationNumb
  * request is sent once: aws4fetch's own retry loop is not used, since a
  * retried send could deliver a code twice. Errors map like Twilio's: an
  * answer that refuses is SmsSendError with AWS's error code name kept for
- * the log; no answer, or a 504, is SmsSendUnconfirmed.
+ * the log; an answer that cannot say whether the message was published is
+ * SmsSendUnconfirmed (providerRequest).
  */
 export class SnsSmsSender implements SmsSender {
   readonly provider = "sns";

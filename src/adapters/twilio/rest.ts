@@ -27,8 +27,9 @@ interface TwilioBody {
  * POSTs a form to /2010-04-01/Accounts/{Sid}/{resource}.json with Basic auth
  * (the `twilio` package does not run on Workers). An error answer becomes
  * SmsSendError with Twilio's numeric code kept for the log, never for the
- * client; no answer (timeout, lost connection, 504) is SmsSendUnconfirmed
- * (providerRequest).
+ * client, and whether the refusal is a fault of ours or Twilio's
+ * (`providerFault`); an answer that cannot say whether the message was
+ * queued is SmsSendUnconfirmed (providerRequest).
  */
 export async function postTwilioForm(opts: TwilioRestOptions, resource: "Messages" | "Calls", form: URLSearchParams): Promise<SentMessage> {
   const { accountSid, authToken, apiBase } = opts;
