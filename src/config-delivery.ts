@@ -60,30 +60,9 @@ export const DELIVERY_SETTINGS = {
   VOICE_KEYPRESS: z.enum(["true", "false"]).default("false"),
 };
 
-interface Raw {
+/** The parsed settings this module reads: its own (types from DELIVERY_SETTINGS) and a few of config.ts's. */
+type Raw = z.output<z.ZodObject<typeof DELIVERY_SETTINGS>> & {
   ENVIRONMENT: string;
-  SMS_PROVIDER: "console" | (typeof PAID_PROVIDERS)[number];
-  SMS_FALLBACK_PROVIDER: "none" | (typeof PAID_PROVIDERS)[number];
-  AWS_ACCESS_KEY_ID?: string | undefined;
-  AWS_SECRET_ACCESS_KEY?: string | undefined;
-  AWS_REGION?: string | undefined;
-  SNS_SENDER_ID?: string | undefined;
-  SNS_ORIGINATION_NUMBER?: string | undefined;
-  SNS_MAX_PRICE_USD?: string | undefined;
-  SNS_ENTITY_ID?: string | undefined;
-  SNS_TEMPLATE_ID?: string | undefined;
-  SNS_API_BASE?: string | undefined;
-  SNS_TIMEOUT_MS: number;
-  MSG91_AUTH_KEY?: string | undefined;
-  MSG91_TEMPLATE_ID?: string | undefined;
-  MSG91_CODE_VARIABLE: string;
-  MSG91_MINUTES_VARIABLE?: string | undefined;
-  MSG91_API_BASE: string;
-  MSG91_TIMEOUT_MS: number;
-  VOICE_COUNTRIES_ALLOW: string;
-  VOICE_TEMPLATES: Record<string, string>;
-  TWILIO_VOICE_FROM?: string | undefined;
-  VOICE_KEYPRESS: "true" | "false";
   TWILIO_ACCOUNT_SID?: string | undefined;
   TWILIO_AUTH_TOKEN?: string | undefined;
   TWILIO_FROM?: string | undefined;
@@ -91,7 +70,7 @@ interface Raw {
   PUBLIC_URL?: string | undefined;
   SMS_APP_NAME?: string | undefined;
   WEBAUTHN_RP_NAME: string;
-}
+};
 
 /** Who carries voice codes: null when voice is off. The console provider plays it in development. */
 function voiceProvider(v: Raw): "console" | "twilio" | null {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flowBody, Msg91SmsSender } from "../../src/adapters/msg91/sms-sender";
 import { SmsSendError, SmsSendUnconfirmed } from "../../src/domain/ports";
 import { MSG91_TEST_AUTH_KEY, MSG91_TEST_TEMPLATE_ID, MSG91_TEST_TEMPLATE_VARIABLES } from "../support/constants";
+import { rejection } from "../support/rejection";
 import { startFakeMsg91, type FakeMsg91 } from "../support/fake-msg91";
 
 let msg91: FakeMsg91;
@@ -31,12 +32,6 @@ async function received(mobile: string): Promise<Received[]> {
 
 const scenario = (mobile: string, s: Record<string, unknown>): Promise<Response> => fetch(`${msg91.url}/__scenario`, { method: "POST", body: JSON.stringify({ mobile, ...s }) });
 const message = (to: string) => ({ to, body: "ignored: the DLT template decides the text", code: "482913", minutes: 5 });
-
-async function rejection<T>(p: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(type);
-  return err as T;
-}
 
 describe("MSG91 adapter (flow API) against the local wire-format fake", () => {
   it("sends our own code into the registered template's variables, the number without +, and returns MSG91's request id", async () => {

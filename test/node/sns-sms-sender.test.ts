@@ -3,6 +3,7 @@ import { amzDate, SnsSmsSender } from "../../src/adapters/sns/sms-sender";
 import { xmlElementText } from "../../src/adapters/sns/xml";
 import { SmsSendError, SmsSendUnconfirmed } from "../../src/domain/ports";
 import { SNS_TEST_ACCESS_KEY_ID, SNS_TEST_REGION, SNS_TEST_SECRET_ACCESS_KEY } from "../support/constants";
+import { rejection } from "../support/rejection";
 import { startFakeSns, type FakeSns } from "../support/fake-sns";
 
 // The fake's clock and the signer's are both fixed: the fake recomputes the
@@ -44,12 +45,6 @@ async function received(to: string): Promise<Received[]> {
 
 const scenario = (to: string, s: Record<string, unknown>): Promise<Response> => fetch(`${sns.url}/__scenario`, { method: "POST", body: JSON.stringify({ to, ...s }) });
 const message = (to: string, body = "Your code is 123456") => ({ to, body, code: "123456", minutes: 5 });
-
-async function rejection<T>(p: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(type);
-  return err as T;
-}
 
 describe("AWS SNS adapter against the local SigV4-checking fake", () => {
   it("publishes to the phone number, Transactional, signed with SigV4 for sns in the region, and returns SNS's MessageId", async () => {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prefixHealth, prefixId } from "../../src/domain/budgets";
 import { parseE164 } from "../../src/domain/phone";
 import { TWILIO_TEST_AUTH_TOKEN } from "../support/constants";
+import { twilioSign } from "../support/twilio-signing";
 import { call, captureLogs, currentProfile, expectError, PROFILES, redisCommand, services, testEnv, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
 /**
@@ -15,15 +16,9 @@ import { call, captureLogs, currentProfile, expectError, PROFILES, redisCommand,
 const PUBLIC_URL = "https://auth.example.com";
 const settings = { ...twilioSettings(), PUBLIC_URL };
 
-async function sign(token: string, url: string, form: Record<string, string>): Promise<string> {
-  const data = url + Object.keys(form).sort().map((k) => k + form[k]).join("");
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(token), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
-  return btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data)))));
-}
-
 /** Posts a callback form to the path and query of `url`, signed over `signedUrl` with `token`. */
 async function callback(url: string, form: Record<string, string>, opts: { token?: string; signedUrl?: string; signature?: string | null; rawBody?: string; settings?: Record<string, string> } = {}): Promise<Response> {
-  const signature = opts.signature === undefined ? await sign(opts.token ?? TWILIO_TEST_AUTH_TOKEN, opts.signedUrl ?? url, form) : opts.signature;
+  const signature = opts.signature === undefined ? await twilioSign(opts.signedUrl ?? url, form, opts.token ?? TWILIO_TEST_AUTH_TOKEN) : opts.signature;
   const { pathname, search } = new URL(url);
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", ...(signature !== null ? { "x-twilio-signature": signature } : {}) };
   return call(pathname + search, { rawBody: opts.rawBody ?? new URLSearchParams(form).toString(), headers, settings: opts.settings ?? settings });
@@ -104,7 +99,7 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
       // Signed for the URL the request really went to (its Host is the caller's choice): only PUBLIC_URL counts.
       ["the request's own host", callback(statusCallback, form, { signedUrl: statusCallback.replace(PUBLIC_URL, "https://auth.test") })],
       ["tag changed after signing", callback(statusCallback.replace("u=sign_in", "u=step_up"), form, { signedUrl: statusCallback })],
-      ["status changed after signing", callback(statusCallback, form, { signature: await sign(TWILIO_TEST_AUTH_TOKEN, statusCallback, statusForm(sid, phone, "delivered")) })],
+      ["status changed after signing", callback(statusCallback, form, { signature: await twilioSign(statusCallback, statusForm(sid, phone, "delivered")) })],
       // A genuine "delivered" callback with a "failed" put in front: the signature covers the last value, the first would be read.
       ["a parameter repeated", callback(statusCallback, statusForm(sid, phone, "delivered"), { rawBody: `MessageStatus=failed&${new URLSearchParams(statusForm(sid, phone, "delivered")).toString()}` })],
     ];
@@ -187,7 +182,7 @@ describe("receipts off, and odd callbacks", () => {
     expect(((await res.json()) as { messages: { StatusCallback: string | null }[] }).messages[0]!.StatusCallback).toBeNull();
     const url = `${PUBLIC_URL}/webhooks/twilio/status`;
     const form = { MessageSid: `SM${"0".repeat(32)}`, MessageStatus: "delivered" };
-    await expectError(await call("/webhooks/twilio/status", { rawBody: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": await sign(TWILIO_TEST_AUTH_TOKEN, url, form) }, settings: twilioSettings() }), 404, "not_found");
+    await expectError(await call("/webhooks/twilio/status", { rawBody: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": await twilioSign(url, form) }, settings: twilioSettings() }), 404, "not_found");
   });
 
   it("a signed form that is not a message or call status is 400 invalid_request; one without a tag is recorded unattributed", async () => {

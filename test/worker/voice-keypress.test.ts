@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TWILIO_TEST_AUTH_TOKEN } from "../support/constants";
+import { twilioSign } from "../support/twilio-signing";
 import { advanceClock, call, captureLogs, expectError, testEnv, twilioSettings, uniqueIp, uniquePhone } from "./helpers";
 
 /**
@@ -12,17 +12,11 @@ import { advanceClock, call, captureLogs, expectError, testEnv, twilioSettings, 
 const PUBLIC_URL = "https://auth.example.com";
 const settings = { ...twilioSettings(), VOICE_COUNTRIES_ALLOW: "IN", VOICE_KEYPRESS: "true", PUBLIC_URL };
 
-async function sign(url: string, form: Record<string, string>, token = TWILIO_TEST_AUTH_TOKEN): Promise<string> {
-  const data = url + Object.keys(form).sort().map((k) => k + form[k]).join("");
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(token), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
-  return btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data)))));
-}
-
 /** Twilio posting the key press to the Gather's action URL. */
-async function press(action: string, form: Record<string, string>, opts: { signature?: string; signedUrl?: string } = {}): Promise<Response> {
+async function press(action: string, form: Record<string, string>, opts: { signature?: string; signedUrl?: string; settings?: Record<string, string> } = {}): Promise<Response> {
   const { pathname, search } = new URL(action);
-  const signature = opts.signature ?? (await sign(opts.signedUrl ?? action, form));
-  return call(pathname + search, { rawBody: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, settings });
+  const signature = opts.signature ?? (await twilioSign(opts.signedUrl ?? action, form));
+  return call(pathname + search, { rawBody: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, settings: opts.settings ?? settings });
 }
 
 /** Asks for a voice code; returns the call's TwiML and its Gather action URL. */
@@ -96,16 +90,14 @@ describe("voice codes behind a key press (VOICE_KEYPRESS)", () => {
     const [placed] = ((await res.json()) as { calls: { Twiml: string }[] }).calls;
     const action = /action="([^"]+)"/.exec(placed!.Twiml)![1]!.replaceAll("&amp;", "&");
     advanceClock(9 * 60_000);
-    const { pathname, search } = new URL(action);
-    const body = form(phone, "1");
-    const answer = await call(pathname + search, { rawBody: new URLSearchParams(body).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": await sign(action, body) }, settings: long });
+    const answer = await press(action, form(phone, "1"), { settings: long });
     expect(await answer.text()).toMatch(/<Say language="en-US">Your edge-phone-auth code is: \d(, \d){5}\.<\/Say>/);
   });
 
   it("HOOK-01: a key press not signed by Twilio is 403 and gets no code", async () => {
     const phone = uniquePhone();
     const { action } = await gatedCall(phone, uniqueIp());
-    const res = await press(action, form(phone, "1"), { signature: await sign(action, form(phone, "1"), "not-the-token") });
+    const res = await press(action, form(phone, "1"), { signature: await twilioSign(action, form(phone, "1"), "not-the-token") });
     await expectError(res, 403, "signature_invalid");
     await expectError(await press(action, form(phone, "1"), { signedUrl: action.replace(PUBLIC_URL, "https://auth.test") }), 403, "signature_invalid");
   });
@@ -115,7 +107,7 @@ describe("voice codes behind a key press (VOICE_KEYPRESS)", () => {
     const off = { ...settings, VOICE_KEYPRESS: "false" };
     const url = `${PUBLIC_URL}/webhooks/twilio/voice?v=x`;
     const body = form(phone, "1");
-    const res = await call("/webhooks/twilio/voice?v=x", { rawBody: new URLSearchParams(body).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": await sign(url, body) }, settings: off });
+    const res = await call("/webhooks/twilio/voice?v=x", { rawBody: new URLSearchParams(body).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": await twilioSign(url, body) }, settings: off });
     await expectError(res, 404, "not_found");
     const { PUBLIC_URL: _url, ...noUrl } = settings;
     await expectError(await call("/auth/request-otp", { body: { phone, channel: "voice" }, ip: uniqueIp(), settings: noUrl }), 503, "service_misconfigured");
