@@ -2,6 +2,7 @@ import type { KeySecrets } from "./lib/keys";
 import { z } from "zod";
 import { checkDelivery, DELIVERY_SETTINGS, deliveryConfig, type DeliveryConfig } from "./config-delivery";
 import { messagePolicy, SMS_MESSAGE_SETTINGS } from "./config-sms-message";
+import { checkOperations, OPERATIONS_SETTINGS, operationsConfig, type OperationsConfig } from "./config-operations";
 import type { MessagePolicy } from "./domain/sms-message";
 import { DEFAULT_BLOCKED_LINE_TYPES, LINE_TYPES, type LineType } from "./domain/line-type";
 import { DEFAULT_BLOCKED_CATEGORIES, NUMBER_CATEGORIES, type NumberCategory } from "./domain/number-policy";
@@ -78,6 +79,7 @@ const schema = z
   .object({
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
     ...DELIVERY_SETTINGS,
+    ...OPERATIONS_SETTINGS,
     SMS_TEMPLATE: z
       .string()
       .default("Your sign-in code is {code}. It expires in {minutes} minutes. Never share it.")
@@ -223,6 +225,7 @@ const schema = z
       }
     }
     checkDelivery(v, ctx);
+    checkOperations(v, ctx);
     if (Boolean(v.UPSTASH_REDIS_REST_URL) !== Boolean(v.UPSTASH_REDIS_REST_TOKEN)) {
       ctx.addIssue({
         code: "custom",
@@ -295,6 +298,7 @@ export interface Config {
   };
   /** Providers, fallback, voice and delivery receipts (src/config-delivery.ts). */
   readonly delivery: DeliveryConfig;
+  readonly operations: OperationsConfig;
   readonly jwt: {
     readonly privateJwk: string;
     /** JSON of public JWKs that are published and verify tokens but never sign (key rotation). */
@@ -461,6 +465,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       },
     },
     delivery: deliveryConfig(v),
+    operations: operationsConfig(v),
     jwt: {
       privateJwk: v.JWT_PRIVATE_JWK,
       additionalPublicJwks: v.JWT_ADDITIONAL_PUBLIC_JWKS ?? null,

@@ -29,6 +29,8 @@ export interface Env {
    * when a config has no [assets]; the docs and demo then answer 404.
    */
   ASSETS?: Fetcher;
+  /** Workers Analytics Engine dataset for metrics (wrangler.toml); absent on self-hosted workerd. */
+  METRICS?: AnalyticsEngineDataset;
   /** Only in the MongoDB build (wrangler --env mongo). */
   MONGO_GATEWAY?: DurableObjectNamespace<MongoGateway>;
   [setting: string]: unknown;

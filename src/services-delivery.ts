@@ -24,7 +24,7 @@ function smsSender(env: Env, config: Config, provider: SmsProviderName): SmsSend
 }
 
 /** Who carries codes: SMS_PROVIDER, SMS_FALLBACK_PROVIDER, the voice caller, and whether receipts are asked for. */
-export function deliveryPorts(env: Env, config: Config): Omit<DeliveryDeps, "keys" | "events"> {
+export function deliveryPorts(env: Env, config: Config): Omit<DeliveryDeps, "keys" | "events" | "now"> {
   const { delivery } = config;
   const voice = delivery.voice;
   return {

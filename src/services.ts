@@ -16,6 +16,7 @@ import { DurableSessionStore } from "./adapters/durable-object/session-store";
 import { TurnstileVerifier } from "./adapters/turnstile/captcha-verifier";
 import { TwilioLineTypeLookup } from "./adapters/twilio/line-type-lookup";
 import { createUpstashClient } from "./adapters/upstash/client";
+import { UpstashAttemptCounter } from "./adapters/upstash/attempt-counter";
 import { UpstashBudgetStore } from "./adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "./adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "./adapters/upstash/idempotency-store";
@@ -28,7 +29,7 @@ import { UpstashIpRateLimiter } from "./adapters/upstash/ip-rate-limiter";
 import { UpstashOtpLedger } from "./adapters/upstash/otp-ledger";
 import { UpstashSessionStore } from "./adapters/upstash/session-store";
 import type { Config } from "./config";
-import type { OtpLedger, RateLimiter, SessionStore, UserStore } from "./domain/ports";
+import type { AuthEventSink, OtpLedger, RateLimiter, SessionStore, UserStore } from "./domain/ports";
 import type { DeliveryReceiptStore, ReceiptDeps } from "./domain/delivery-receipts";
 import { deliveryPorts } from "./services-delivery";
 import type { ChallengeStore, CredentialStore } from "./domain/biometric-ports";
@@ -45,6 +46,9 @@ import type { Env } from "./env";
 import { secretKeys } from "./lib/keys";
 import { loadSigningKey, loadVerificationKeys } from "./lib/jwt";
 import { describeError, LogAuthEvents, logJson } from "./lib/log";
+import { AnalyticsEngineMetrics } from "./adapters/analytics-engine/metrics-sink";
+import { LogMetrics } from "./adapters/log/metrics-sink";
+import { MetricsEventSink, type MetricsSink } from "./domain/metrics";
 
 export type Services = SignInDeps &
   BiometricDeps &
@@ -103,10 +107,12 @@ function stores(env: Env, config: Config): Stores {
   const t = config.storageTimeoutMs;
   if (config.upstash) {
     const redis = redisFor(config);
+    // The design keeps the strict attempt counter in a Durable Object in this
+    // profile too; the ledger reads it beside its Redis scripts. Self-hosted
+    // replicas each have their own Durable Objects, so they count in Redis.
+    const attempts = config.operations.attemptCounter === "redis" ? new UpstashAttemptCounter(redis, t) : new DurableAttemptCounter(env.ATTEMPT_COUNTER, t);
     return {
-      // The design keeps the strict attempt counter in a Durable Object in
-      // this profile too; the ledger reads it beside its Redis scripts.
-      ledger: new UpstashOtpLedger(redis, new DurableAttemptCounter(env.ATTEMPT_COUNTER, t), t),
+      ledger: new UpstashOtpLedger(redis, attempts, t),
       ipLimiter: new UpstashIpRateLimiter(redis, t),
       sessions: new UpstashSessionStore(redis, t),
       challenges: new UpstashChallengeStore(redis, t),
@@ -151,6 +157,15 @@ async function credentialStore(env: Env, config: Config, options: ServiceOptions
   return options.mongoCredentialStore(env, config);
 }
 
+/** METRICS_SINK: Analytics Engine on Cloudflare, log lines where it is not bound (self-hosted), or nothing. */
+function metricsSink(env: Env, config: Config): MetricsSink | null {
+  const choice = config.operations.metrics;
+  if (choice === "none") return null;
+  if (choice === "log" || (choice === "auto" && !env.METRICS)) return new LogMetrics();
+  if (!env.METRICS) throw new ProfileError("METRICS_SINK=analytics-engine but the METRICS Analytics Engine binding is missing (wrangler.toml)");
+  return new AnalyticsEngineMetrics(env.METRICS);
+}
+
 const announced = new WeakSet<object>();
 
 /** Logs, once per isolate and settings, which adapters serve each port. */
@@ -162,7 +177,7 @@ function announceProfile(env: Env, config: Config): void {
     codes: config.upstash ? "upstash-redis" : "durable-object (PhoneLedger)",
     sessions: config.upstash ? "upstash-redis" : "durable-object",
     rateLimits: config.upstash ? "upstash-redis" : "durable-object",
-    attemptCounter: config.upstash ? "durable-object (AttemptCounter)" : "durable-object (PhoneLedger)",
+    attemptCounter: !config.upstash ? "durable-object (PhoneLedger)" : config.operations.attemptCounter === "redis" ? "upstash-redis (Lua)" : "durable-object (AttemptCounter)",
     users: config.mongo ? `mongodb (${config.mongo.connection})` : "d1",
     credentials: config.mongo ? "mongodb (in the user documents)" : "d1",
     challenges: config.upstash ? "upstash-redis" : "durable-object (ChallengeVault)",
@@ -177,7 +192,17 @@ function announceProfile(env: Env, config: Config): void {
     smsFallback: config.delivery.fallback ?? "none",
     voice: config.delivery.voice?.provider ?? "off",
     deliveryReceipts: config.delivery.statusCallbackUrl ? (config.upstash ? "upstash-redis" : "d1") : "off",
+    metrics: config.operations.metrics === "auto" ? (env.METRICS ? "analytics-engine" : "log") : config.operations.metrics,
   });
+}
+
+/** Each auth event: one log line (LOG-01) and, unless METRICS_SINK=none, one metrics point. */
+function authEventLog(env: Env, config: Config, requestId: string, request: RequestMeta): AuthEventSink {
+  const log = new LogAuthEvents(requestId, request);
+  const metrics = metricsSink(env, config);
+  if (!metrics) return log;
+  // A metrics write that throws loses its point, never the request.
+  return new MetricsEventSink(log, metrics, config.operations.costs, (err) => logJson("warn", { type: "metrics_failed", requestId, ...describeError(err) }));
 }
 
 /**
@@ -251,7 +276,7 @@ export async function buildServices(
     users,
     credentials,
     ...deliveryPorts(env, config),
-    events: new AuditingEventSink(new LogAuthEvents(requestId, request), storage.audit, request, auditRetentionMs, () => Date.now(), background),
+    events: new AuditingEventSink(authEventLog(env, config, requestId, request), storage.audit, request, auditRetentionMs, () => Date.now(), background),
     auditRetentionMs,
     signingKey,
     verificationKeys: await loadVerificationKeys(signingKey, config.jwt.additionalPublicJwks),

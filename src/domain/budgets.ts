@@ -108,8 +108,9 @@ export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number,
   const prefix = await prefixId(deps.keys, phone);
   const rules = budgetRules(policy, prefix, phone.country, now);
   const result = await policy.store.charge(rules, blockKey(prefix), [verifiedKey(prefix, now)], now);
+  const line = { ...base, prefix };
   if (result.status === "blocked") {
-    deps.events.emit({ event: "otp.requested", outcome: "denied", reason: "prefix_blocked", ...base });
+    deps.events.emit({ event: "otp.requested", outcome: "denied", reason: "prefix_blocked", ...line });
     throw new AuthError("rate_limited", { retryAfterSeconds: Math.max(1, Math.ceil((result.until - now) / 1000)) });
   }
   if (result.status === "over") {
@@ -117,10 +118,10 @@ export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number,
     const retryAfterSeconds = Math.max(1, Math.ceil((rule.resetAt - now) / 1000));
     if (result.index === 2) {
       // The circuit breaker: every send is refused until the next UTC day; an operator should look now.
-      deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "daily_budget", ...base });
+      deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "daily_budget", ...line });
       throw new AuthError("service_unavailable", { retryAfterSeconds });
     }
-    deps.events.emit({ event: "otp.requested", outcome: "denied", reason: result.index === 0 ? "prefix_hourly" : "country_daily", ...base });
+    deps.events.emit({ event: "otp.requested", outcome: "denied", reason: result.index === 0 ? "prefix_hourly" : "country_daily", ...line });
     throw new AuthError("rate_limited", { retryAfterSeconds });
   }
   return { rules, prefixSends: result.counts[0] ?? 0, prefix };
@@ -134,10 +135,9 @@ export async function chargeBudgets(deps: BudgetDeps, phone: Phone, now: number,
  * then refused and refunded, and a burst of refused requests must not be able
  * to block a whole prefix. The send that reveals the pattern is the last one.
  */
-export async function checkConversion(deps: BudgetDeps, rules: BudgetRule[], phone: Phone, now: number, base: Pick<AuthEvent, "phoneHash" | "country">): Promise<void> {
+export async function checkConversion(deps: BudgetDeps, rules: BudgetRule[], prefix: string, now: number, base: Pick<AuthEvent, "phoneHash" | "country">): Promise<void> {
   const { minSends, minRate, blockMs } = deps.budgets.conversion;
   if (minSends === 0 || rules.length === 0) return;
-  const prefix = await prefixId(deps.keys, phone);
   // No rules: charges nothing, reads the watched counters (and says whether the prefix is blocked already).
   const read = await deps.budgets.store.charge([], blockKey(prefix), [rules[0]!.key, verifiedKey(prefix, now)], now);
   if (read.status !== "charged") return;
@@ -147,7 +147,7 @@ export async function checkConversion(deps: BudgetDeps, rules: BudgetRule[], pho
   // guard off by reporting every message undelivered (still billed).
   const [sends = 0, verified = 0] = read.watched;
   if (sends >= minSends && verified / sends < minRate) {
-    deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "prefix_conversion", ...base });
+    deps.events.emit({ event: "budget.tripped", outcome: "denied", reason: "prefix_conversion", ...base, prefix });
     await deps.budgets.store.block(blockKey(prefix), now + blockMs, now);
   }
 }
@@ -158,19 +158,17 @@ export async function checkConversion(deps: BudgetDeps, rules: BudgetRule[], pho
  * charged). null when nothing watches prefixes (no prefix limit and no
  * guard), so the read is not paid for.
  */
-export async function prefixHealth(deps: BudgetDeps, phone: Phone, now: number): Promise<PrefixHealth | null> {
+export async function prefixHealth(deps: BudgetDeps, prefix: string, country: string | null, now: number): Promise<PrefixHealth | null> {
   const { prefixHourly, conversion } = deps.budgets;
   if (!Number.isFinite(prefixHourly) && conversion.minSends === 0) return null;
-  const prefix = await prefixId(deps.keys, phone);
-  const sendsKey = budgetRules(deps.budgets, prefix, phone.country, now)[0]!.key;
+  const sendsKey = budgetRules(deps.budgets, prefix, country, now)[0]!.key;
   const read = await deps.budgets.store.charge([], blockKey(prefix), [sendsKey, verifiedKey(prefix, now)], now);
   const [sends = 0, verified = 0] = read.status === "charged" ? read.watched : [];
   return { sends, verified, blocked: read.status === "blocked", hourlyLimit: prefixHourly, minSends: conversion.minSends, minRate: conversion.minRate };
 }
 
 /** A sign-in code was entered right: the prefix converted once more. */
-export async function recordConversion(deps: BudgetDeps, phone: Phone, now: number): Promise<void> {
+export async function recordConversion(deps: BudgetDeps, prefix: string, now: number): Promise<void> {
   if (deps.budgets.conversion.minSends === 0) return;
-  const prefix = await prefixId(deps.keys, phone);
   await deps.budgets.store.bump(verifiedKey(prefix, now), (Math.floor(now / HOUR_MS) + 1) * HOUR_MS, now);
 }

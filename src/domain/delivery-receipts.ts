@@ -99,7 +99,7 @@ export async function recordDeliveryStatus(deps: ReceiptDeps, r: DeliveryStatus)
     provider: r.provider,
     messageId: r.messageId,
     ...(r.errorCode !== null ? { providerCode: r.errorCode } : {}),
-    ...(tag ? { channel: tag.channel, purpose: tag.purpose, ...(tag.country ? { country: tag.country } : {}), latencyMs: Math.max(0, now - tag.sentAt) } : {}),
+    ...(tag ? { channel: tag.channel, purpose: tag.purpose, ...(tag.country ? { country: tag.country } : {}), ...(tag.prefix ? { prefix: tag.prefix } : {}), latencyMs: Math.max(0, now - tag.sentAt) } : {}),
   });
   return "recorded";
 }

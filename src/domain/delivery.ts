@@ -29,6 +29,8 @@ export interface DeliveryDeps {
   receipts: boolean;
   keys: SecretKeys;
   events: AuthEventSink;
+  /** The clock that times each provider request (the send lines' latencyMs). */
+  now: () => number;
 }
 
 export interface CodeDelivery {
@@ -74,12 +76,14 @@ export async function deliverCode(deps: DeliveryDeps, d: CodeDelivery, base: Bas
   }
 
   for (const [index, { provider, send }] of attempts.entries()) {
-    const line: Base = { ...base, provider, channel: d.channel, ...(index > 0 ? { fallback: true as const } : {}) };
+    const started = deps.now();
+    const at = (): Base => ({ ...base, provider, channel: d.channel, ...(index > 0 ? { fallback: true as const } : {}), latencyMs: Math.max(0, deps.now() - started) });
     try {
       const sent = await send();
-      deps.events.emit({ event: "otp.sent", outcome: "success", ...line, ...(sent.messageId ? { messageId: sent.messageId } : {}) });
+      deps.events.emit({ event: "otp.sent", outcome: "success", ...at(), ...(sent.messageId ? { messageId: sent.messageId } : {}) });
       return "sent";
     } catch (err) {
+      const line = at();
       if (err instanceof SmsSendUnconfirmed) {
         // No answer (SEND-08): the message may have left and may still
         // arrive. No fallback (the person could get two codes' worth of

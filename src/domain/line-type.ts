@@ -85,9 +85,9 @@ export async function screenLineType(
   phoneHash: string,
   base: Pick<AuthEvent, "phoneHash" | "country" | "purpose">,
   withdraw: () => Promise<void>,
-): Promise<void> {
+): Promise<string | null> {
   const { lookup, cache, blocked, onFailure, cacheMs } = deps.lineTypes;
-  if (!lookup) return;
+  if (!lookup) return null;
   const now = deps.now();
   let lineType = await cache.get(phoneHash, now);
   if (lineType === null) {
@@ -103,7 +103,7 @@ export async function screenLineType(
         ...(failure.providerStatus !== undefined ? { providerStatus: failure.providerStatus } : {}),
         ...(failure.providerCode !== undefined ? { providerCode: failure.providerCode } : {}),
       });
-      if (onFailure === "allow") return;
+      if (onFailure === "allow") return null;
       await withdraw().catch(() => undefined);
       throw new AuthError("service_unavailable", { retryAfterSeconds: 30, cause: err });
     }
@@ -116,4 +116,5 @@ export async function screenLineType(
     deps.events.emit({ event: "otp.requested", outcome: "denied", reason: `line_type:${lineType}`, ...base });
     throw new AuthError("phone_not_supported");
   }
+  return lineType;
 }

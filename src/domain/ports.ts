@@ -399,8 +399,16 @@ export interface AuthEvent {
   fallback?: true;
   /** sms.status: the provider's message id (never the recipient). */
   messageId?: string;
-  /** sms.status: from the send to this receipt, in ms (when the send time is known). */
+  /**
+   * In ms. otp.sent / otp.send_failed / otp.send_unconfirmed: the provider
+   * request's duration; sms.status: from the send to this receipt (when the
+   * send time is known).
+   */
   latencyMs?: number;
+  /** The number's keyed prefix id (budgets.ts prefixId): send, budget and sign-in events. Logs and metrics keep its first 12 hex digits. */
+  prefix?: string;
+  /** The number's line type, when a lookup ran for this send (LOOKUP_PROVIDER). */
+  lineType?: string;
 }
 
 export interface AuthEventSink {

@@ -120,7 +120,7 @@ export async function sendCode(
   const issuedTicket = issued.value.ticket;
   const withdraw = (): Promise<void> => ledger.withdraw(key, purpose, issuedTicket, now);
   // The paid lookup last, once every free check and limit has passed (FRAUD-02).
-  await screenLineType(deps, phone.e164, hash, base, withdraw).catch(async (err: unknown) => {
+  const lineType = await screenLineType(deps, phone.e164, hash, base, withdraw).catch(async (err: unknown) => {
     // Whatever stopped it (a refusal, or a cache that did not answer): nothing left, so nothing stays charged.
     await Promise.all([refund(), withdraw().catch(() => undefined)]);
     throw err;
@@ -130,7 +130,9 @@ export async function sendCode(
   };
   // The prefix id the charge computed: the receipt tag needs it, and the HMAC is not done twice.
   const delivery = { phone, prefix: budget.value.prefix, channel: options.channel ?? "sms", purpose, code, ttlSeconds: policy.ttlSeconds, message: policy.message, languages: client.languages ?? [], sentAt: now } as const;
-  if ((await deliverCode(deps, delivery, base, giveBack)) === "unconfirmed") return sent;
-  deps.background("budgets.conversion", () => checkConversion(deps, charged, phone, now, base));
+  // The send's lines carry what dashboards group by: the prefix (conversion) and the line type.
+  const sendBase = { ...base, prefix: budget.value.prefix, ...(lineType ? { lineType } : {}) };
+  if ((await deliverCode(deps, delivery, sendBase, giveBack)) === "unconfirmed") return sent;
+  deps.background("budgets.conversion", () => checkConversion(deps, charged, budget.value.prefix, now, base));
   return sent;
 }

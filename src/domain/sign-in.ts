@@ -1,5 +1,5 @@
 import { encryptPhone, phoneHash } from "../lib/keys";
-import { prefixHealth, recordConversion } from "./budgets";
+import { prefixHealth, prefixId, recordConversion } from "./budgets";
 import { cachedLineType } from "./line-type";
 import { checkCode } from "./check-code";
 import { deviceIdForSignIn, deviceTokenAfterSignIn, recognisedDevice } from "./devices";
@@ -43,7 +43,8 @@ export async function verifyOtp(
 ): Promise<SignedIn> {
   const phone = requirePhone(input.phone);
   const now = deps.now();
-  const [hash, ciphertext] = await Promise.all([phoneHash(deps.keys, phone.e164), encryptPhone(deps.keys, phone.e164)]);
+  // The keyed prefix id serves the risk score, the conversion count and the event's prefix label.
+  const [hash, ciphertext, prefixKey] = await Promise.all([phoneHash(deps.keys, phone.e164), encryptPhone(deps.keys, phone.e164), prefixId(deps.keys, phone)]);
   const device = input.deviceToken ? await recognisedDevice(deps, input.deviceToken, hash, now) : null;
   // The user is found or created only once the guess is known right, idempotently under races.
   const observed = { ipVerifyUsed: 0 };
@@ -51,7 +52,7 @@ export async function verifyOtp(
   // (no extra round trip) for the risk score; either failing only leaves its signal out.
   const [found, prefix, lineType] = await Promise.all([
     checkCode(deps, phone, hash, input.otp, client, "sign_in", now, () => deps.users.findOrCreateByPhone(hash, ciphertext, now), device, observed),
-    prefixHealth(deps, phone, now).catch(() => null),
+    prefixHealth(deps, prefixKey, phone.country, now).catch(() => null),
     cachedLineType(deps, hash, now).catch(() => null),
   ]);
   const risk = assessSignIn({
@@ -68,8 +69,8 @@ export async function verifyOtp(
   const stepUp = deps.riskThreshold > 0 && risk.score > deps.riskThreshold && hasUnlock;
   deps.background("users.recordLogin", () => deps.users.recordLogin(found.user.id, now, client.country));
   // The prefix converted: what tells real traffic from pumping (FRAUD-04).
-  deps.background("budgets.conversion", () => recordConversion(deps, phone, now));
-  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, riskScore: risk.score, riskReasons: risk.reasons, ...eventBase(deps, phone, hash, "sign_in", device) });
+  deps.background("budgets.conversion", () => recordConversion(deps, prefixKey, now));
+  deps.events.emit({ event: "otp.verified", outcome: "success", userId: found.user.id, riskScore: risk.score, riskReasons: risk.reasons, ...eventBase(deps, phone, hash, "sign_in", device), prefix: prefixKey });
   const deviceId = deviceIdForSignIn(device, found.user.id);
   const [issued, deviceToken] = await Promise.all([
     issueSession(deps, found.user, client, now, ["sms"], { ...risk, stepUp }, deviceId),

@@ -31,12 +31,14 @@ export class LogAuthEvents implements AuthEventSink {
   ) {}
 
   emit(event: AuthEvent): void {
-    const { phoneHash, ...rest } = event;
+    const { phoneHash, prefix, ...rest } = event;
     logJson(event.outcome === "success" ? "info" : "warn", {
       type: "auth_event",
       requestId: this.requestId,
       ...rest,
       ...(phoneHash ? { phone: maskPhoneHash(phoneHash) } : {}),
+      // The same 12 hex digits as the metrics' prefix label, so a dashboard's prefix leads to its lines.
+      ...(prefix ? { prefix: prefix.slice(0, 12) } : {}),
       ...(this.request.network ? { network: this.request.network } : {}),
       ...(this.request.country ? { requestCountry: this.request.country } : {}),
     });

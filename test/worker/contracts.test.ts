@@ -20,6 +20,7 @@ import { DurableOtpLedger } from "../../src/adapters/durable-object/otp-ledger";
 import { DurableRateLimiter } from "../../src/adapters/durable-object/rate-limiter";
 import { DurableSessionStore } from "../../src/adapters/durable-object/session-store";
 import { createUpstashClient } from "../../src/adapters/upstash/client";
+import { UpstashAttemptCounter } from "../../src/adapters/upstash/attempt-counter";
 import { UpstashBudgetStore } from "../../src/adapters/upstash/budget-store";
 import { UpstashChallengeStore } from "../../src/adapters/upstash/challenge-store";
 import { UpstashIdempotencyStore } from "../../src/adapters/upstash/idempotency-store";
@@ -85,6 +86,8 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   // another location does: races between Redis and the counter that loopback
   // timing hides (two right submissions splitting count and consume) show.
   otpLedgerContract("Upstash Redis + AttemptCounter, jittered counter latency", () => new UpstashOtpLedger(redis(), jittered(new DurableAttemptCounter(testEnv.ATTEMPT_COUNTER, T)), T));
+  attemptCounterContract("Upstash Redis (ATTEMPT_COUNTER=redis)", () => new UpstashAttemptCounter(redis(), T));
+  otpLedgerContract("Upstash Redis + Redis attempt counter", () => new UpstashOtpLedger(redis(), new UpstashAttemptCounter(redis(), T), T));
   rateLimiterContract("@upstash/ratelimit sliding window", () => new UpstashIpRateLimiter(redis(), T), { exactOnCallerClock: false });
   sessionStoreContract("Upstash Redis", () => new UpstashSessionStore(redis(), T));
   idempotencyStoreContract("Upstash Redis", () => new UpstashIdempotencyStore(redis(), T));

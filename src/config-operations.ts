@@ -1,0 +1,53 @@
+import { z } from "zod";
+import type { CostEstimates } from "./domain/metrics";
+
+/** Settings of how the service is run: where the strict attempt counter lives, and the spend estimates metrics carry. See docs/operations.md. */
+
+const ISO_OR_STAR = /^(\*|[A-Z]{2})$/;
+
+/** `*:0.05,GB:0.04,US:0.0083`: USD per message (or call) by destination country, `*` for the rest. Unset: no estimate (0). */
+const priceTable = z
+  .string()
+  .optional()
+  .transform((v, ctx): Map<string, number> => {
+    const table = new Map<string, number>();
+    for (const entry of (v ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0)) {
+      const [country = "", price = ""] = entry.split(":").map((s) => s.trim());
+      if (!ISO_OR_STAR.test(country) || !/^\d{1,3}(\.\d{1,6})?$/.test(price) || table.has(country)) {
+        ctx.addIssue({ code: "custom", message: "must list COUNTRY:PRICE pairs (ISO code or *, price in USD such as 0.05), each country once" });
+        return table;
+      }
+      table.set(country, Number(price));
+    }
+    return table;
+  });
+
+export const OPERATIONS_SETTINGS = {
+  // durable-object: the AttemptCounter Durable Object (Cloudflare). redis:
+  // the same rule in one Lua script, for self-hosted replicas that share Redis.
+  ATTEMPT_COUNTER: z.enum(["durable-object", "redis"]).default("durable-object"),
+  // auto: Analytics Engine when the METRICS binding exists (Cloudflare), else JSON log lines (self-hosted).
+  METRICS_SINK: z.enum(["auto", "analytics-engine", "log", "none"]).default("auto"),
+  SMS_COST_ESTIMATES: priceTable,
+  VOICE_COST_ESTIMATES: priceTable,
+};
+
+type Raw = z.output<z.ZodObject<typeof OPERATIONS_SETTINGS>> & { UPSTASH_REDIS_REST_URL?: string | undefined };
+
+export interface OperationsConfig {
+  /** Where the production profile's strict attempt counter lives (the embedded profile counts in its PhoneLedger). */
+  readonly attemptCounter: "durable-object" | "redis";
+  readonly metrics: "auto" | "analytics-engine" | "log" | "none";
+  readonly costs: CostEstimates;
+}
+
+/** ATTEMPT_COUNTER=redis needs the Redis of the production profile. */
+export function checkOperations(v: Raw, ctx: z.RefinementCtx): void {
+  if (v.ATTEMPT_COUNTER === "redis" && !v.UPSTASH_REDIS_REST_URL) {
+    ctx.addIssue({ code: "custom", path: ["ATTEMPT_COUNTER"], message: "redis needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (the production profile)" });
+  }
+}
+
+export function operationsConfig(v: Raw): OperationsConfig {
+  return { attemptCounter: v.ATTEMPT_COUNTER, metrics: v.METRICS_SINK, costs: { sms: v.SMS_COST_ESTIMATES, voice: v.VOICE_COST_ESTIMATES } };
+}

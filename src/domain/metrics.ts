@@ -1,0 +1,96 @@
+import type { AuthEvent, AuthEventSink } from "./ports";
+
+/**
+ * Metrics (issue 14): one data point per auth event, for dashboards and
+ * alerts. A point holds labels an operator groups by and numbers they sum;
+ * never a phone number, user id, session id, message id or network. The
+ * number's prefix is its keyed prefix id (budgets.ts) cut to 12 hex digits:
+ * enough to tell one block of 1,000 numbers from another in a dashboard, and
+ * meaningless without the server key.
+ *
+ * The layout is fixed: Analytics Engine stores blobs and doubles by position
+ * (blob1…, double1…), so dashboards' SQL (deploy/grafana, docs/operations.md)
+ * depends on this order. Append new fields at the end; never reorder.
+ */
+export const METRIC_BLOBS = ["event", "outcome", "country", "prefix", "provider", "reason", "lineType", "channel", "method", "purpose"] as const;
+export const METRIC_DOUBLES = ["count", "latencyMs", "costUsd", "riskScore"] as const;
+
+export type MetricLabel = (typeof METRIC_BLOBS)[number];
+export type MetricValue = (typeof METRIC_DOUBLES)[number];
+
+/** Labels are "" when they do not apply; numbers are 0. */
+export type MetricPoint = Record<MetricLabel, string> & Record<MetricValue, number>;
+
+/** Where points go: Analytics Engine on Cloudflare, JSON log lines elsewhere. Never throws, never awaits. */
+export interface MetricsSink {
+  write(point: MetricPoint): void;
+}
+
+/** Estimated price of one message or call, by destination country (ISO code, `*` for the rest). */
+export interface CostEstimates {
+  sms: ReadonlyMap<string, number>;
+  voice: ReadonlyMap<string, number>;
+}
+
+export const NO_COSTS: CostEstimates = { sms: new Map(), voice: new Map() };
+
+function priceOf(table: ReadonlyMap<string, number>, country: string | undefined): number {
+  return table.get(country ?? "*") ?? table.get("*") ?? 0;
+}
+
+/** The method a sign-in or unlock used; "" for every other event. */
+function methodOf(event: AuthEvent): string {
+  if (event.event === "otp.verified") return "otp";
+  if (event.event === "biometric.verified") return event.credentialKind ?? "";
+  if (event.event === "pin.verified") return "pin";
+  return "";
+}
+
+/**
+ * The point of one event. Cost is counted once per message a provider took
+ * (`otp.sent` of a real send, not a test number's), at the configured
+ * estimate for the number's country and channel.
+ */
+export function metricPoint(event: AuthEvent, costs: CostEstimates): MetricPoint {
+  const paid = event.event === "otp.sent" && event.outcome === "success" && event.reason !== "test_number";
+  return {
+    event: event.event,
+    outcome: event.outcome,
+    country: event.country ?? "",
+    prefix: event.prefix ? event.prefix.slice(0, 12) : "",
+    provider: event.provider ?? "",
+    reason: event.reason ?? "",
+    lineType: event.lineType ?? "",
+    channel: event.channel ?? "",
+    method: methodOf(event),
+    // OTP events name a purpose only when it is not a sign-in.
+    purpose: event.purpose ?? (event.event.startsWith("otp.") ? "sign_in" : ""),
+    count: 1,
+    latencyMs: event.latencyMs ?? 0,
+    costUsd: paid ? priceOf(event.channel === "voice" ? costs.voice : costs.sms, event.country) : 0,
+    riskScore: event.riskScore ?? 0,
+  };
+}
+
+/**
+ * Tees every auth event into the metrics sink. A sink that fails loses a
+ * point, never a request: the write is wrapped so nothing it throws reaches
+ * the use-case.
+ */
+export class MetricsEventSink implements AuthEventSink {
+  constructor(
+    private readonly inner: AuthEventSink,
+    private readonly metrics: MetricsSink,
+    private readonly costs: CostEstimates,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  emit(event: AuthEvent): void {
+    this.inner.emit(event);
+    try {
+      this.metrics.write(metricPoint(event, this.costs));
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+}
