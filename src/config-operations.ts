@@ -25,7 +25,7 @@ const priceTable = z
 export const OPERATIONS_SETTINGS = {
   // durable-object: the AttemptCounter Durable Object (Cloudflare). redis:
   // the same rule in one Lua script, for self-hosted replicas that share Redis.
-  ATTEMPT_COUNTER: z.enum(["durable-object", "redis"]).default("durable-object"),
+  ATTEMPT_COUNTER_STORE: z.enum(["durable-object", "redis"]).default("durable-object"),
   // auto: Analytics Engine when the METRICS binding exists (Cloudflare), else JSON log lines (self-hosted).
   METRICS_SINK: z.enum(["auto", "analytics-engine", "log", "none"]).default("auto"),
   SMS_COST_ESTIMATES: priceTable,
@@ -41,13 +41,13 @@ export interface OperationsConfig {
   readonly costs: CostEstimates;
 }
 
-/** ATTEMPT_COUNTER=redis needs the Redis of the production profile. */
+/** ATTEMPT_COUNTER_STORE=redis needs the Redis of the production profile. */
 export function checkOperations(v: Raw, ctx: z.RefinementCtx): void {
-  if (v.ATTEMPT_COUNTER === "redis" && !v.UPSTASH_REDIS_REST_URL) {
-    ctx.addIssue({ code: "custom", path: ["ATTEMPT_COUNTER"], message: "redis needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (the production profile)" });
+  if (v.ATTEMPT_COUNTER_STORE === "redis" && !v.UPSTASH_REDIS_REST_URL) {
+    ctx.addIssue({ code: "custom", path: ["ATTEMPT_COUNTER_STORE"], message: "redis needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (the production profile)" });
   }
 }
 
 export function operationsConfig(v: Raw): OperationsConfig {
-  return { attemptCounter: v.ATTEMPT_COUNTER, metrics: v.METRICS_SINK, costs: { sms: v.SMS_COST_ESTIMATES, voice: v.VOICE_COST_ESTIMATES } };
+  return { attemptCounter: v.ATTEMPT_COUNTER_STORE, metrics: v.METRICS_SINK, costs: { sms: v.SMS_COST_ESTIMATES, voice: v.VOICE_COST_ESTIMATES } };
 }

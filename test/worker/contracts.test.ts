@@ -86,7 +86,7 @@ describe.skipIf(!hasRedis)("Upstash adapters (REST bridge → real redis-server)
   // another location does: races between Redis and the counter that loopback
   // timing hides (two right submissions splitting count and consume) show.
   otpLedgerContract("Upstash Redis + AttemptCounter, jittered counter latency", () => new UpstashOtpLedger(redis(), jittered(new DurableAttemptCounter(testEnv.ATTEMPT_COUNTER, T)), T));
-  attemptCounterContract("Upstash Redis (ATTEMPT_COUNTER=redis)", () => new UpstashAttemptCounter(redis(), T));
+  attemptCounterContract("Upstash Redis (ATTEMPT_COUNTER_STORE=redis)", () => new UpstashAttemptCounter(redis(), T));
   otpLedgerContract("Upstash Redis + Redis attempt counter", () => new UpstashOtpLedger(redis(), new UpstashAttemptCounter(redis(), T), T));
   rateLimiterContract("@upstash/ratelimit sliding window", () => new UpstashIpRateLimiter(redis(), T), { exactOnCallerClock: false });
   sessionStoreContract("Upstash Redis", () => new UpstashSessionStore(redis(), T));

@@ -1,5 +1,5 @@
 /**
- * ATTEMPT_COUNTER=redis through the Worker (issue 14): the production
+ * ATTEMPT_COUNTER_STORE=redis through the Worker (issue 14): the production
  * profile's strict attempt counter in Redis, for self-hosted replicas that
  * share one Redis and each have their own Durable Objects. The adapter's own
  * contract (the Durable Object's, plus a replay against countAttempt) is in
@@ -14,10 +14,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe.skipIf(!hasRedis)("Redis attempt counter (ATTEMPT_COUNTER=redis)", () => {
+describe.skipIf(!hasRedis)("Redis attempt counter (ATTEMPT_COUNTER_STORE=redis)", () => {
   // Two settings objects: config and clients are cached per env object, as per isolate or replica.
-  const replicaA = () => ({ ...upstashSettings(), ATTEMPT_COUNTER: "redis" });
-  const replicaB = () => ({ ...upstashSettings(), ATTEMPT_COUNTER: "redis" });
+  const replicaA = () => ({ ...upstashSettings(), ATTEMPT_COUNTER_STORE: "redis" });
+  const replicaB = () => ({ ...upstashSettings(), ATTEMPT_COUNTER_STORE: "redis" });
 
   it("OTP-06: wrong codes are counted in Redis across replicas and lock the phone; the Durable Object counts nothing", async () => {
     const phone = uniquePhone();
@@ -51,7 +51,7 @@ describe.skipIf(!hasRedis)("Redis attempt counter (ATTEMPT_COUNTER=redis)", () =
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((l: unknown) => void lines.push(String(l)));
     await call("/healthz", { settings: replicaA() });
-    await call("/readyz", { settings: { ...replicaA(), ATTEMPT_COUNTER: "redis" } });
+    await call("/readyz", { settings: { ...replicaA(), ATTEMPT_COUNTER_STORE: "redis" } });
     const profile = lines.find((l) => l.includes('"type":"profile"'));
     expect(profile && (JSON.parse(profile) as { attemptCounter: string }).attemptCounter).toBe("upstash-redis (Lua)");
   });

@@ -47,7 +47,7 @@ return {1, math.max(0, maxAttempts - c)}
 `;
 
 /**
- * Strict per-phone attempt counter in Redis (`ATTEMPT_COUNTER=redis`): for
+ * Strict per-phone attempt counter in Redis (`ATTEMPT_COUNTER_STORE=redis`): for
  * self-hosted runs of the production profile, where a Durable Object would
  * live in one workerd process and replicas would each count on their own.
  * On Cloudflare the Durable Object stays the default. Same contract suite

@@ -82,9 +82,9 @@ describe("operations settings", () => {
     }
   });
 
-  it("ATTEMPT_COUNTER=redis needs the production profile's Redis", () => {
-    expect(problems({ ATTEMPT_COUNTER: "redis" }).join()).toMatch(/ATTEMPT_COUNTER/);
-    expect(problems({ ATTEMPT_COUNTER: "redis", UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" })).toEqual([]);
-    expect(problems({ ATTEMPT_COUNTER: "memcached" }).join()).toMatch(/ATTEMPT_COUNTER/);
+  it("ATTEMPT_COUNTER_STORE=redis needs the production profile's Redis", () => {
+    expect(problems({ ATTEMPT_COUNTER_STORE: "redis" }).join()).toMatch(/ATTEMPT_COUNTER_STORE/);
+    expect(problems({ ATTEMPT_COUNTER_STORE: "redis", UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" })).toEqual([]);
+    expect(problems({ ATTEMPT_COUNTER_STORE: "memcached" }).join()).toMatch(/ATTEMPT_COUNTER_STORE/);
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * The `DB` binding of self-hosted workerd: D1's Worker API (prepare, bind,
+ * first, all, run, raw, batch) over the SqliteDatabase Durable Object
+ * (database.ts). workerd loads it as an internal extension module and calls
+ * the default export with the inner bindings (config.capnp `wrapped`).
+ * Values bind as D1 binds them: booleans as 1/0, bytes as blobs, undefined
+ * refused.
+ */
+import type { SqliteDatabase, SqlValue, Statement, StatementResult } from "./database";
+
+type Namespace = DurableObjectNamespace<SqliteDatabase>;
+
+function toSql(value: unknown): SqlValue {
+  if (value === null || typeof value === "string" || typeof value === "number") return value;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "bigint") return Number(value);
+  if (value instanceof ArrayBuffer) return value;
+  if (ArrayBuffer.isView(value)) return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
+  throw new TypeError(`D1_TYPE_ERROR: Type '${typeof value}' not supported for value '${String(value)}'`);
+}
+
+interface D1Like {
+  query(statements: Statement[]): Promise<StatementResult[]>;
+}
+
+function meta(r: StatementResult, started: number): D1Meta & Record<string, unknown> {
+  return {
+    duration: Date.now() - started,
+    size_after: 0,
+    rows_read: r.rowsRead,
+    rows_written: r.rowsWritten,
+    last_row_id: r.lastRowId,
+    changed_db: r.changes > 0,
+    changes: r.changes,
+  };
+}
+
+/** D1's errors say D1_ERROR first; the message of SQLite follows. */
+async function run(db: D1Like, statements: Statement[]): Promise<StatementResult[]> {
+  try {
+    return await db.query(statements);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(message.startsWith("D1_") ? message : `D1_ERROR: ${message}`, { cause: err });
+  }
+}
+
+class PreparedStatement {
+  constructor(
+    readonly db: D1Like,
+    readonly statement: Statement,
+  ) {}
+
+  bind(...values: unknown[]): PreparedStatement {
+    return new PreparedStatement(this.db, { sql: this.statement.sql, params: values.map(toSql) });
+  }
+
+  async first<T = Record<string, unknown>>(column?: string): Promise<T | null> {
+    const [r] = await run(this.db, [this.statement]);
+    const row = r!.results[0];
+    if (!row) return null;
+    if (column === undefined) return row as T;
+    if (!(column in row)) throw new Error(`D1_COLUMN_NOTFOUND: Column not found (${column})`);
+    return row[column] as T;
+  }
+
+  async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    const started = Date.now();
+    const [r] = await run(this.db, [this.statement]);
+    return { success: true, results: r!.results as T[], meta: meta(r!, started) };
+  }
+
+  run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    return this.all<T>();
+  }
+
+  async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
+    const [r] = await run(this.db, [this.statement]);
+    const rows = r!.results.map((row) => Object.values(row)) as T[];
+    return options?.columnNames && r!.results[0] ? [Object.keys(r!.results[0]) as T, ...rows] : rows;
+  }
+}
+
+class Database {
+  constructor(private readonly ns: Namespace) {}
+
+  // A stub per call: stubs belong to the request that made them.
+  private get db(): D1Like {
+    return this.ns.get(this.ns.idFromName("d1")) as unknown as D1Like;
+  }
+
+  prepare(sql: string): PreparedStatement {
+    return new PreparedStatement(
+      { query: (statements) => this.db.query(statements) },
+      { sql, params: [] },
+    );
+  }
+
+  async batch<T = Record<string, unknown>>(statements: PreparedStatement[]): Promise<D1Result<T>[]> {
+    const started = Date.now();
+    const results = await run(this.db, statements.map((s) => s.statement));
+    return results.map((r) => ({ success: true, results: r.results as T[], meta: meta(r, started) }));
+  }
+
+  async exec(sql: string): Promise<D1ExecResult> {
+    const started = Date.now();
+    const results = await run(this.db, [{ sql, params: [] }]);
+    return { count: results.length, duration: Date.now() - started };
+  }
+}
+
+export default function makeBinding(env: { database: Namespace }): Database {
+  return new Database(env.database);
+}
