@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/secrets.mjs";
+import { buildD1Shim } from "./scripts/build-workerd.mjs";
 import { isolatedWranglerConfig } from "./test/support/isolated-wrangler-config.mjs";
 
 /**
@@ -18,6 +19,8 @@ export default defineConfig(async () => {
   // public/ (the ASSETS binding) must exist before the pool reads wrangler.toml;
   // the plugin does not run wrangler's [build] command. A no-op when up to date.
   execFileSync(process.execPath, ["scripts/build-assets.mjs"], { stdio: "inherit" });
+  // Self-hosted D1 (deploy/workerd/d1), which the D1 adapters' contracts also run against.
+  await buildD1Shim();
   const migrations = await readD1Migrations("migrations/d1");
   const secrets = generateDevSecrets();
   // Never the developer's .dev.vars: see test/support/isolated-wrangler-config.mjs.
@@ -35,6 +38,9 @@ export default defineConfig(async () => {
               miniflare: {
                 // A D1 database no migration touches: /readyz must see it as not ready.
                 d1Databases: ["EMPTY_DB"],
+                // The self-hosted D1 stand-in's Durable Object, in a worker of its own as in deploy/workerd/config.capnp.
+                durableObjects: { D1_SHIM: { className: "SqliteDatabase", scriptName: "d1-shim", useSQLite: true } },
+                workers: [{ name: "d1-shim", modules: true, scriptPath: "dist/workerd/d1-worker.js", compatibilityDate: "2026-10-01", durableObjects: { D1_SHIM: { className: "SqliteDatabase", useSQLite: true } } }],
                 bindings: {
                   ...secrets,
                   ENVIRONMENT: "test",

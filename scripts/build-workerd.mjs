@@ -34,6 +34,13 @@ const migrationsPlugin = {
   },
 };
 
+/** The two D1 modules alone (the Worker tests load them too: test/worker/d1-on-sqlite.test.ts). */
+export async function buildD1Shim() {
+  const common = { bundle: true, format: "esm", platform: "neutral", target: "es2023", logLevel: "warning", external: ["cloudflare:workers"] };
+  await build({ ...common, entryPoints: [join(root, "deploy", "workerd", "d1", "binding.ts")], outfile: join(out, "d1-binding.js") });
+  await build({ ...common, entryPoints: [join(root, "deploy", "workerd", "d1", "worker.ts")], outfile: join(out, "d1-worker.js"), plugins: [migrationsPlugin] });
+}
+
 async function main() {
   rmSync(out, { recursive: true, force: true });
   for (const [name, args] of [["default", []], ["mongo", ["--env", "mongo"]]]) {
@@ -44,9 +51,7 @@ async function main() {
       else if (file.endsWith(".js") && file !== "index.js") renameSync(join(out, name, file), join(out, name, "index.js"));
     }
   }
-  const common = { bundle: true, format: "esm", platform: "neutral", target: "es2023", logLevel: "warning", external: ["cloudflare:workers"] };
-  await build({ ...common, entryPoints: [join(root, "deploy", "workerd", "d1", "binding.ts")], outfile: join(out, "d1-binding.js") });
-  await build({ ...common, entryPoints: [join(root, "deploy", "workerd", "d1", "worker.ts")], outfile: join(out, "d1-worker.js"), plugins: [migrationsPlugin] });
+  await buildD1Shim();
   console.log(`[build-workerd] wrote ${out}`);
 }
 
