@@ -1,11 +1,10 @@
 import { loadConfig } from "./config";
-import { resumeErasures } from "./domain/erasure";
+import { ERASURE_GRACE_MS, resumeErasures } from "./domain/erasure";
 import type { Env } from "./env";
 import { describeError, logJson } from "./lib/log";
 import { buildServices, type ServiceOptions } from "./services";
 
-/** An erasure still open after this long is not in progress any more: it failed and is resumed. */
-export const ERASURE_GRACE_MS = 5 * 60_000;
+export { ERASURE_GRACE_MS };
 
 /**
  * The scheduled handler (wrangler.toml `[triggers] crons`): finishes account

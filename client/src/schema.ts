@@ -88,6 +88,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/resume-erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish account erasures that failed half-way
+         * @description What the scheduled handler does every 10 minutes on Cloudflare (DATA-02), for self-hosted runs where cron triggers do not fire: a scheduler (a Kubernetes CronJob, deploy/k8s) calls it instead. Resumes erasures started more than 5 minutes ago and answers how many it finished, how many failed again and how many are still open. Needs `Authorization: Bearer <ADMIN_TOKEN>`; 404 when ADMIN_TOKEN is unset. Any body is ignored.
+         *
+         *     Errors: 401 `unauthorized`; 404 `not_found`; 413 `payload_too_large`; 503 `service_unavailable`, `service_misconfigured`.
+         */
+        post: operations["resumeErasures"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/check-session": {
         parameters: {
             query?: never;
@@ -1171,6 +1193,18 @@ export interface components {
             /** @enum {string} */
             status: "sent";
         };
+        /**
+         * @example {
+         *       "finished": 1,
+         *       "failed": 0,
+         *       "open": 0
+         *     }
+         */
+        ResumeErasuresResult: {
+            failed: number;
+            finished: number;
+            open: number;
+        };
         Session: {
             /**
              * @description RFC 8176 methods of that authentication: `sms`, `hwk`/`swk` with `user`, or `pin`
@@ -1606,6 +1640,117 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReencryptResult"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or it is malformed, forged or expired */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "unauthorized";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `not_found`: not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "not_found";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the body is over 16 KiB */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "payload_too_large";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description `service_unavailable`: a store did not answer in time; nothing was sent or accepted; retry after `Retry-After` seconds; `service_misconfigured`: the service settings are invalid (the log says which) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /**
+                             * @description Stable machine-readable code; switch on this, never on message
+                             * @enum {string}
+                             */
+                            code: "service_unavailable" | "service_misconfigured";
+                            /** @description Human-readable text; may change */
+                            message: string;
+                            /** @description Same as the X-Request-Id response header */
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resumeErasures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Progress */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResumeErasuresResult"];
                 };
             };
             /** @description `unauthorized`: no bearer token, or it is malformed, forged or expired */

@@ -17,6 +17,9 @@ import type { AuthEventSink, OtpLedger, RateLimiter, RateRule, SessionStore, Use
  * (the scheduled handler), and open jobs are counted by /readyz.
  */
 
+/** An erasure still open after this long is not in progress any more: it failed and is resumed (the scheduled handler, POST /admin/resume-erasures). */
+export const ERASURE_GRACE_MS = 5 * 60_000;
+
 export interface ErasureJob {
   userId: string;
   /** The phone's blind index: its pending codes and counters are erased too. */

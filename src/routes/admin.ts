@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ERASURE_GRACE_MS, resumeErasures } from "../domain/erasure";
 import { reencryptPhones } from "../domain/reencrypt";
 import { logJson } from "../lib/log";
 import { validationHook } from "../lib/validation";
@@ -49,5 +50,35 @@ adminRoutes.openapi(
     const keyId = services.keys.phoneKeys.current.id;
     logJson(result.failed > 0 ? "warn" : "info", { type: "maintenance", task: "reencrypt_phones", requestId: c.var.requestId, keyId, ...result });
     return c.json({ keyId, ...result }, 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/resume-erasures",
+    operationId: "resumeErasures",
+    tags: ["maintenance"],
+    security: [{ adminToken: [] }],
+    summary: "Finish account erasures that failed half-way",
+    description:
+      "What the scheduled handler does every 10 minutes on Cloudflare (DATA-02), for self-hosted runs where cron triggers do not fire: " +
+      "a scheduler (a Kubernetes CronJob, deploy/k8s) calls it instead. Resumes erasures started more than 5 minutes ago and answers how many " +
+      "it finished, how many failed again and how many are still open. Needs `Authorization: Bearer <ADMIN_TOKEN>`; 404 when ADMIN_TOKEN is unset. Any body is ignored.",
+    responses: {
+      200: jsonResponse(
+        "Progress",
+        z.object({ finished: z.number().int(), failed: z.number().int(), open: z.number().int() }).openapi("ResumeErasuresResult", { example: { finished: 1, failed: 0, open: 0 } }),
+      ),
+      ...errorResponses({ 401: ["unauthorized"], 404: ["not_found"], 413: ["payload_too_large"], 503: ["service_unavailable", "service_misconfigured"] }),
+    },
+  }),
+  async (c) => {
+    const { services } = c.var;
+    const { finished, failed } = await resumeErasures(services, ERASURE_GRACE_MS);
+    const open = await services.erasures.count();
+    // The same line as the scheduled run's, so one alert covers both.
+    logJson(failed > 0 || open > 0 ? "warn" : "info", { type: "erasures", requestId: c.var.requestId, trigger: "admin", finished, failed, open });
+    return c.json({ finished, failed, open }, 200);
   },
 );

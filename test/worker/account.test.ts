@@ -147,6 +147,29 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     expect(logs.some((l) => l.includes('"event":"account.erased"') && l.includes('"reason":"resumed"'))).toBe(true);
   });
 
+  it("DATA-02: self-hosted, where no cron fires, POST /admin/resume-erasures finishes it (ADMIN_TOKEN; 401 without it)", async () => {
+    const ADMIN_TOKEN = "admin-token-0123456789abcdefghijklmnopqrstuv";
+    const phone = uniquePhone();
+    const signedIn = await signInWith(phone);
+    const deps = await services();
+    const user = (await deps.users.getById(signedIn.user.id))!;
+    const broken = await services({ sessions: { ...deps.sessions, revokeAll: () => Promise.reject(new Error("session store down")) } });
+    expect(await eraseAccount(broken, user.id, user.phoneHash)).toBe("pending");
+    const resume = (token?: string): Promise<Response> => call("/admin/resume-erasures", { method: "POST", settings: { ADMIN_TOKEN }, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+    await expectError(await resume(), 401, "unauthorized");
+    await expectError(await resume("wrong-token-0123456789abcdefghijklmnopqrstuv"), 401, "unauthorized");
+    // Within the grace period it may still be running: left alone.
+    const early = (await (await resume(ADMIN_TOKEN)).json()) as { finished: number; open: number };
+    expect(early.open).toBeGreaterThanOrEqual(1);
+    expect((await deps.erasures.pending(Date.now(), 10_000)).some((j) => j.userId === user.id)).toBe(true);
+    advanceClock(ERASURE_GRACE_MS + 1000);
+    const res = await resume(ADMIN_TOKEN);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { finished: number }).finished).toBeGreaterThanOrEqual(1);
+    expect((await deps.erasures.pending(Date.now(), 10_000)).some((j) => j.userId === user.id)).toBe(false);
+    expect(await deps.sessions.list(user.id, Date.now())).toEqual([]);
+  });
+
   it("SES-07, DATA-02: erasing needs a recent authentication, and a journal that cannot be written erases nothing", async () => {
     const signedIn = await signInWith(uniquePhone());
     advanceClock(601_000);

@@ -115,6 +115,7 @@ const EXPECTED_ERRORS: Record<string, Record<string, string[]>> = {
   "POST /webhooks/twilio/voice": { 400: ["invalid_request"], 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /webhooks/twilio/status": { 400: ["invalid_request"], 403: ["signature_invalid"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /admin/reencrypt-phones": { 401: ["unauthorized"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
+  "POST /admin/resume-erasures": { 401: ["unauthorized"], 404: ["not_found"], 413: ["payload_too_large"], 503: STORE },
   "POST /user/phone/request-otp": {
     400: ["invalid_request", "invalid_phone", "phone_not_supported"],
     401: [...SESSION, "step_up_required"],
