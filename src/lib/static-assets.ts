@@ -7,6 +7,25 @@ export const IMMUTABLE = "public, max-age=31536000, immutable";
 /** Revalidate every time (ETag makes that a 304). */
 export const REVALIDATE = "no-cache";
 
+/**
+ * Content types by extension, set by the Worker rather than trusted from the
+ * asset server: Cloudflare's sets them, but a plain file server (self-hosted
+ * workerd's disk service) answers application/octet-stream, which browsers
+ * refuse for scripts and styles under `X-Content-Type-Options: nosniff`.
+ */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  html: "text/html; charset=utf-8",
+  json: "application/json",
+  map: "application/json",
+  svg: "image/svg+xml",
+  png: "image/png",
+  ico: "image/x-icon",
+  txt: "text/plain; charset=utf-8",
+  woff2: "font/woff2",
+};
+
 /** Plain file paths only: each segment starts with a letter, digit, `_` or `-` (no `.`/`..`, no hidden files, no `%`). */
 const SAFE_PATH = /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
 
@@ -33,5 +52,7 @@ export async function serveAsset(c: Context<AppEnv>, path: string, cacheControl:
   // A fetched Response's headers are immutable; the middleware still has headers to add.
   const out = new Response(res.body, res);
   out.headers.set("Cache-Control", cacheControl);
+  const type = CONTENT_TYPES[path.slice(path.lastIndexOf(".") + 1)];
+  if (type && res.status === 200) out.headers.set("Content-Type", type);
   return out;
 }

@@ -41,6 +41,14 @@ describe("GET /docs", () => {
     expect(html).not.toMatch(/https?:|\/\/[a-z]/i);
   });
 
+  it("its files carry their content type even from a plain file server (self-hosted workerd answers application/octet-stream)", async () => {
+    const plain = { fetch: async (req: Request) => new Response(`/* ${new URL(req.url).pathname} */`, { headers: { "content-type": "application/octet-stream" } }) };
+    const types = await Promise.all(
+      [`${DOCS_ASSETS}/swagger-ui-bundle.js`, `${DOCS_ASSETS}/swagger-ui.css`, `${DOCS_ASSETS}/favicon-32x32.png`].map(async (path) => (await call(path, { settings: { ASSETS: plain } })).headers.get("content-type")),
+    );
+    expect(types).toEqual(["text/javascript; charset=utf-8", "text/css; charset=utf-8", "image/png"]);
+  });
+
   it("its files come from the ASSETS binding with a year's cache; init.js starts Swagger UI on /openapi.json without the validator", async () => {
     for (const path of ASSETS) {
       const res = await call(path);
