@@ -24,14 +24,20 @@ export async function settingNames() {
 const CLASSES = ["AttemptCounter", "PhoneLedger", "RateLimiter", "SessionVault", "DevOutbox", "ChallengeVault", "IdempotencyVault", "BudgetLedger"];
 const BINDINGS = { AttemptCounter: "ATTEMPT_COUNTER", PhoneLedger: "PHONE_LEDGER", RateLimiter: "RATE_LIMITER", SessionVault: "SESSION_VAULT", DevOutbox: "DEV_OUTBOX", ChallengeVault: "CHALLENGE_VAULT", IdempotencyVault: "IDEMPOTENCY_VAULT", BudgetLedger: "BUDGET_LEDGER", MongoGateway: "MONGO_GATEWAY" };
 
-function worker({ bundle, classes, storage, settings }) {
+/** Settings the config fixes itself: which config runs, and where the production configs count attempts. */
+function fixed(config) {
+  return { WORKERD_CONFIG: config, ...(config === "embedded" ? {} : { ATTEMPT_COUNTER_STORE: "redis" }) };
+}
+
+function worker({ config, bundle, classes, storage, settings }) {
+  const pinned = fixed(config);
   const lines = [];
   lines.push(`(`);
   lines.push(`  compatibilityDate = "2026-10-01",`);
   // nodejs_compat (wrangler.toml) is the default from 2026-08-04 on; workerd warns when it is named.
   lines.push(`  modules = [(name = "index.js", esModule = embed "../../dist/workerd/${bundle}/index.js")],`);
   lines.push(`  bindings = [`);
-  for (const name of settings) lines.push(`    (name = "${name}", fromEnvironment = "${name}"),`);
+  for (const name of settings) lines.push(name in pinned ? `    (name = "${name}", text = "${pinned[name]}"),` : `    (name = "${name}", fromEnvironment = "${name}"),`);
   for (const c of classes) lines.push(`    (name = "${BINDINGS[c]}", durableObjectNamespace = "${c}"),`);
   lines.push(`    (name = "DB", wrapped = (moduleName = "edge-phone-auth:d1", innerBindings = [(name = "database", durableObjectNamespace = (className = "SqliteDatabase", serviceName = "d1"))])),`);
   lines.push(`    (name = "ASSETS", service = "assets"),`);
@@ -90,7 +96,7 @@ using Workerd = import "/workerd/workerd.capnp";
 const d1Extension :Workerd.Extension = (
   modules = [(name = "edge-phone-auth:d1", internal = true, esModule = embed "../../dist/workerd/d1-binding.js")],
 );
-${config("embedded", "\n# Everything in this process (Durable Objects and SQLite on the /data volume):\n# exactly one replica.", worker({ bundle: "default", classes: CLASSES, storage: disk, settings }), "disk")}${config("production", "\n# Redis (UPSTASH_REDIS_REST_URL, ATTEMPT_COUNTER_STORE=redis) for codes, sessions,\n# limits and attempts; users in the SQLite on /data: one replica.", worker({ bundle: "default", classes: CLASSES, storage: disk, settings }), "disk")}${config("productionMongo", "\n# Redis and MongoDB (MONGODB_URI): no state in the process, as many replicas\n# as needed. Durable Objects in memory hold nothing that must survive.", worker({ bundle: "mongo", classes: [...CLASSES, "MongoGateway"], storage: "(inMemory = void)", settings }), "memory")}`;
+${config("embedded", "\n# Everything in this process (Durable Objects and SQLite on the /data volume):\n# exactly one replica.", worker({ config: "embedded", bundle: "default", classes: CLASSES, storage: disk, settings }), "disk")}${config("production", "\n# Redis (UPSTASH_REDIS_REST_URL; attempts counted there: ATTEMPT_COUNTER_STORE is\n# fixed to redis) for codes, sessions and limits; users in the SQLite on /data:\n# one replica. Refuses to start (503 service_misconfigured) without Redis.", worker({ config: "production", bundle: "default", classes: CLASSES, storage: disk, settings }), "disk")}${config("productionMongo", "\n# Redis and MongoDB (MONGODB_URI): no state in the process, as many replicas\n# as needed. Durable Objects in memory hold nothing that must survive.\n# Refuses to start (503 service_misconfigured) without Redis or MongoDB.", worker({ config: "productionMongo", bundle: "mongo", classes: [...CLASSES, "MongoGateway"], storage: "(inMemory = void)", settings }), "memory")}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -26,13 +26,16 @@ export const OPERATIONS_SETTINGS = {
   // durable-object: the AttemptCounter Durable Object (Cloudflare). redis:
   // the same rule in one Lua script, for self-hosted replicas that share Redis.
   ATTEMPT_COUNTER_STORE: z.enum(["durable-object", "redis"]).default("durable-object"),
+  // Set by deploy/workerd/config.capnp (never by hand): which self-hosted config runs, so one
+  // that needs Redis or MongoDB refuses to start on in-process storage instead of losing data.
+  WORKERD_CONFIG: z.enum(["embedded", "production", "productionMongo"]).optional(),
   // auto: Analytics Engine when the METRICS binding exists (Cloudflare), else JSON log lines (self-hosted).
   METRICS_SINK: z.enum(["auto", "analytics-engine", "log", "none"]).default("auto"),
   SMS_COST_ESTIMATES: priceTable,
   VOICE_COST_ESTIMATES: priceTable,
 };
 
-type Raw = z.output<z.ZodObject<typeof OPERATIONS_SETTINGS>> & { UPSTASH_REDIS_REST_URL?: string | undefined };
+type Raw = z.output<z.ZodObject<typeof OPERATIONS_SETTINGS>> & { UPSTASH_REDIS_REST_URL?: string | undefined; MONGODB_URI?: string | undefined };
 
 export interface OperationsConfig {
   /** Where the production profile's strict attempt counter lives (the embedded profile counts in its PhoneLedger). */
@@ -41,11 +44,20 @@ export interface OperationsConfig {
   readonly costs: CostEstimates;
 }
 
-/** ATTEMPT_COUNTER_STORE=redis needs the Redis of the production profile. */
+/**
+ * ATTEMPT_COUNTER_STORE=redis needs the Redis of the production profile. The
+ * self-hosted production configs keep nothing in the process: without Redis
+ * (and, for productionMongo, MongoDB) they would silently fall back to
+ * in-process storage, which replicas do not share and a restart can lose.
+ */
 export function checkOperations(v: Raw, ctx: z.RefinementCtx): void {
-  if (v.ATTEMPT_COUNTER_STORE === "redis" && !v.UPSTASH_REDIS_REST_URL) {
-    ctx.addIssue({ code: "custom", path: ["ATTEMPT_COUNTER_STORE"], message: "redis needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (the production profile)" });
+  const issue = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
+  if (v.ATTEMPT_COUNTER_STORE === "redis" && !v.UPSTASH_REDIS_REST_URL) issue("ATTEMPT_COUNTER_STORE", "redis needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (the production profile)");
+  if (v.WORKERD_CONFIG === "production" || v.WORKERD_CONFIG === "productionMongo") {
+    if (!v.UPSTASH_REDIS_REST_URL) issue("UPSTASH_REDIS_REST_URL", `is required by the self-hosted ${v.WORKERD_CONFIG} config`);
+    if (v.ATTEMPT_COUNTER_STORE !== "redis") issue("ATTEMPT_COUNTER_STORE", `must be redis in the self-hosted ${v.WORKERD_CONFIG} config`);
   }
+  if (v.WORKERD_CONFIG === "productionMongo" && !v.MONGODB_URI) issue("MONGODB_URI", "is required by the self-hosted productionMongo config");
 }
 
 export function operationsConfig(v: Raw): OperationsConfig {

@@ -139,6 +139,7 @@ const embeddedWorker :Workerd.Worker = (
     (name = "WEBAUTHN_ORIGINS", fromEnvironment = "WEBAUTHN_ORIGINS"),
     (name = "WEBAUTHN_RP_ID", fromEnvironment = "WEBAUTHN_RP_ID"),
     (name = "WEBAUTHN_RP_NAME", fromEnvironment = "WEBAUTHN_RP_NAME"),
+    (name = "WORKERD_CONFIG", text = "embedded"),
     (name = "ATTEMPT_COUNTER", durableObjectNamespace = "AttemptCounter"),
     (name = "PHONE_LEDGER", durableObjectNamespace = "PhoneLedger"),
     (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiter"),
@@ -169,8 +170,9 @@ const embeddedD1 :Workerd.Worker = (
   durableObjectStorage = (localDisk = "data"),
 );
 
-# Redis (UPSTASH_REDIS_REST_URL, ATTEMPT_COUNTER_STORE=redis) for codes, sessions,
-# limits and attempts; users in the SQLite on /data: one replica.
+# Redis (UPSTASH_REDIS_REST_URL; attempts counted there: ATTEMPT_COUNTER_STORE is
+# fixed to redis) for codes, sessions and limits; users in the SQLite on /data:
+# one replica. Refuses to start (503 service_misconfigured) without Redis.
 const production :Workerd.Config = (
   services = [
     (name = "main", worker = .productionWorker),
@@ -191,7 +193,7 @@ const productionWorker :Workerd.Worker = (
     (name = "ANDROID_APPS", fromEnvironment = "ANDROID_APPS"),
     (name = "ANDROID_SMS_HASH", fromEnvironment = "ANDROID_SMS_HASH"),
     (name = "APPLE_APP_IDS", fromEnvironment = "APPLE_APP_IDS"),
-    (name = "ATTEMPT_COUNTER_STORE", fromEnvironment = "ATTEMPT_COUNTER_STORE"),
+    (name = "ATTEMPT_COUNTER_STORE", text = "redis"),
     (name = "AUDIT_RETENTION_DAYS", fromEnvironment = "AUDIT_RETENTION_DAYS"),
     (name = "AWS_ACCESS_KEY_ID", fromEnvironment = "AWS_ACCESS_KEY_ID"),
     (name = "AWS_REGION", fromEnvironment = "AWS_REGION"),
@@ -295,6 +297,7 @@ const productionWorker :Workerd.Worker = (
     (name = "WEBAUTHN_ORIGINS", fromEnvironment = "WEBAUTHN_ORIGINS"),
     (name = "WEBAUTHN_RP_ID", fromEnvironment = "WEBAUTHN_RP_ID"),
     (name = "WEBAUTHN_RP_NAME", fromEnvironment = "WEBAUTHN_RP_NAME"),
+    (name = "WORKERD_CONFIG", text = "production"),
     (name = "ATTEMPT_COUNTER", durableObjectNamespace = "AttemptCounter"),
     (name = "PHONE_LEDGER", durableObjectNamespace = "PhoneLedger"),
     (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiter"),
@@ -327,6 +330,7 @@ const productionD1 :Workerd.Worker = (
 
 # Redis and MongoDB (MONGODB_URI): no state in the process, as many replicas
 # as needed. Durable Objects in memory hold nothing that must survive.
+# Refuses to start (503 service_misconfigured) without Redis or MongoDB.
 const productionMongo :Workerd.Config = (
   services = [
     (name = "main", worker = .productionMongoWorker),
@@ -346,7 +350,7 @@ const productionMongoWorker :Workerd.Worker = (
     (name = "ANDROID_APPS", fromEnvironment = "ANDROID_APPS"),
     (name = "ANDROID_SMS_HASH", fromEnvironment = "ANDROID_SMS_HASH"),
     (name = "APPLE_APP_IDS", fromEnvironment = "APPLE_APP_IDS"),
-    (name = "ATTEMPT_COUNTER_STORE", fromEnvironment = "ATTEMPT_COUNTER_STORE"),
+    (name = "ATTEMPT_COUNTER_STORE", text = "redis"),
     (name = "AUDIT_RETENTION_DAYS", fromEnvironment = "AUDIT_RETENTION_DAYS"),
     (name = "AWS_ACCESS_KEY_ID", fromEnvironment = "AWS_ACCESS_KEY_ID"),
     (name = "AWS_REGION", fromEnvironment = "AWS_REGION"),
@@ -450,6 +454,7 @@ const productionMongoWorker :Workerd.Worker = (
     (name = "WEBAUTHN_ORIGINS", fromEnvironment = "WEBAUTHN_ORIGINS"),
     (name = "WEBAUTHN_RP_ID", fromEnvironment = "WEBAUTHN_RP_ID"),
     (name = "WEBAUTHN_RP_NAME", fromEnvironment = "WEBAUTHN_RP_NAME"),
+    (name = "WORKERD_CONFIG", text = "productionMongo"),
     (name = "ATTEMPT_COUNTER", durableObjectNamespace = "AttemptCounter"),
     (name = "PHONE_LEDGER", durableObjectNamespace = "PhoneLedger"),
     (name = "RATE_LIMITER", durableObjectNamespace = "RateLimiter"),

@@ -103,7 +103,7 @@ export function attemptCounterContract(name: string, make: () => AttemptCounter 
       expect(await c.lockedFor(k, t0 + 1)).toBe(900_000);
     });
 
-    it("lets exactly maxAttempts of 50 concurrent attempts through", async () => {
+    it("OTP-06, OTP-13: lets exactly maxAttempts of 50 concurrent attempts through", async () => {
       const c = await make();
       const k = rid();
       const decisions = await Promise.all(Array.from({ length: 50 }, () => c.acquire(k, policy, t0)));

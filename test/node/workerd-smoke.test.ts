@@ -32,10 +32,12 @@ interface Running {
 }
 
 /** `workerd serve --experimental deploy/workerd/config.capnp <name>` on a free loopback port, as the image's entrypoint runs it. */
-async function serve(name: string, env: Record<string, string>, dataDir: string): Promise<Running> {
+async function serve(name: string, env: Record<string, string>, dataDir: string | null): Promise<Running> {
   const port = await freePort();
+  // productionMongo has no data directory (everything is in Redis and MongoDB).
+  const data = dataDir === null ? [] : ["--directory-path", `data=${dataDir}`];
   let output = "";
-  const child: ChildProcess = spawn(WORKERD, ["serve", "--experimental", CONFIG, name, "--socket-addr", `http=127.0.0.1:${port}`, "--directory-path", `data=${dataDir}`, "--directory-path", `assets=${join(root, "public")}`], {
+  const child: ChildProcess = spawn(WORKERD, ["serve", "--experimental", CONFIG, name, "--socket-addr", `http=127.0.0.1:${port}`, ...data, "--directory-path", `assets=${join(root, "public")}`], {
     // Only what the config reads: settings come from the environment (fromEnvironment).
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -142,7 +144,8 @@ describe("self-hosted workerd (deploy/workerd/config.capnp)", () => {
       });
     });
 
-    const production = (): Record<string, string> => ({ ...base(), UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: token, ATTEMPT_COUNTER_STORE: "redis" });
+    // ATTEMPT_COUNTER_STORE is not set: the production configs fix it to redis.
+    const production = (): Record<string, string> => ({ ...base(), UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: token });
 
     it("answers /healthz and /readyz, signs in end to end, and keeps codes, sessions and attempts in Redis", async () => {
       const app = await serve("production", production(), tempDir());
@@ -167,6 +170,31 @@ describe("self-hosted workerd (deploy/workerd/config.capnp)", () => {
         expect(app.output()).not.toMatch(/\+9198\d{8}/);
       } finally {
         await app.stop();
+      }
+    });
+
+    it("the production configs refuse to run on in-process storage: no Redis, or productionMongo without MONGODB_URI, is 503 service_misconfigured", async () => {
+      const cases: [string, Record<string, string>, RegExp][] = [
+        ["production", base(), /UPSTASH_REDIS_REST_URL: is required by the self-hosted production config/],
+        ["production", { ...production(), ATTEMPT_COUNTER_STORE: "durable-object" }, /"status":200|"status":503/],
+        ["productionMongo", production(), /MONGODB_URI: is required by the self-hosted productionMongo config/],
+      ];
+      for (const [name, env, logged] of cases) {
+        const app = await serve(name, env, name === "productionMongo" ? null : tempDir());
+        try {
+          const ready = await fetch(`${app.url}/readyz`);
+          if (env.ATTEMPT_COUNTER_STORE === "durable-object") {
+            // The environment cannot move the counter back into the process: the config's value wins.
+            expect(ready.status, app.output()).toBe(200);
+            expect(app.output()).toMatch(/"attemptCounter":"upstash-redis \(Lua\)"/);
+            continue;
+          }
+          expect(ready.status).toBe(503);
+          expect(((await json(ready)).error as { code: string }).code).toBe("service_misconfigured");
+          expect(app.output()).toMatch(logged);
+        } finally {
+          await app.stop();
+        }
       }
     });
 

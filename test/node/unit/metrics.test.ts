@@ -87,4 +87,14 @@ describe("operations settings", () => {
     expect(problems({ ATTEMPT_COUNTER_STORE: "redis", UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" })).toEqual([]);
     expect(problems({ ATTEMPT_COUNTER_STORE: "memcached" }).join()).toMatch(/ATTEMPT_COUNTER_STORE/);
   });
+
+  it("the self-hosted production configs (WORKERD_CONFIG, set by config.capnp) need Redis and the Redis counter; productionMongo needs MongoDB", () => {
+    const redis = { UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" };
+    expect(problems({ WORKERD_CONFIG: "embedded" })).toEqual([]);
+    expect(problems({ WORKERD_CONFIG: "production" }).join()).toMatch(/UPSTASH_REDIS_REST_URL: is required by the self-hosted production config/);
+    expect(problems({ WORKERD_CONFIG: "production", ...redis }).join()).toMatch(/ATTEMPT_COUNTER_STORE: must be redis/);
+    expect(problems({ WORKERD_CONFIG: "production", ...redis, ATTEMPT_COUNTER_STORE: "redis" })).toEqual([]);
+    expect(problems({ WORKERD_CONFIG: "productionMongo", ...redis, ATTEMPT_COUNTER_STORE: "redis" }).join()).toMatch(/MONGODB_URI: is required/);
+    expect(problems({ WORKERD_CONFIG: "productionMongo", ...redis, ATTEMPT_COUNTER_STORE: "redis", MONGODB_URI: "mongodb+srv://u:p@cluster.example/x" })).toEqual([]);
+  });
 });
