@@ -28,7 +28,11 @@ export const OPERATIONS_SETTINGS = {
   ATTEMPT_COUNTER_STORE: z.enum(["durable-object", "redis"]).default("durable-object"),
   // Set by deploy/workerd/config.capnp (never by hand): which self-hosted config runs, so one
   // that needs Redis or MongoDB refuses to start on in-process storage instead of losing data.
-  WORKERD_CONFIG: z.enum(["embedded", "production", "productionMongo"]).optional(),
+  WORKERD_CONFIG: z
+    .string()
+    .optional()
+    .transform((v) => (v === "" ? undefined : v))
+    .pipe(z.enum(["embedded", "production", "productionMongo"]).optional()),
   // auto: Analytics Engine when the METRICS binding exists (Cloudflare), else JSON log lines (self-hosted).
   METRICS_SINK: z.enum(["auto", "analytics-engine", "log", "none"]).default("auto"),
   SMS_COST_ESTIMATES: priceTable,
