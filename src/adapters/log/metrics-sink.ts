@@ -10,6 +10,6 @@ import { logJson } from "../../lib/log";
 export class LogMetrics implements MetricsSink {
   write(point: MetricPoint): void {
     const fields = Object.fromEntries(Object.entries(point).filter(([, v]) => v !== "" && v !== 0));
-    logJson("info", { type: "metric", ...fields, count: point.count });
+    logJson("info", { type: "metric", ...fields });
   }
 }
