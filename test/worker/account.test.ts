@@ -118,15 +118,19 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
     expect(erased[0]).toMatch(/"userId":"t_[0-9a-f]{32}"/);
   });
 
-  it("DATA-02: an erasure that fails half-way is journalled, closes the account at once, and is finished later by the scheduled handler", async () => {
-    const logs = captureLogs();
-    const phone = uniquePhone();
-    const signedIn = await signInWith(phone);
+  /** A signed-in user whose erasure failed half-way: the session store failed, so everything after the user row is left undone. */
+  async function halfErased(): Promise<{ signedIn: SignedIn; deps: Awaited<ReturnType<typeof services>>; user: { id: string; phoneHash: string } }> {
+    const signedIn = await signInWith(uniquePhone());
     const deps = await services();
     const user = (await deps.users.getById(signedIn.user.id))!;
-    // The session store fails: everything after the user row is left undone.
     const broken = await services({ sessions: { ...deps.sessions, revokeAll: () => Promise.reject(new Error("session store down")) } });
     expect(await eraseAccount(broken, user.id, user.phoneHash)).toBe("pending");
+    return { signedIn, deps, user };
+  }
+
+  it("DATA-02: an erasure that fails half-way is journalled, closes the account at once, and is finished later by the scheduled handler", async () => {
+    const logs = captureLogs();
+    const { signedIn, deps, user } = await halfErased();
     expect(logs.some((l) => l.includes('"event":"account.erase_incomplete"'))).toBe(true);
     // Closed already: the token is refused and the phone signs up anew.
     expect((await call("/auth/check-session", { token: signedIn.token })).status).toBe(401);
@@ -149,12 +153,7 @@ describe.each(PROFILES)("account endpoints ($name profile)", (profile) => {
 
   it("DATA-02: self-hosted, where no cron fires, POST /admin/resume-erasures finishes it (ADMIN_TOKEN; 401 without it)", async () => {
     const ADMIN_TOKEN = "admin-token-0123456789abcdefghijklmnopqrstuv";
-    const phone = uniquePhone();
-    const signedIn = await signInWith(phone);
-    const deps = await services();
-    const user = (await deps.users.getById(signedIn.user.id))!;
-    const broken = await services({ sessions: { ...deps.sessions, revokeAll: () => Promise.reject(new Error("session store down")) } });
-    expect(await eraseAccount(broken, user.id, user.phoneHash)).toBe("pending");
+    const { deps, user } = await halfErased();
     const resume = (token?: string): Promise<Response> => call("/admin/resume-erasures", { method: "POST", settings: { ADMIN_TOKEN }, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
     await expectError(await resume(), 401, "unauthorized");
     await expectError(await resume("wrong-token-0123456789abcdefghijklmnopqrstuv"), 401, "unauthorized");
