@@ -72,7 +72,8 @@ export function attemptCounterContract(name: string, make: () => AttemptCounter 
         seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
         return seed % n;
       };
-      const gaps = [0, 1, 1_000, 60_000, 899_999, 900_000, 1_800_001, 3_600_001, 86_400_001];
+      // The exact window and memory lengths too: the rule's `>` comparisons sit on them.
+      const gaps = [0, 1, 1_000, 60_000, 899_999, 900_000, 1_800_001, 3_600_000, 3_600_001, 86_400_000, 86_400_001];
       for (let run = 0; run < 6; run++) {
         const k = rid();
         const small = { maxAttempts: 1 + next(4), lockoutMs: 900_000, windowMs: 3_600_000 };

@@ -7,6 +7,9 @@
  * Worker instances with their own settings objects see one count.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createUpstashClient } from "../../src/adapters/upstash/client";
+import { UpstashAttemptCounter } from "../../src/adapters/upstash/attempt-counter";
+import { countAttempt, NO_ATTEMPTS, type Attempts } from "../../src/domain/phone-ledger";
 import { phoneHash } from "../../src/lib/keys";
 import { call, expectError, hasRedis, latestCode, redisCommand, services, testEnv, uniqueIp, uniquePhone, upstashSettings, wrongCode } from "./helpers";
 
@@ -45,6 +48,34 @@ describe.skipIf(!hasRedis)("Redis attempt counter (ATTEMPT_COUNTER_STORE=redis)"
     await expectError(await call("/auth/verify-otp", { body: { phone, otp: wrongCode(code) }, ip: uniqueIp(), settings: replicaB() }), 400, "otp_invalid");
     expect((await call("/auth/verify-otp", { body: { phone, otp: code }, ip: uniqueIp(), settings: replicaA() })).status).toBe(200);
     await vi.waitFor(async () => expect(await redisCommand(["EXISTS", `attempts:{${hash}}`])).toBe(0));
+  });
+
+  it("FRAUD-06: the key lives exactly until the domain rule's forgetAt (+1 s), counted from the caller's clock: a lockout and the run of lockouts outlive the failure window", async () => {
+    const counter = new UpstashAttemptCounter(createUpstashClient({ url: testEnv.TEST_UPSTASH_URL, token: testEnv.TEST_UPSTASH_TOKEN, timeoutMs: 3000 }), 3000);
+    const policy = { maxAttempts: 3, lockoutMs: 900_000, windowMs: 3_600_000 };
+    const key = `expiry-${crypto.randomUUID()}`;
+    let model: Attempts = { ...NO_ATTEMPTS };
+    /** One attempt on the counter and the model at `now`; then the stored forgetAt and the key's TTL must be the model's. */
+    const attempt = async (now: number): Promise<void> => {
+      model = countAttempt(model, policy, now).attempts;
+      await counter.acquire(key, policy, now);
+      expect(Number(await redisCommand(["HGET", `attempts:{${key}}`, "forgetAt"]))).toBe(model.forgetAt);
+      const pttl = Number(await redisCommand(["PTTL", `attempts:{${key}}`]));
+      const expected = model.forgetAt - now + 1000;
+      expect(pttl).toBeLessThanOrEqual(expected);
+      expect(pttl).toBeGreaterThan(expected - 2000);
+    };
+    const t0 = Date.now();
+    await attempt(t0); // one failure: the window
+    expect(model.forgetAt).toBe(t0 + policy.windowMs);
+    await attempt(t0 + 1);
+    await attempt(t0 + 2); // locked: the lockout's end + 24 h of memory
+    expect(model.forgetAt).toBe(t0 + 2 + 900_000 + 86_400_000);
+    // A caller clock ahead of Redis's (another replica): the lifetime is still the rule's, from that clock.
+    const later = model.lockedUntil + 1;
+    await attempt(later); // after the lockout: a fresh count, the run of lockouts remembered
+    expect(model.lockouts).toBe(1);
+    expect(model.forgetAt).toBe(later + 86_400_000);
   });
 
   it("the profile line names the Redis counter", async () => {

@@ -12,6 +12,9 @@ const attemptsKey = (phoneHash: string): string => `attempts:{${phoneHash}}`;
 // arguments, so the two copies of the rule cannot drift apart silently (the
 // contract suite also replays random sequences against countAttempt).
 // A refusal writes nothing: knocking on a lockout never extends it (OTP-09).
+// The key lives until forgetAt (+1 s) counted from the caller's `now` (a
+// relative PEXPIRE): an absolute time would mix the Worker's clock with
+// Redis's, and a skew between them would end lockouts early.
 // KEYS[1]: the hash. ARGV: now, maxAttempts, lockoutMs, windowMs, MAX_LOCKOUT_MS, LOCKOUT_MEMORY_MS.
 // Returns {1, attemptsRemaining} or {0, retryAfterMs}.
 const ACQUIRE = `
@@ -42,7 +45,7 @@ local forgetAt = math.max(untilAt, now + windowMs)
 if runs > 0 then forgetAt = math.max(forgetAt, math.max(untilAt, now) + memory) end
 local f = function(n) return string.format('%.0f', n) end
 redis.call('HSET', KEYS[1], 'count', c, 'lastAt', f(now), 'lockedUntil', f(untilAt), 'lockouts', runs, 'forgetAt', f(forgetAt))
-redis.call('PEXPIREAT', KEYS[1], f(forgetAt + 1000))
+redis.call('PEXPIRE', KEYS[1], f(forgetAt - now + 1000))
 return {1, math.max(0, maxAttempts - c)}
 `;
 
