@@ -39,7 +39,7 @@ export const OPERATIONS_SETTINGS = {
   VOICE_COST_ESTIMATES: priceTable,
 };
 
-type Raw = z.output<z.ZodObject<typeof OPERATIONS_SETTINGS>> & { UPSTASH_REDIS_REST_URL?: string | undefined; MONGODB_URI?: string | undefined };
+type Raw = z.output<z.ZodObject<typeof OPERATIONS_SETTINGS>> & { UPSTASH_REDIS_REST_URL?: string | undefined; MONGODB_URI?: string | undefined; CLIENT_IP_SOURCE?: string | undefined };
 
 export interface OperationsConfig {
   /** Where the production profile's strict attempt counter lives (the embedded profile counts in its PhoneLedger). */
@@ -62,6 +62,11 @@ export function checkOperations(v: Raw, ctx: z.RefinementCtx): void {
     if (v.ATTEMPT_COUNTER_STORE !== "redis") issue("ATTEMPT_COUNTER_STORE", `must be redis in the self-hosted ${v.WORKERD_CONFIG} config`);
   }
   if (v.WORKERD_CONFIG === "productionMongo" && !v.MONGODB_URI) issue("MONGODB_URI", "is required by the self-hosted productionMongo config");
+  // Off Cloudflare nothing strips a client's own CF-Connecting-IP header, so
+  // the Cloudflare default would let every request pick its per-IP bucket.
+  // Self-hosted, the source must be chosen: x-forwarded-for behind your proxy,
+  // cf-connecting-ip only behind Cloudflare (a Tunnel) with the origin closed to all else.
+  if (v.WORKERD_CONFIG && !v.CLIENT_IP_SOURCE) issue("CLIENT_IP_SOURCE", "must be set on self-hosted workerd: x-forwarded-for behind your proxy, or cf-connecting-ip only behind Cloudflare");
 }
 
 export function operationsConfig(v: Raw): OperationsConfig {

@@ -172,7 +172,8 @@ const schema = z
     CORS_ORIGINS: csv,
     STORAGE_TIMEOUT_MS: int(3000, 100, 30000),
 
-    CLIENT_IP_SOURCE: z.enum(["cf-connecting-ip", "x-forwarded-for"]).default("cf-connecting-ip"),
+    // No default in the schema: self-hosted workerd must choose (checkOperations); elsewhere cf-connecting-ip.
+    CLIENT_IP_SOURCE: optionalString.pipe(z.enum(["cf-connecting-ip", "x-forwarded-for"]).optional()),
     REQUEST_LOG: z.enum(["all", "errors", "server-errors"]).default("errors"),
     TRUSTED_PROXY_HOPS: int(1, 1, 10),
     // An origin, optionally with a path; a query, fragment or user info would break every URL built on it (the receipts' callback URL).
@@ -381,7 +382,7 @@ export interface Config {
   readonly storageTimeoutMs: number;
   /** Where the client address for per-IP limits comes from. */
   readonly clientIp: {
-    readonly source: Raw["CLIENT_IP_SOURCE"];
+    readonly source: NonNullable<Raw["CLIENT_IP_SOURCE"]>;
     /** With x-forwarded-for: the entry this many hops from the right is the client. */
     readonly trustedProxyHops: number;
   };
@@ -528,7 +529,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       : null,
     corsOrigins: v.CORS_ORIGINS,
     storageTimeoutMs: v.STORAGE_TIMEOUT_MS,
-    clientIp: { source: v.CLIENT_IP_SOURCE, trustedProxyHops: v.TRUSTED_PROXY_HOPS },
+    clientIp: { source: v.CLIENT_IP_SOURCE ?? "cf-connecting-ip", trustedProxyHops: v.TRUSTED_PROXY_HOPS },
     requestLog: v.REQUEST_LOG,
     publicUrl: v.PUBLIC_URL ? v.PUBLIC_URL.replace(/\/+$/, "") : null,
     docsEnabled: v.DOCS_ENABLED === "true",

@@ -38,6 +38,16 @@ function priceOf(table: ReadonlyMap<string, number>, country: string | undefined
   return table.get(country ?? "*") ?? table.get("*") ?? 0;
 }
 
+/**
+ * A reason as a label: the rule's name only. Some reasons carry detail after
+ * ": " (a refused passkey ceremony: the library's message, which can quote
+ * what the caller sent); the log line keeps it, a label must not (it would
+ * be free text, and a dashboard label of unbounded values).
+ */
+function reasonLabel(reason: string | undefined): string {
+  return (reason ?? "").split(": ")[0]!.slice(0, 64);
+}
+
 /** The method a sign-in or unlock used; "" for every other event. */
 function methodOf(event: AuthEvent): string {
   if (event.event === "otp.verified") return "otp";
@@ -48,18 +58,20 @@ function methodOf(event: AuthEvent): string {
 
 /**
  * The point of one event. Cost is counted once per message a provider took
- * (`otp.sent` of a real send, not a test number's), at the configured
- * estimate for the number's country and channel.
+ * (`otp.sent` of a real send, not a test number's) or may have taken (no
+ * answer: `otp.send_unconfirmed`), at the configured estimate for the
+ * number's country and channel.
  */
 export function metricPoint(event: AuthEvent, costs: CostEstimates): MetricPoint {
-  const paid = event.event === "otp.sent" && event.outcome === "success" && event.reason !== "test_number";
+  // A send with no answer may have been delivered (and billed): counted, so spend is not underestimated.
+  const paid = (event.event === "otp.sent" && event.reason !== "test_number") || event.event === "otp.send_unconfirmed";
   return {
     event: event.event,
     outcome: event.outcome,
     country: event.country ?? "",
     prefix: event.prefix ? event.prefix.slice(0, 12) : "",
     provider: event.provider ?? "",
-    reason: event.reason ?? "",
+    reason: reasonLabel(event.reason),
     lineType: event.lineType ?? "",
     channel: event.channel ?? "",
     method: methodOf(event),

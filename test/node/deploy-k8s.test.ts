@@ -261,7 +261,9 @@ describe("deploy/k8s manifests", () => {
     const args = (container!.args as string[]).join(" ");
     const service = one("Service", NAME);
     expect(args).toMatch(new RegExp(`-X POST .*http://${String(obj(service.metadata, "service").name)}/admin/resume-erasures$`));
-    expect(args).toContain("Authorization: Bearer $(ADMIN_TOKEN)");
+    // The token reaches the header inside curl (--variable, --expand-header), never the command line.
+    expect(args).toContain("--variable %ADMIN_TOKEN --expand-header Authorization: Bearer {{ADMIN_TOKEN}}");
+    expect(args).not.toContain("$(ADMIN_TOKEN)");
     expect(args).toMatch(/(^|\s)-fsS(\s|$)/);
     expect(list(container!.env, "env")).toEqual([{ name: "ADMIN_TOKEN", valueFrom: { secretKeyRef: { name: `${NAME}-secrets`, key: "ADMIN_TOKEN" } } }]);
     expect(String(container!.image)).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);

@@ -85,6 +85,10 @@ describe("deploy.yml", () => {
     expect(Array.isArray(needs) ? needs : [needs]).toContain("test");
   });
 
+  it("deploys main only: a run started by hand on another branch does not reach the deploy job", () => {
+    expect(String(deploy.if).replace(/\s+/g, " ").trim()).toBe("github.ref == 'refs/heads/main'");
+  });
+
   it("the test job runs bash .ci/run with CI=true, with the same steps as ci.yml's test job", () => {
     const testSteps = steps(job(workflow, "test"), "test");
     const run = testSteps.find((s) => typeof s.run === "string" && /^bash \.ci\/run\b/.test(s.run.trim()));

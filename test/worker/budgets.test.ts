@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { requestOtp } from "../../src/domain/sign-in";
+import { prefixId } from "../../src/domain/budgets";
+import { parseE164 } from "../../src/domain/phone";
 import { DependencyError } from "../../src/errors";
 import { advanceClock, call, captureLogs, expectError, latestCode, PROFILES, services, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile } from "./helpers";
 
@@ -84,7 +86,9 @@ describe.each(PROFILES)("SMS budgets ($name profile)", (profile) => {
     const blocked = await send(pumped[5]!, settings);
     await expectError(blocked, 429, "rate_limited");
     expect(Number(blocked.headers.get("retry-after"))).toBeLessThanOrEqual(600);
-    expect(logs.some((l) => l.includes('"reason":"prefix_conversion"'))).toBe(true);
+    // The trip names the pumped block (its keyed prefix id, 12 hex digits), so a dashboard's prefix leads to it.
+    const pumpedPrefix = (await prefixId((await services()).keys, parseE164(pumped[0]!)!)).slice(0, 12);
+    expect(logs.some((l) => l.includes('"reason":"prefix_conversion"') && l.includes(`"prefix":"${pumpedPrefix}"`))).toBe(true);
     expect((await send(real[5]!, settings)).status).toBe(200);
     // The block lifts after CONVERSION_BLOCK_SECONDS.
     advanceClock(601_000);

@@ -46,7 +46,7 @@ describe("self-hosted D1 over a SQLite Durable Object", () => {
     await new D1UserStore(db(), T).ping();
   });
 
-  it("answers as D1 does: first(column), changes and last_row_id, raw rows, booleans as 1/0, undefined refused, batches all or none", async () => {
+  it("answers as D1 does: first(column), changes and last_row_id, raw rows, booleans as 1/0, undefined and bigint refused, blobs as byte arrays, batches all or none", async () => {
     const d = db();
     const table = `t_${crypto.randomUUID().replaceAll("-", "")}`;
     await d.prepare(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name TEXT UNIQUE, flag INTEGER)`).run();
@@ -63,6 +63,13 @@ describe("self-hosted D1 over a SQLite Durable Object", () => {
     // The second statement fails: the first is rolled back with it.
     await expect(d.batch([d.prepare(`INSERT INTO ${table} (name) VALUES ('b')`), d.prepare(`INSERT INTO ${table} (name) VALUES ('a')`)])).rejects.toThrow(/UNIQUE/);
     expect(await d.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first("n")).toBe(1);
+    await expect(d.prepare(`SELECT flag FROM ${table}`).first("nope")).rejects.toThrow(/D1_COLUMN_NOTFOUND/);
+    // Raw rows keep repeated column names; column names come even without rows; blobs read back as byte arrays.
+    expect(await d.prepare(`SELECT 1 AS x, 2 AS x`).raw()).toEqual([[1, 2]]);
+    expect(await d.prepare(`SELECT id FROM ${table} WHERE 0`).raw({ columnNames: true })).toEqual([["id"]]);
+    expect(await d.prepare(`SELECT ? AS b`).bind(new Uint8Array([1, 2, 255])).first("b")).toEqual([1, 2, 255]);
+    expect(() => d.prepare(`SELECT ?`).bind(10n)).toThrow(/D1_TYPE_ERROR/);
+    await expect(d.batch([])).rejects.toThrow(/D1_ERROR/);
     await d.prepare(`DROP TABLE ${table}`).run();
   });
 });

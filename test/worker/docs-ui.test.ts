@@ -47,6 +47,11 @@ describe("GET /docs", () => {
       [`${DOCS_ASSETS}/swagger-ui-bundle.js`, `${DOCS_ASSETS}/swagger-ui.css`, `${DOCS_ASSETS}/favicon-32x32.png`].map(async (path) => (await call(path, { settings: { ASSETS: plain } })).headers.get("content-type")),
     );
     expect(types).toEqual(["text/javascript; charset=utf-8", "text/css; charset=utf-8", "image/png"]);
+    // A 304 has no body: it gets no content type either.
+    const unchanged = { fetch: async () => new Response(null, { status: 304, headers: { etag: '"v1"' } }) };
+    const res = await call(`${DOCS_ASSETS}/swagger-ui-bundle.js`, { settings: { ASSETS: unchanged }, headers: { "if-none-match": '"v1"' } });
+    expect(res.status).toBe(304);
+    expect(res.headers.get("content-type")).toBeNull();
   });
 
   it("its files come from the ASSETS binding with a year's cache; init.js starts Swagger UI on /openapi.json without the validator", async () => {

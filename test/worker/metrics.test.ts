@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prefixId } from "../../src/domain/budgets";
 import { METRIC_BLOBS, METRIC_DOUBLES } from "../../src/domain/metrics";
 import { parseE164 } from "../../src/domain/phone";
-import { call, captureLogs, expectError, latestCode, PROFILES, services, twilioReceived, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
+import { call, captureLogs, expectError, latestCode, PROFILES, services, snsSettings, testEnv, twilioReceived, twilioScenario, twilioSettings, uniqueIp, uniquePhone, useProfile, wrongCode } from "./helpers";
 
 interface Recorded {
   indexes: string[];
@@ -45,7 +45,9 @@ describe.each(PROFILES)("metrics ($name profile)", (profile) => {
     const ip = uniqueIp();
     // The fake Twilio answers after 80 ms: the point times the provider request.
     await twilioScenario(phone, { delayMs: 80 });
+    const lines = captureLogs();
     expect((await call("/auth/request-otp", { body: { phone }, ip, settings })).status).toBe(200);
+    vi.restoreAllMocks();
     const code = /\d{6}/.exec((await twilioReceived(phone)).at(-1)!.Body)![0];
     const res = await call("/auth/verify-otp", { body: { phone, otp: code }, ip, settings });
     expect(res.status).toBe(200);
@@ -70,6 +72,9 @@ describe.each(PROFILES)("metrics ($name profile)", (profile) => {
     expect(double(sent!, "costUsd")).toBe(0.0042);
     expect(double(sent!, "latencyMs")).toBeGreaterThanOrEqual(80);
     expect(double(sent!, "latencyMs")).toBeLessThan(1000);
+    // The log line carries the same 12 hex digits, never the whole keyed id.
+    const sentLine = JSON.parse(lines.find((l) => l.includes('"event":"otp.sent"'))!) as { prefix: string };
+    expect(sentLine.prefix).toBe(prefix);
 
     const [verified] = pointsOf(METRICS.points, "otp.verified");
     expect({ method: blob(verified!, "method"), purpose: blob(verified!, "purpose"), prefix: blob(verified!, "prefix"), country: blob(verified!, "country") }).toEqual({ method: "otp", purpose: "sign_in", prefix, country: "IN" });
@@ -97,6 +102,47 @@ describe.each(PROFILES)("metrics ($name profile)", (profile) => {
     for (let i = 0; i < 3; i++) await call("/auth/verify-otp", { body: { phone: neighbour, otp: wrongCode(code) }, ip: uniqueIp(), settings });
     expect(pointsOf(METRICS.points, "otp.failed").length + pointsOf(METRICS.points, "otp.locked").length).toBe(3);
     expect(pointsOf(METRICS.points, "otp.locked")).toHaveLength(1);
+  });
+
+  it("the global budget's trip names the number's prefix; a send after a line-type lookup carries the line type", async () => {
+    const METRICS = recordingDataset();
+    const first = uniquePhone();
+    const second = uniquePhone();
+    const settings = { METRICS, SMS_DAILY_BUDGET: "1" };
+    // Other tests' sends of this UTC day may have spent the budget already: the trip is what counts here.
+    await call("/auth/request-otp", { body: { phone: first }, settings });
+    await expectError(await call("/auth/request-otp", { body: { phone: second }, settings }), 503, "service_unavailable");
+    const trip = pointsOf(METRICS.points, "budget.tripped").at(-1)!;
+    expect(blob(trip, "reason")).toBe("daily_budget");
+    expect(blob(trip, "prefix")).toBe((await prefixId((await services()).keys, parseE164(second)!)).slice(0, 12));
+
+    const looked = recordingDataset();
+    const lookup = { ...twilioSettings(), METRICS: looked, LOOKUP_PROVIDER: "twilio", TWILIO_LOOKUP_BASE: testEnv.FAKE_LOOKUP_URL, LOOKUP_TIMEOUT_MS: "500" };
+    expect((await call("/auth/request-otp", { body: { phone: uniquePhone() }, settings: lookup })).status).toBe(200);
+    expect(blob(pointsOf(looked.points, "otp.sent")[0]!, "lineType")).toBe("mobile");
+  });
+
+  it("each provider attempt is timed on its own: a refusal after 80 ms, then the fallback's quick send; no answer at all is timed to the deadline", async () => {
+    const METRICS = recordingDataset();
+    const phone = uniquePhone();
+    await twilioScenario(phone, { status: 503, delayMs: 80 });
+    const settings = { ...twilioSettings(), ...snsSettings(), SMS_FALLBACK_PROVIDER: "sns", METRICS };
+    expect((await call("/auth/request-otp", { body: { phone }, settings })).status).toBe(200);
+    const [failed] = pointsOf(METRICS.points, "otp.send_failed");
+    const [sent] = pointsOf(METRICS.points, "otp.sent");
+    expect(blob(failed!, "provider")).toBe("twilio");
+    expect(double(failed!, "latencyMs")).toBeGreaterThanOrEqual(80);
+    expect(blob(sent!, "provider")).toBe("sns");
+    expect(double(sent!, "latencyMs")).toBeLessThan(80);
+
+    const silent = recordingDataset();
+    const slow = uniquePhone();
+    await twilioScenario(slow, { delayMs: 3000 });
+    expect((await call("/auth/request-otp", { body: { phone: slow }, settings: { ...twilioSettings(), METRICS: silent } })).status).toBe(200);
+    const [unconfirmed] = pointsOf(silent.points, "otp.send_unconfirmed");
+    // TWILIO_TIMEOUT_MS is 1000 in the test settings.
+    expect(double(unconfirmed!, "latencyMs")).toBeGreaterThanOrEqual(1000);
+    expect(double(unconfirmed!, "latencyMs")).toBeLessThan(3000);
   });
 
   it("without an Analytics Engine binding (self-hosted), each event is one metric log line with named fields", async () => {

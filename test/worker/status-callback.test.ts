@@ -83,7 +83,8 @@ describe.each(PROFILES)("Twilio delivery receipts ($name profile)", (profile) =>
     vi.restoreAllMocks();
     expect(await receipt(sid)).toEqual({ status: "delivered", state: "delivered", errorCode: null, updatedAt: expect.any(Number) });
     const logged = statusLines(lines);
-    expect(logged).toEqual([expect.objectContaining({ outcome: "success", reason: "delivered", provider: "twilio", messageId: sid, country: "IN", purpose: "sign_in", channel: "sms", latencyMs: expect.any(Number) })]);
+    const prefix = (await prefixId((await services({}, settings)).keys, parseE164(phone)!)).slice(0, 12);
+    expect(logged).toEqual([expect.objectContaining({ outcome: "success", reason: "delivered", provider: "twilio", messageId: sid, country: "IN", purpose: "sign_in", channel: "sms", prefix, latencyMs: expect.any(Number) })]);
     expect(lines.join("\n")).not.toContain(phone.slice(3));
     if (currentProfile().name === "upstash") expect(String(await redisCommand(["GET", `receipt:${sid}`]))).not.toContain(phone.slice(3));
     else expect(JSON.stringify(await testEnv.DB.prepare("SELECT * FROM delivery_receipts WHERE message_id = ?1").bind(sid).all())).not.toContain(phone.slice(3));

@@ -4,7 +4,7 @@
  * (database.ts). workerd loads it as an internal extension module and calls
  * the default export with the inner bindings (config.capnp `wrapped`).
  * Values bind as D1 binds them: booleans as 1/0, bytes as blobs, undefined
- * refused.
+ * and bigint refused; blobs read back as arrays of bytes, as D1 returns them.
  */
 import type { SqliteDatabase, SqlValue, Statement, StatementResult } from "./database";
 
@@ -13,10 +13,19 @@ type Namespace = DurableObjectNamespace<SqliteDatabase>;
 function toSql(value: unknown): SqlValue {
   if (value === null || typeof value === "string" || typeof value === "number") return value;
   if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "bigint") return Number(value);
   if (value instanceof ArrayBuffer) return value;
   if (ArrayBuffer.isView(value)) return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
   throw new TypeError(`D1_TYPE_ERROR: Type '${typeof value}' not supported for value '${String(value)}'`);
+}
+
+/** D1 returns BLOB values as arrays of byte values. */
+function fromSql(value: SqlStorageValue): unknown {
+  return value instanceof ArrayBuffer ? [...new Uint8Array(value)] : value;
+}
+
+/** Rows as objects: a column name that repeats keeps its last value, as D1's objects do. */
+function objects(r: StatementResult): Record<string, unknown>[] {
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((column, i) => [column, fromSql(row[i] ?? null)])));
 }
 
 interface D1Like {
@@ -57,7 +66,7 @@ class PreparedStatement {
 
   async first<T = Record<string, unknown>>(column?: string): Promise<T | null> {
     const [r] = await run(this.db, [this.statement]);
-    const row = r!.results[0];
+    const row = objects(r!)[0];
     if (!row) return null;
     if (column === undefined) return row as T;
     if (!(column in row)) throw new Error(`D1_COLUMN_NOTFOUND: Column not found (${column})`);
@@ -67,7 +76,7 @@ class PreparedStatement {
   async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
     const started = Date.now();
     const [r] = await run(this.db, [this.statement]);
-    return { success: true, results: r!.results as T[], meta: meta(r!, started) };
+    return { success: true, results: objects(r!) as T[], meta: meta(r!, started) };
   }
 
   run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
@@ -76,8 +85,8 @@ class PreparedStatement {
 
   async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
     const [r] = await run(this.db, [this.statement]);
-    const rows = r!.results.map((row) => Object.values(row)) as T[];
-    return options?.columnNames && r!.results[0] ? [Object.keys(r!.results[0]) as T, ...rows] : rows;
+    const rows = r!.rows.map((row) => row.map(fromSql)) as T[];
+    return options?.columnNames ? [r!.columns as T, ...rows] : rows;
   }
 }
 
@@ -97,9 +106,10 @@ class Database {
   }
 
   async batch<T = Record<string, unknown>>(statements: PreparedStatement[]): Promise<D1Result<T>[]> {
+    if (statements.length === 0) throw new Error("D1_ERROR: No SQL statements detected.");
     const started = Date.now();
     const results = await run(this.db, statements.map((s) => s.statement));
-    return results.map((r) => ({ success: true, results: r.results as T[], meta: meta(r, started) }));
+    return results.map((r) => ({ success: true, results: objects(r) as T[], meta: meta(r, started) }));
   }
 
   async exec(sql: string): Promise<D1ExecResult> {

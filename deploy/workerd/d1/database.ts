@@ -21,7 +21,10 @@ export interface Statement {
 }
 
 export interface StatementResult {
-  results: Record<string, SqlStorageValue>[];
+  /** Column names in order (duplicates kept, as SQLite names them). */
+  columns: string[];
+  /** Each row's values in column order. */
+  rows: SqlStorageValue[][];
   changes: number;
   lastRowId: number;
   rowsRead: number;
@@ -52,9 +55,9 @@ export class SqliteDatabase extends DurableObject {
     const sql = this.ctx.storage.sql;
     const before = sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n;
     const cursor = sql.exec(statement.sql, ...statement.params);
-    const results = cursor.toArray();
+    const rows = [...cursor.raw()];
     const after = sql.exec<{ n: number; id: number }>("SELECT total_changes() AS n, last_insert_rowid() AS id").one();
-    return { results, changes: after.n - before, lastRowId: after.id, rowsRead: cursor.rowsRead, rowsWritten: cursor.rowsWritten };
+    return { columns: cursor.columnNames, rows, changes: after.n - before, lastRowId: after.id, rowsRead: cursor.rowsRead, rowsWritten: cursor.rowsWritten };
   }
 
   /** Runs the statements in order in one transaction (D1's batch): all or none. */

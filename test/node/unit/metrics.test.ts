@@ -35,7 +35,15 @@ describe("metric points (pure)", () => {
     expect(metricPoint({ ...full, channel: "voice", country: "FR" }, costs).costUsd).toBe(0);
     expect(metricPoint({ ...full, reason: "test_number" }, costs).costUsd).toBe(0);
     expect(metricPoint({ ...full, event: "otp.send_failed", outcome: "failure" }, costs).costUsd).toBe(0);
+    // No answer: the message may have left and been billed.
+    expect(metricPoint({ ...full, event: "otp.send_unconfirmed", outcome: "failure", reason: "timeout" }, costs).costUsd).toBe(0.04);
     expect(metricPoint(full, NO_COSTS).costUsd).toBe(0);
+  });
+
+  it("keep a reason's rule and drop its free-text detail (a refused ceremony's library message)", () => {
+    expect(metricPoint({ event: "biometric.failed", outcome: "denied", reason: "assertion: Unexpected authentication response origin \"https://evil.example\"" }, costs).reason).toBe("assertion");
+    expect(metricPoint({ event: "otp.requested", outcome: "denied", reason: "line_type:nonFixedVoip" }, costs).reason).toBe("line_type:nonFixedVoip");
+    expect(metricPoint({ event: "otp.requested", outcome: "denied", reason: "x".repeat(200) }, costs).reason).toHaveLength(64);
   });
 
   it("name the method of each sign-in or unlock", () => {
@@ -82,6 +90,13 @@ describe("operations settings", () => {
     }
   });
 
+  it("SEND-02: self-hosted workerd must name its client address source (a client could set CF-Connecting-IP itself); elsewhere it defaults to Cloudflare's", () => {
+    expect(problems({ WORKERD_CONFIG: "embedded" }).join()).toMatch(/CLIENT_IP_SOURCE: must be set on self-hosted workerd/);
+    for (const source of ["x-forwarded-for", "cf-connecting-ip"]) expect(problems({ WORKERD_CONFIG: "embedded", CLIENT_IP_SOURCE: source })).toEqual([]);
+    const cloudflare = parseConfig({ ...base });
+    expect(cloudflare.ok && cloudflare.config.clientIp.source).toBe("cf-connecting-ip");
+  });
+
   it("ATTEMPT_COUNTER_STORE=redis needs the production profile's Redis", () => {
     expect(problems({ ATTEMPT_COUNTER_STORE: "redis" }).join()).toMatch(/ATTEMPT_COUNTER_STORE/);
     expect(problems({ ATTEMPT_COUNTER_STORE: "redis", UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" })).toEqual([]);
@@ -89,9 +104,9 @@ describe("operations settings", () => {
   });
 
   it("the self-hosted production configs (WORKERD_CONFIG, set by config.capnp) need Redis and the Redis counter; productionMongo needs MongoDB", () => {
-    const redis = { UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" };
-    expect(problems({ WORKERD_CONFIG: "embedded" })).toEqual([]);
-    expect(problems({ WORKERD_CONFIG: "production" }).join()).toMatch(/UPSTASH_REDIS_REST_URL: is required by the self-hosted production config/);
+    const redis = { UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t", CLIENT_IP_SOURCE: "x-forwarded-for" };
+    expect(problems({ WORKERD_CONFIG: "embedded", CLIENT_IP_SOURCE: "x-forwarded-for" })).toEqual([]);
+    expect(problems({ WORKERD_CONFIG: "production", CLIENT_IP_SOURCE: "x-forwarded-for" }).join()).toMatch(/UPSTASH_REDIS_REST_URL: is required by the self-hosted production config/);
     expect(problems({ WORKERD_CONFIG: "production", ...redis }).join()).toMatch(/ATTEMPT_COUNTER_STORE: must be redis/);
     expect(problems({ WORKERD_CONFIG: "production", ...redis, ATTEMPT_COUNTER_STORE: "redis" })).toEqual([]);
     expect(problems({ WORKERD_CONFIG: "productionMongo", ...redis, ATTEMPT_COUNTER_STORE: "redis" }).join()).toMatch(/MONGODB_URI: is required/);
