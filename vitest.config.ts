@@ -71,6 +71,8 @@ export default defineConfig(async () => {
           resolve: { alias: { "edge-phone-auth/client": fileURLToPath(new URL("./client/src/index.ts", import.meta.url)) } },
           test: {
             name: "node",
+            // GitHub's workflow parser imports its JSON schema without an import attribute, which Node refuses; Vite's transform does not.
+            server: { deps: { inline: ["@actions/workflow-parser"] } },
             include: ["test/node/**/*.test.ts"],
             environment: "node",
             testTimeout: 30_000,

