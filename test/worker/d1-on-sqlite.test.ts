@@ -6,9 +6,10 @@
  * deploy/workerd/config.capnp, built by scripts/build-workerd.mjs with the
  * migrations bundled in.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import makeBinding from "../../deploy/workerd/d1/binding";
-import type { SqliteDatabase } from "../../deploy/workerd/d1/database";
+import { applyMigrations, type SqliteDatabase } from "../../deploy/workerd/d1/database";
 import { D1AuditStore } from "../../src/adapters/d1/audit-store";
 import { D1CredentialStore } from "../../src/adapters/d1/credential-store";
 import { D1DeliveryReceiptStore } from "../../src/adapters/d1/delivery-receipt-store";
@@ -44,6 +45,25 @@ describe("self-hosted D1 over a SQLite Durable Object", () => {
     expect(applied.results.length).toBeGreaterThanOrEqual(11);
     expect(applied.results.map((r) => r.name)).toEqual(real.results.map((r) => r.name));
     await new D1UserStore(db(), T).ping();
+  });
+
+  it("a migration lands with its record or not at all: one failing half-way leaves nothing, and is applied at the next start once fixed", async () => {
+    // A scratch SQLite Durable Object of the test Worker stands in for the stand-in's own storage.
+    const stub = testEnv.CHALLENGE_VAULT.get(testEnv.CHALLENGE_VAULT.idFromName(`migrations-${crypto.randomUUID()}`));
+    const good = { name: "0001_a.sql", sql: "CREATE TABLE a (id INTEGER PRIMARY KEY);" };
+    const broken = { name: "0002_b.sql", sql: "CREATE TABLE b (id INTEGER PRIMARY KEY); INSERT INTO nowhere VALUES (1);" };
+    const fixed = { name: "0002_b.sql", sql: "CREATE TABLE b (id INTEGER PRIMARY KEY);" };
+    await runInDurableObject(stub, (_instance, state) => {
+      expect(() => applyMigrations(state.storage, [good, broken])).toThrow(/nowhere/);
+      const tables = (): string[] => state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('a', 'b')").toArray().map((r) => r.name).sort();
+      const recorded = (): string[] => state.storage.sql.exec<{ name: string }>("SELECT name FROM d1_migrations ORDER BY id").toArray().map((r) => r.name);
+      // The first is in with its record; of the second, not even its first statement.
+      expect(tables()).toEqual(["a"]);
+      expect(recorded()).toEqual(["0001_a.sql"]);
+      expect(applyMigrations(state.storage, [good, fixed])).toEqual(["0002_b.sql"]);
+      expect(tables()).toEqual(["a", "b"]);
+      expect(applyMigrations(state.storage, [good, fixed])).toEqual([]);
+    });
   });
 
   it("answers as D1 does: first(column), changes and last_row_id, raw rows, booleans as 1/0, undefined and bigint refused, blobs as byte arrays, batches all or none", async () => {

@@ -31,24 +31,32 @@ export interface StatementResult {
   rowsWritten: number;
 }
 
+/**
+ * Applies, in order, the migrations not yet recorded in `d1_migrations`; each
+ * lands with its record in one transaction or not at all, so a migration that
+ * fails half-way leaves nothing behind and is tried again at the next start.
+ * Returns the names applied now.
+ */
+export function applyMigrations(storage: DurableObjectStorage, migrations: readonly { name: string; sql: string }[]): string[] {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+  const applied = new Set(sql.exec<{ name: string }>("SELECT name FROM d1_migrations").toArray().map((r) => r.name));
+  const now: string[] = [];
+  for (const { name, sql: text } of migrations) {
+    if (applied.has(name)) continue;
+    storage.transactionSync(() => {
+      sql.exec(text);
+      sql.exec("INSERT INTO d1_migrations (name) VALUES (?)", name);
+    });
+    now.push(name);
+  }
+  return now;
+}
+
 export class SqliteDatabase extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
-    void ctx.blockConcurrencyWhile(async () => this.migrate());
-  }
-
-  private migrate(): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
-    const applied = new Set(sql.exec<{ name: string }>("SELECT name FROM d1_migrations").toArray().map((r) => r.name));
-    for (const { name, sql: text } of MIGRATIONS) {
-      if (applied.has(name)) continue;
-      // A migration and its record land together or not at all.
-      this.ctx.storage.transactionSync(() => {
-        sql.exec(text);
-        sql.exec("INSERT INTO d1_migrations (name) VALUES (?)", name);
-      });
-    }
+    void ctx.blockConcurrencyWhile(async () => void applyMigrations(ctx.storage, MIGRATIONS));
   }
 
   private one(statement: Statement): StatementResult {
