@@ -1,10 +1,8 @@
 import { loadConfig } from "./config";
-import { ERASURE_GRACE_MS, resumeErasures } from "./domain/erasure";
+import { sweepErasures } from "./domain/erasure";
 import type { Env } from "./env";
 import { describeError, logJson } from "./lib/log";
 import { buildServices, type ServiceOptions } from "./services";
-
-export { ERASURE_GRACE_MS };
 
 /**
  * The scheduled handler (wrangler.toml `[triggers] crons`): finishes account
@@ -20,8 +18,7 @@ export async function runScheduled(env: Env, options: ServiceOptions, waitUntil:
   const requestId = `cron-${crypto.randomUUID()}`;
   try {
     const services = await buildServices(env, loaded.config, requestId, options, waitUntil);
-    const { finished, failed } = await resumeErasures(services, ERASURE_GRACE_MS);
-    const open = await services.erasures.count();
+    const { finished, failed, open } = await sweepErasures(services);
     logJson(failed > 0 || open > 0 ? "warn" : "info", { type: "erasures", requestId, finished, failed, open });
     if (services.users.dispose) waitUntil(services.users.dispose());
     if (services.credentials.dispose) waitUntil(services.credentials.dispose());

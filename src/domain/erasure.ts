@@ -141,3 +141,13 @@ export async function resumeErasures(deps: ErasureDeps, graceMs: number, limit =
   for (const job of jobs) if (await run(deps, job, false)) finished++;
   return { finished, failed: jobs.length - finished };
 }
+
+/**
+ * The periodic sweep (the scheduled handler on Cloudflare, POST
+ * /admin/resume-erasures self-hosted): resumes what failed after the grace
+ * period, then counts what is still open, so an erasure that keeps failing shows.
+ */
+export async function sweepErasures(deps: ErasureDeps): Promise<{ finished: number; failed: number; open: number }> {
+  const { finished, failed } = await resumeErasures(deps, ERASURE_GRACE_MS);
+  return { finished, failed, open: await deps.erasures.count() };
+}

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ERASURE_GRACE_MS, resumeErasures } from "../domain/erasure";
+import { sweepErasures } from "../domain/erasure";
 import { reencryptPhones } from "../domain/reencrypt";
 import { logJson } from "../lib/log";
 import { validationHook } from "../lib/validation";
@@ -74,9 +74,7 @@ adminRoutes.openapi(
     },
   }),
   async (c) => {
-    const { services } = c.var;
-    const { finished, failed } = await resumeErasures(services, ERASURE_GRACE_MS);
-    const open = await services.erasures.count();
+    const { finished, failed, open } = await sweepErasures(c.var.services);
     // The same line as the scheduled run's, so one alert covers both.
     logJson(failed > 0 || open > 0 ? "warn" : "info", { type: "erasures", requestId: c.var.requestId, trigger: "admin", finished, failed, open });
     return c.json({ finished, failed, open }, 200);

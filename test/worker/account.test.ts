@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { eraseAccount, resumeErasures } from "../../src/domain/erasure";
-import { runScheduled, ERASURE_GRACE_MS } from "../../src/scheduled";
+import { ERASURE_GRACE_MS, eraseAccount, resumeErasures } from "../../src/domain/erasure";
+import { runScheduled } from "../../src/scheduled";
 import type { Env } from "../../src/env";
 import { SoftDeviceKey } from "../support/soft-authenticator";
 import { enrolDeviceKey, useDeviceKey } from "./biometric-helpers";
