@@ -28,35 +28,15 @@ function objects(r: StatementResult): Record<string, unknown>[] {
   return r.rows.map((row) => Object.fromEntries(r.columns.map((column, i) => [column, fromSql(row[i] ?? null)])));
 }
 
-interface D1Like {
-  query(statements: Statement[]): Promise<StatementResult[]>;
-}
-
-function meta(r: StatementResult, started: number): D1Meta & Record<string, unknown> {
-  return {
-    duration: Date.now() - started,
-    size_after: 0,
-    rows_read: r.rowsRead,
-    rows_written: r.rowsWritten,
-    last_row_id: r.lastRowId,
-    changed_db: r.changes > 0,
-    changes: r.changes,
-  };
-}
-
-/** D1's errors say D1_ERROR first; the message of SQLite follows. */
-async function run(db: D1Like, statements: Statement[]): Promise<StatementResult[]> {
-  try {
-    return await db.query(statements);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new Error(message.startsWith("D1_") ? message : `D1_ERROR: ${message}`, { cause: err });
-  }
+/** One statement's answer in D1's shape. */
+function d1Result<T>(r: StatementResult, started: number): D1Result<T> {
+  const meta = { duration: Date.now() - started, size_after: 0, rows_read: r.rowsRead, rows_written: r.rowsWritten, last_row_id: r.lastRowId, changed_db: r.changes > 0, changes: r.changes };
+  return { success: true, results: objects(r) as T[], meta };
 }
 
 class PreparedStatement {
   constructor(
-    readonly db: D1Like,
+    readonly db: Database,
     readonly statement: Statement,
   ) {}
 
@@ -65,8 +45,7 @@ class PreparedStatement {
   }
 
   async first<T = Record<string, unknown>>(column?: string): Promise<T | null> {
-    const [r] = await run(this.db, [this.statement]);
-    const row = objects(r!)[0];
+    const row = (await this.all<Record<string, unknown>>()).results[0];
     if (!row) return null;
     if (column === undefined) return row as T;
     if (!(column in row)) throw new Error(`D1_COLUMN_NOTFOUND: Column not found (${column})`);
@@ -75,8 +54,8 @@ class PreparedStatement {
 
   async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
     const started = Date.now();
-    const [r] = await run(this.db, [this.statement]);
-    return { success: true, results: objects(r!) as T[], meta: meta(r!, started) };
+    const [r] = await this.db.query([this.statement]);
+    return d1Result<T>(r!, started);
   }
 
   run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
@@ -84,7 +63,7 @@ class PreparedStatement {
   }
 
   async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
-    const [r] = await run(this.db, [this.statement]);
+    const [r] = await this.db.query([this.statement]);
     const rows = r!.rows.map((row) => row.map(fromSql)) as T[];
     return options?.columnNames ? [r!.columns as T, ...rows] : rows;
   }
@@ -93,28 +72,32 @@ class PreparedStatement {
 class Database {
   constructor(private readonly ns: Namespace) {}
 
-  // A stub per call: stubs belong to the request that made them.
-  private get db(): D1Like {
-    return this.ns.get(this.ns.idFromName("d1")) as unknown as D1Like;
+  /** Runs statements in the database object, in one transaction; D1's errors say D1_ERROR first, then SQLite's message. */
+  async query(statements: Statement[]): Promise<StatementResult[]> {
+    // A stub per call: stubs belong to the request that made them.
+    const stub = this.ns.get(this.ns.idFromName("d1"));
+    try {
+      return (await stub.query(statements)) as StatementResult[];
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(message.startsWith("D1_") ? message : `D1_ERROR: ${message}`, { cause: err });
+    }
   }
 
   prepare(sql: string): PreparedStatement {
-    return new PreparedStatement(
-      { query: (statements) => this.db.query(statements) },
-      { sql, params: [] },
-    );
+    return new PreparedStatement(this, { sql, params: [] });
   }
 
   async batch<T = Record<string, unknown>>(statements: PreparedStatement[]): Promise<D1Result<T>[]> {
     if (statements.length === 0) throw new Error("D1_ERROR: No SQL statements detected.");
     const started = Date.now();
-    const results = await run(this.db, statements.map((s) => s.statement));
-    return results.map((r) => ({ success: true, results: objects(r) as T[], meta: meta(r, started) }));
+    const results = await this.query(statements.map((s) => s.statement));
+    return results.map((r) => d1Result<T>(r, started));
   }
 
   async exec(sql: string): Promise<D1ExecResult> {
     const started = Date.now();
-    const results = await run(this.db, [{ sql, params: [] }]);
+    const results = await this.query([{ sql, params: [] }]);
     return { count: results.length, duration: Date.now() - started };
   }
 }
