@@ -21,8 +21,8 @@ import { CronJob } from "kubernetes-models/batch/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
+import { mappings, obj, type Json } from "../support/json-shape";
 
-type Json = Record<string, unknown>;
 interface Doc {
   where: string;
   value: Json;
@@ -46,14 +46,6 @@ const models: Record<string, { model: new (data: never) => { validate(): void };
   "batch/v1/CronJob": { model: CronJob, module: "kubernetes-models/batch/v1/CronJob" },
 };
 
-function obj(value: unknown, where: string): Json {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: expected a mapping, got ${JSON.stringify(value)}`);
-  return value as Json;
-}
-function list(value: unknown, where: string): Json[] {
-  if (!Array.isArray(value)) throw new Error(`${where}: expected a sequence, got ${JSON.stringify(value)}`);
-  return value.map((v, i) => obj(v, `${where}[${i}]`));
-}
 /** The value at a dotted path ("spec.template.spec"), each step a mapping. */
 function at(value: Json, path: string): Json {
   return path.split(".").reduce<Json>((o, key) => obj(o[key], key), value);
@@ -80,7 +72,7 @@ const one = (kind: string, name: string): Json => {
 };
 const workloads = (): Doc[] => [...ofKind("Deployment"), ...ofKind("StatefulSet")];
 const podLabels = (w: Json): Json => at(w, "spec.template.metadata.labels");
-const containers = (w: Json, where: string): Json[] => list(at(w, "spec.template.spec").containers, `${where} containers`);
+const containers = (w: Json, where: string): Json[] => mappings(at(w, "spec.template.spec").containers, `${where} containers`);
 /** Whether every label of the selector is on the pod. */
 const selects = (selector: Json, labels: Json): boolean => Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -145,7 +137,7 @@ describe("deploy/k8s manifests", () => {
       const container = obj(c, w.where);
       expect(container.args, w.where).toEqual(args[w.value.kind as keyof typeof args]);
       expect(container.image, w.where).toMatch(/^ghcr\.io\/[^/]+\/edge-phone-auth:(?!latest$)[^:@]+$/);
-      const ports = list(container.ports, `${w.where} ports`);
+      const ports = mappings(container.ports, `${w.where} ports`);
       expect(ports.map((p) => [p.name, p.containerPort])).toEqual([["http", 8080]]);
       for (const [probe, path] of [["livenessProbe", "/healthz"], ["readinessProbe", "/readyz"]] as const) {
         const get = at(container, `${probe}.httpGet`);
@@ -179,7 +171,7 @@ describe("deploy/k8s manifests", () => {
       for (const c of containers(w.value, w.where)) {
         expect(Object.keys(at(c, "resources.requests")).sort(), w.where).toEqual(["cpu", "memory"]);
         expect(at(c, "resources.limits").memory, w.where).toBeDefined();
-        const mounts = list(c.volumeMounts, `${w.where} volumeMounts`);
+        const mounts = mappings(c.volumeMounts, `${w.where} volumeMounts`);
         expect(mounts.map((m) => m.mountPath).sort(), w.where).toEqual(["/data", "/tmp"]);
         expect(mounts.every((m) => m.readOnly !== true)).toBe(true);
       }
@@ -190,8 +182,8 @@ describe("deploy/k8s manifests", () => {
     const sts = one("StatefulSet", `${NAME}-embedded`);
     const spec = obj(sts.spec, "spec");
     expect(spec.replicas).toBe(1);
-    const claims = list(spec.volumeClaimTemplates, "volumeClaimTemplates").map((t) => obj(t.metadata, "claim").name);
-    const data = list(obj(containers(sts, "sts")[0], "c").volumeMounts, "mounts").find((m) => m.mountPath === "/data");
+    const claims = mappings(spec.volumeClaimTemplates, "volumeClaimTemplates").map((t) => obj(t.metadata, "claim").name);
+    const data = mappings(obj(containers(sts, "sts")[0], "c").volumeMounts, "mounts").find((m) => m.mountPath === "/data");
     expect(claims).toContain(data?.name);
     expect(one("Service", String(spec.serviceName)).spec).toMatchObject({ clusterIP: "None" });
     // Nothing scales it or pins it: no HPA or PDB selects it.
@@ -204,7 +196,7 @@ describe("deploy/k8s manifests", () => {
     expect(hpa.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: NAME });
     expect(one("Deployment", NAME)).toBeDefined();
     expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([2, 10]);
-    expect(list(hpa.metrics, "metrics").map((m) => at(m, "resource").name)).toEqual(["cpu"]);
+    expect(mappings(hpa.metrics, "metrics").map((m) => at(m, "resource").name)).toEqual(["cpu"]);
     expect(obj(one("Deployment", NAME).spec, "spec").replicas).toBeUndefined();
   });
 
@@ -216,8 +208,8 @@ describe("deploy/k8s manifests", () => {
       const spec = obj(s.value.spec, s.where);
       const selected = workloads().filter((w) => selects(obj(spec.selector, `${s.where} selector`), podLabels(w.value)));
       expect(selected, s.where).toHaveLength(1);
-      const ports = list(obj(containers((selected[0] as Doc).value, s.where)[0], "c").ports, "ports");
-      for (const p of list(spec.ports, `${s.where} ports`)) expect(ports.some((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort), s.where).toBe(true);
+      const ports = mappings(obj(containers((selected[0] as Doc).value, s.where)[0], "c").ports, "ports");
+      for (const p of mappings(spec.ports, `${s.where} ports`)) expect(ports.some((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort), s.where).toBe(true);
     }
     expect(obj(one("Service", NAME).spec, "spec")).toMatchObject({ type: "ClusterIP", ports: [{ name: "http", port: 80, targetPort: "http" }] });
   });
@@ -229,10 +221,10 @@ describe("deploy/k8s manifests", () => {
     for (const v of Object.values(obj(secret.stringData, "stringData"))) expect(v).toBe("REPLACE_ME");
     for (const w of workloads()) {
       for (const c of containers(w.value, w.where)) {
-        const env = c.env === undefined ? [] : list(c.env, `${w.where} env`);
+        const env = c.env === undefined ? [] : mappings(c.env, `${w.where} env`);
         expect(env.filter((e) => secretName.test(String(e.name)) && e.valueFrom === undefined), w.where).toEqual([]);
         expect(env.filter((e) => obj(e.valueFrom ?? {}, "valueFrom").configMapKeyRef !== undefined && secretName.test(String(e.name))), w.where).toEqual([]);
-        const refs = list(c.envFrom, `${w.where} envFrom`);
+        const refs = mappings(c.envFrom, `${w.where} envFrom`);
         expect(refs.map((r) => obj(r.secretRef ?? {}, "secretRef").name).filter(Boolean), w.where).toEqual([`${NAME}-secrets`]);
       }
     }
@@ -242,8 +234,8 @@ describe("deploy/k8s manifests", () => {
     /** The container's environment as Kubernetes builds it: envFrom ConfigMaps in order, then env (which wins). */
     const effectiveEnv = (w: Json, where: string): Json => {
       const c = obj(containers(w, where)[0], where);
-      const fromMaps = list(c.envFrom, `${where} envFrom`).flatMap((r) => (r.configMapRef ? [obj(one("ConfigMap", String(obj(r.configMapRef, "ref").name)).data, "data")] : []));
-      const env = c.env === undefined ? [] : list(c.env, `${where} env`);
+      const fromMaps = mappings(c.envFrom, `${where} envFrom`).flatMap((r) => (r.configMapRef ? [obj(one("ConfigMap", String(obj(r.configMapRef, "ref").name)).data, "data")] : []));
+      const env = c.env === undefined ? [] : mappings(c.env, `${where} env`);
       return Object.assign({}, ...fromMaps, Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]))) as Json;
     };
     expect(effectiveEnv(one("Deployment", NAME), "deployment")).toMatchObject({ ENVIRONMENT: "production", ATTEMPT_COUNTER_STORE: "redis" });
@@ -257,7 +249,7 @@ describe("deploy/k8s manifests", () => {
     expect(at(job, "spec").schedule).toBe("*/10 * * * *");
     expect(at(job, "spec").concurrencyPolicy).toBe("Forbid");
     const pod = at(job, "spec.jobTemplate.spec.template.spec");
-    const [container] = list(pod.containers, "containers");
+    const [container] = mappings(pod.containers, "containers");
     const args = (container!.args as string[]).join(" ");
     const service = one("Service", NAME);
     expect(args).toMatch(new RegExp(`-X POST .*http://${String(obj(service.metadata, "service").name)}/admin/resume-erasures$`));
@@ -265,7 +257,7 @@ describe("deploy/k8s manifests", () => {
     expect(args).toContain("--variable %ADMIN_TOKEN --expand-header Authorization: Bearer {{ADMIN_TOKEN}}");
     expect(args).not.toContain("$(ADMIN_TOKEN)");
     expect(args).toMatch(/(^|\s)-fsS(\s|$)/);
-    expect(list(container!.env, "env")).toEqual([{ name: "ADMIN_TOKEN", valueFrom: { secretKeyRef: { name: `${NAME}-secrets`, key: "ADMIN_TOKEN" } } }]);
+    expect(mappings(container!.env, "env")).toEqual([{ name: "ADMIN_TOKEN", valueFrom: { secretKeyRef: { name: `${NAME}-secrets`, key: "ADMIN_TOKEN" } } }]);
     expect(String(container!.image)).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
     expect(at(pod, "securityContext").runAsNonRoot).toBe(true);
     expect(at(container!, "securityContext")).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });

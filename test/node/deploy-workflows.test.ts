@@ -19,21 +19,13 @@ import { NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser"
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { list, obj, type Json } from "../support/json-shape";
 
-type Json = Record<string, unknown>;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const workflowsDir = join(root, ".github", "workflows");
 const workflowFiles = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
 
-function obj(value: unknown, where: string): Json {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: expected a mapping, got ${JSON.stringify(value)}`);
-  return value as Json;
-}
-function list(value: unknown, where: string): unknown[] {
-  if (!Array.isArray(value)) throw new Error(`${where}: expected a sequence, got ${JSON.stringify(value)}`);
-  return value;
-}
 function readWorkflow(file: string): Json {
   return obj(parse(readFileSync(join(workflowsDir, file), "utf8")), file);
 }

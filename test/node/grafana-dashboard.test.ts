@@ -23,25 +23,13 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { METRIC_BLOBS, METRIC_DOUBLES } from "../../src/domain/metrics";
 import { OTP_PURPOSES } from "../../src/domain/ports";
+import { list, obj, str, type Json } from "../support/json-shape";
 
-type Json = Record<string, unknown>;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DATASET = "edge_phone_auth";
 const PLUGIN = "vertamedia-clickhouse-datasource";
 
-function obj(value: unknown, where: string): Json {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: expected an object, got ${JSON.stringify(value)}`);
-  return value as Json;
-}
-function list(value: unknown, where: string): unknown[] {
-  if (!Array.isArray(value)) throw new Error(`${where}: expected an array, got ${JSON.stringify(value)}`);
-  return value;
-}
-function str(value: unknown, where: string): string {
-  if (typeof value !== "string") throw new Error(`${where}: expected a string, got ${JSON.stringify(value)}`);
-  return value;
-}
 
 // ---------------------------------------------------------------- what the app writes
 
