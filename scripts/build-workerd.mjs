@@ -17,7 +17,7 @@ const out = join(root, "dist", "workerd");
 const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 
 /** migrations/d1/*.sql in name order, as `wrangler d1 migrations apply` takes them. */
-export function d1Migrations() {
+function d1Migrations() {
   const dir = join(root, "migrations", "d1");
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))

@@ -11,10 +11,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const CONFIG_PATH = join(root, "deploy", "workerd", "config.capnp");
+const CONFIG_PATH = join(root, "deploy", "workerd", "config.capnp");
 
 /** SETTING_NAMES from the Worker's own config module (bundled on the fly, so nothing is restated). */
-export async function settingNames() {
+async function settingNames() {
   const out = await build({ entryPoints: [join(root, "src", "config.ts")], bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent", mainFields: ["module", "main"] });
   const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
   return [...mod.SETTING_NAMES].sort();
@@ -76,7 +76,7 @@ const ${name}D1 :Workerd.Worker = ${d1Worker(storage === "disk" ? `(localDisk = 
 `;
 }
 
-export async function render() {
+async function render() {
   const settings = await settingNames();
   // A setting named like a binding would be shadowed by it (the config would silently not apply).
   const clash = settings.filter((s) => Object.values(BINDINGS).includes(s) || ["DB", "ASSETS", "METRICS"].includes(s));

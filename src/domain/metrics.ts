@@ -1,3 +1,4 @@
+import { prefixLabel } from "../lib/log";
 import type { AuthEvent, AuthEventSink } from "./ports";
 
 /**
@@ -15,8 +16,8 @@ import type { AuthEvent, AuthEventSink } from "./ports";
 export const METRIC_BLOBS = ["event", "outcome", "country", "prefix", "provider", "reason", "lineType", "channel", "method", "purpose"] as const;
 export const METRIC_DOUBLES = ["count", "latencyMs", "costUsd", "riskScore"] as const;
 
-export type MetricLabel = (typeof METRIC_BLOBS)[number];
-export type MetricValue = (typeof METRIC_DOUBLES)[number];
+type MetricLabel = (typeof METRIC_BLOBS)[number];
+type MetricValue = (typeof METRIC_DOUBLES)[number];
 
 /** Labels are "" when they do not apply; numbers are 0. */
 export type MetricPoint = Record<MetricLabel, string> & Record<MetricValue, number>;
@@ -31,8 +32,6 @@ export interface CostEstimates {
   sms: ReadonlyMap<string, number>;
   voice: ReadonlyMap<string, number>;
 }
-
-export const NO_COSTS: CostEstimates = { sms: new Map(), voice: new Map() };
 
 function priceOf(table: ReadonlyMap<string, number>, country: string | undefined): number {
   return table.get(country ?? "*") ?? table.get("*") ?? 0;
@@ -69,7 +68,7 @@ export function metricPoint(event: AuthEvent, costs: CostEstimates): MetricPoint
     event: event.event,
     outcome: event.outcome,
     country: event.country ?? "",
-    prefix: event.prefix ? event.prefix.slice(0, 12) : "",
+    prefix: event.prefix ? prefixLabel(event.prefix) : "",
     provider: event.provider ?? "",
     reason: reasonLabel(event.reason),
     lineType: event.lineType ?? "",

@@ -22,6 +22,14 @@ export function maskPhoneHash(phoneHash: string): string {
   return `${phoneHash.slice(0, 12)}…`;
 }
 
+/**
+ * A keyed prefix id (budgets.ts) as logs and metrics show it: its first 12
+ * hex digits, the same in both, so a dashboard's prefix leads to its lines.
+ */
+export function prefixLabel(prefixId: string): string {
+  return prefixId.slice(0, 12);
+}
+
 /** Writes each auth event as one log line tagged with the request id (LOG-01). */
 export class LogAuthEvents implements AuthEventSink {
   constructor(
@@ -37,8 +45,7 @@ export class LogAuthEvents implements AuthEventSink {
       requestId: this.requestId,
       ...rest,
       ...(phoneHash ? { phone: maskPhoneHash(phoneHash) } : {}),
-      // The same 12 hex digits as the metrics' prefix label, so a dashboard's prefix leads to its lines.
-      ...(prefix ? { prefix: prefix.slice(0, 12) } : {}),
+      ...(prefix ? { prefix: prefixLabel(prefix) } : {}),
       ...(this.request.network ? { network: this.request.network } : {}),
       ...(this.request.country ? { requestCountry: this.request.country } : {}),
     });
